@@ -1,0 +1,195 @@
+"""The visual language every figure speaks: themes, sizes, the signed colour scale.
+
+- Sign is colour *and* text: a diverging purple–orange scale (PuOr, safe for the common forms of
+  colour blindness) centred on zero, orange for positive, purple for negative, and every number
+  printed with an explicit + or − sign. Negative weights are also drawn dashed.
+- Magnitude is width (edges) or colour depth (nodes).
+- ``lecture=True`` enlarges every font, node and line so the back row can read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .._validate import one_of
+
+# PuOr reversed so that negative is purple and positive orange; the middle is a neutral grey-white.
+DIVERGING = [
+    [0.0, "#2d004b"],
+    [0.1, "#542788"],
+    [0.2, "#8073ac"],
+    [0.3, "#b2abd2"],
+    [0.4, "#d8daeb"],
+    [0.5, "#f7f7f7"],
+    [0.6, "#fee0b6"],
+    [0.7, "#fdb863"],
+    [0.8, "#e08214"],
+    [0.9, "#b35806"],
+    [1.0, "#7f3b08"],
+]
+
+# Distinct colours for several optimisers' paths or classes (Okabe–Ito, colour-blind safe).
+QUALITATIVE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours and sizes for one look; ``scale`` multiplies every size."""
+
+    name: str
+    background: str
+    paper: str
+    text: str
+    muted: str  # secondary text, grid lines
+    node_fill: str  # a node that holds no value yet
+    accent: str  # the highlighted layer / current point
+    font_family: str = "Helvetica Neue, Arial, sans-serif"
+    font_size: float = 13
+    title_size: float = 17
+    node_size: float = 46
+    edge_width_max: float = 9
+    edge_width_min: float = 1.2
+    scale: float = 1.0
+    template: str = "plotly_white"
+
+    def size(self, value: float) -> float:
+        """A size in this theme's scale."""
+        return value * self.scale
+
+
+THEMES: dict[str, Theme] = {
+    "light": Theme(
+        name="light",
+        background="#ffffff",
+        paper="#ffffff",
+        text="#1a1a1a",
+        muted="#8c8c8c",
+        node_fill="#eeeeee",
+        accent="#0072B2",
+        template="plotly_white",
+    ),
+    "dark": Theme(
+        name="dark",
+        background="#111418",
+        paper="#111418",
+        text="#f0f0f0",
+        muted="#8a8f98",
+        node_fill="#2a2f36",
+        accent="#56B4E9",
+        template="plotly_dark",
+    ),
+}
+
+LECTURE_SCALE = 1.6
+
+
+def get_theme(theme: str | Theme = "light", lecture: bool = False) -> Theme:
+    """The named theme (``light`` or ``dark``), enlarged for a lecture hall when ``lecture``."""
+    if isinstance(theme, Theme):
+        base = theme
+    else:
+        base = THEMES[one_of(theme, THEMES, "theme")]
+    if lecture and base.scale == 1.0:
+        return replace(base, scale=LECTURE_SCALE)
+    return base
+
+
+def signed_color(value: float, vmax: float) -> str:
+    """The diverging colour of ``value`` on a scale from −vmax (purple) to +vmax (orange)."""
+    if not np.isfinite(value):
+        return "#d62728"  # non-finite: an alarm red, outside the scale on purpose
+    t = 0.5 if vmax <= 0 else float(np.clip(0.5 + 0.5 * value / vmax, 0.0, 1.0))
+    for (t0, c0), (t1, c1) in zip(DIVERGING[:-1], DIVERGING[1:]):
+        if t <= t1:
+            f = 0.0 if t1 == t0 else (t - t0) / (t1 - t0)
+            rgb0, rgb1 = _hex_to_rgb(c0), _hex_to_rgb(c1)
+            r, g, b = (round(a + (b_ - a) * f) for a, b_ in zip(rgb0, rgb1))
+            return f"rgb({r},{g},{b})"
+    return DIVERGING[-1][1]
+
+
+def text_color_on(value: float, vmax: float, theme: Theme) -> str:
+    """Black or white, whichever reads on the node colour of ``value``."""
+    if not np.isfinite(value) or vmax <= 0:
+        return theme.text
+    return "#ffffff" if abs(value) / vmax > 0.6 else "#1a1a1a"
+
+
+def _hex_to_rgb(color: str) -> tuple[int, int, int]:
+    color = color.lstrip("#")
+    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """A number with an explicit sign and ``digits`` significant digits: +0.5933, −0.03810, NaN."""
+    if value is None or not np.isfinite(value):
+        return "NaN" if value is None or np.isnan(value) else ("+∞" if value > 0 else "−∞")
+    text = f"{value:+.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}×10^{int(exponent)}"
+    return text.replace("-", "−")
+
+
+def fmt_plain(value: float, digits: int = 4) -> str:
+    """Like ``fmt`` but without the + sign on positive numbers (for products written inline)."""
+    text = fmt(value, digits)
+    return text[1:] if text.startswith("+") else text
+
+
+def finite_max_abs(*arrays, default: float = 1.0) -> float:
+    """The largest finite |value| across arrays (the half-width of a symmetric colour scale)."""
+    best = 0.0
+    for arr in arrays:
+        arr = np.asarray(arr, dtype=float)
+        finite = arr[np.isfinite(arr)]
+        if finite.size:
+            best = max(best, float(np.abs(finite).max()))
+    return best if best > 0 else default
+
+
+def apply_theme(fig: go.Figure, theme: Theme, title: str | None = None, **layout) -> go.Figure:
+    """Fonts, colours and margins of ``theme`` on ``fig`` (in place; returns it)."""
+    fig.update_layout(
+        template=theme.template,
+        paper_bgcolor=theme.paper,
+        plot_bgcolor=theme.background,
+        font=dict(family=theme.font_family, size=theme.size(theme.font_size), color=theme.text),
+        title=dict(text=title, font=dict(size=theme.size(theme.title_size))) if title else None,
+        margin=dict(l=theme.size(40), r=theme.size(40), t=theme.size(60 if title else 30), b=theme.size(40)),
+        hoverlabel=dict(font=dict(size=theme.size(theme.font_size), family="Menlo, Consolas, monospace")),
+        **layout,
+    )
+    return fig
+
+
+def colorbar(theme: Theme, title: str) -> dict:
+    """A colour bar spec for the diverging scale."""
+    return dict(
+        title=dict(text=title, font=dict(size=theme.size(theme.font_size))),
+        tickfont=dict(size=theme.size(theme.font_size * 0.9)),
+        thickness=theme.size(14),
+        len=0.8,
+    )
+
+
+def divergence_annotation(fig: go.Figure, theme: Theme, text: str) -> go.Figure:
+    """A red banner saying the run diverged (its data are clipped or left out so the plot renders)."""
+    fig.add_annotation(
+        text=f"⚠ {text}",
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=1.0,
+        yanchor="bottom",
+        showarrow=False,
+        font=dict(color="#d62728", size=theme.size(theme.font_size * 1.1)),
+        bgcolor="rgba(214,39,40,0.08)",
+        bordercolor="#d62728",
+        borderwidth=1,
+        name="divergence",
+    )
+    return fig
