@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -105,8 +105,7 @@ class Record:
     def finite(self) -> bool:
         """False when the loss or any gradient is NaN or infinite (a diverged network)."""
         return bool(
-            np.isfinite(self.loss)
-            and all(np.all(np.isfinite(g)) for g in self.grad_weights + self.grad_biases)
+            np.isfinite(self.loss) and all(np.all(np.isfinite(g)) for g in self.grad_weights + self.grad_biases)
         )
 
     @property
@@ -115,7 +114,9 @@ class Record:
 
     def gradient_vector(self) -> np.ndarray:
         """∂L/∂θ as one flat vector, in the order of ``parameter_names``."""
-        return np.concatenate([p for pair in zip(self.grad_weights, self.grad_biases) for p in (pair[0].ravel(), pair[1])])
+        return np.concatenate(
+            [p for pair in zip(self.grad_weights, self.grad_biases) for p in (pair[0].ravel(), pair[1])]
+        )
 
     def updated_parameters(self, lr: float) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
         """One step of gradient descent, w ← w − η·∂L/∂w, frozen parameters left as they are.
@@ -124,7 +125,9 @@ class Record:
         """
         if not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
-        new_w = tuple(np.where(f, w, w - lr * g) for w, g, f in zip(self.weights, self.grad_weights, self.frozen_weights))
+        new_w = tuple(
+            np.where(f, w, w - lr * g) for w, g, f in zip(self.weights, self.grad_weights, self.frozen_weights)
+        )
         new_b = tuple(np.where(f, b, b - lr * g) for b, g, f in zip(self.biases, self.grad_biases, self.frozen_biases))
         return new_w, new_b
 
@@ -133,7 +136,9 @@ class Record:
 
         def conv(value):
             if isinstance(value, np.ndarray):
-                return np.where(np.isfinite(value), value, np.nan).tolist() if value.dtype.kind == "f" else value.tolist()
+                return (
+                    np.where(np.isfinite(value), value, np.nan).tolist() if value.dtype.kind == "f" else value.tolist()
+                )
             if isinstance(value, tuple):
                 return [conv(v) for v in value]
             return value
@@ -199,18 +204,14 @@ def parameter_names(sizes: Sequence[int]) -> list[str]:
     return names
 
 
-@dataclass
 class _Pass:
     """The raw arrays of one forward/backward pass (internal: no copies, not read-only)."""
 
-    a: list[np.ndarray]
-    z: list[np.ndarray]
-    fprime: list[np.ndarray] = field(default_factory=list)
-    grad_a: list[np.ndarray] = field(default_factory=list)
-    delta: list[np.ndarray] = field(default_factory=list)
-    grad_w: list[np.ndarray] = field(default_factory=list)
-    grad_b: list[np.ndarray] = field(default_factory=list)
-    sample_losses: np.ndarray | None = None
+    __slots__ = ("a", "z", "fprime", "grad_a", "delta", "grad_w", "grad_b", "sample_losses")
+
+    def __init__(self, a: list[np.ndarray], z: list[np.ndarray]):
+        self.a, self.z = a, z
+        self.fprime = self.grad_a = self.delta = self.grad_w = self.grad_b = self.sample_losses = None
 
 
 class Network:
@@ -253,14 +254,17 @@ class Network:
         else:
             hidden = list(activation)
             if len(hidden) != n_hidden:
-                raise ValueError(f"activation must be one name or {n_hidden} names (one per hidden layer); got {activation!r}")
+                raise ValueError(
+                    f"activation must be one name or {n_hidden} names (one per hidden layer); got {activation!r}"
+                )
         for i, name in enumerate(hidden):
             get_activation(name, argument=f"activation[{i}]" if not isinstance(activation, str) else "activation")
         get_activation(output_activation, argument="output_activation", hidden=False)
         loss_fn = get_loss(loss)
         if loss_fn.output_activation not in (None, output_activation):
             raise ValueError(
-                f"loss={loss!r} pairs with output_activation={loss_fn.output_activation!r}; got output_activation={output_activation!r}"
+                f"loss={loss!r} pairs with output_activation={loss_fn.output_activation!r}; "
+                f"got output_activation={output_activation!r}"
             )
         if output_activation == "softmax" and self.sizes[-1] < 2:
             raise ValueError("output_activation='softmax' needs at least 2 outputs (sizes[-1] ≥ 2)")
@@ -276,21 +280,25 @@ class Network:
         self._index = {name: i for i, name in enumerate(self._names)}
         self._theta = np.zeros(len(self._names))
         self._frozen = np.zeros(len(self._names), dtype=bool)
-        w_views, b_views, wf, bf = [], [], [], []
-        offset = 0
-        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
-            w_views.append(self._theta[offset : offset + n_in * n_out].reshape(n_in, n_out))
-            wf.append(self._frozen[offset : offset + n_in * n_out].reshape(n_in, n_out))
-            offset += n_in * n_out
-            b_views.append(self._theta[offset : offset + n_out])
-            bf.append(self._frozen[offset : offset + n_out])
-            offset += n_out
-        self.weights = _LayerList(w_views, "weights")
-        self.biases = _LayerList(b_views, "biases")
-        self._frozen_w, self._frozen_b = wf, bf
+        self._grad = np.zeros(len(self._names))  # ∂L/∂θ, written by the backward pass
+        self.weights = _LayerList(self._layer_views(self._theta, "W"), "weights")
+        self.biases = _LayerList(self._layer_views(self._theta, "b"), "biases")
+        self._frozen_w, self._frozen_b = self._layer_views(self._frozen, "W"), self._layer_views(self._frozen, "b")
+        self._grad_w, self._grad_b = self._layer_views(self._grad, "W"), self._layer_views(self._grad, "b")
         self.reinitialize(seed)
 
     # ------------------------------------------------------------------ set-up and naming
+    def _layer_views(self, flat: np.ndarray, kind: str) -> list[np.ndarray]:
+        """Per-layer views of a flat vector: the (n_in, n_out) weight blocks or the bias blocks."""
+        views, offset = [], 0
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            if kind == "W":
+                views.append(flat[offset : offset + n_in * n_out].reshape(n_in, n_out))
+            else:
+                views.append(flat[offset + n_in * n_out : offset + (n_in + 1) * n_out])
+            offset += (n_in + 1) * n_out
+        return views
+
     def reinitialize(self, seed: int | np.random.Generator | None = 0) -> None:
         """Draw fresh initial weights (biases zero) from ``seed``; frozen flags are kept."""
         rng = rng_from(seed)
@@ -299,7 +307,9 @@ class Network:
             kind = self.init
             if kind == "auto":
                 kind = "he" if self.layer_activations[layer] in ("relu", "leaky_relu") else "xavier"
-            scale = {"xavier": np.sqrt(2.0 / (n_in + n_out)), "he": np.sqrt(2.0 / n_in), "normal": 1.0, "zeros": 0.0}[kind]
+            scale = {"xavier": np.sqrt(2.0 / (n_in + n_out)), "he": np.sqrt(2.0 / n_in), "normal": 1.0, "zeros": 0.0}[
+                kind
+            ]
             w[...] = rng.normal(0.0, 1.0, size=w.shape) * scale
             self.biases[layer][...] = 0.0
 
@@ -412,7 +422,9 @@ class Network:
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.shape[1] != self.sizes[0]:
-            raise ValueError(f"X must have {self.sizes[0]} feature columns (n_samples, {self.sizes[0]}); got shape {np.shape(X)}")
+            raise ValueError(
+                f"X must have {self.sizes[0]} feature columns (n_samples, {self.sizes[0]}); got shape {np.shape(X)}"
+            )
         return arr
 
     def _check_y(self, y, n_samples: int) -> np.ndarray:
@@ -421,18 +433,26 @@ class Network:
         if self.loss == "cross_entropy":
             # Integer class labels: a scalar, or one label per sample (for a single sample a 1-D y
             # of length n_out is a one-hot row instead).
-            is_label_vector = arr.ndim == 1 and arr.shape[0] == n_samples and not (n_samples == 1 and n_out > 1 and arr.shape[0] == n_out)
+            is_label_vector = (
+                arr.ndim == 1
+                and arr.shape[0] == n_samples
+                and not (n_samples == 1 and n_out > 1 and arr.shape[0] == n_out)
+            )
             if arr.ndim == 0 or is_label_vector:
                 labels = arr.reshape(-1)
                 if labels.shape[0] != n_samples or not _is_labels(labels, n_out):
-                    raise ValueError(f"y must be class labels 0 to {n_out - 1} (one per sample) or one-hot rows of length {n_out}")
+                    raise ValueError(
+                        f"y must be class labels 0 to {n_out - 1} (one per sample) or one-hot rows of length {n_out}"
+                    )
                 return np.eye(n_out)[labels.astype(int)]
         if arr.ndim == 0 or (arr.ndim == 1 and n_out == 1 and arr.shape[0] == n_samples):
             arr = arr.reshape(-1, 1)
         elif arr.ndim == 1:
             arr = arr[None, :]
         if arr.shape != (n_samples, n_out):
-            raise ValueError(f"y must have shape ({n_samples}, {n_out}) to match X and the {n_out} outputs; got {np.shape(y)}")
+            raise ValueError(
+                f"y must have shape ({n_samples}, {n_out}) to match X and the {n_out} outputs; got {np.shape(y)}"
+            )
         return arr
 
     def _forward(self, X: np.ndarray) -> _Pass:
@@ -444,34 +464,40 @@ class Network:
         return _Pass(a, z)
 
     def _backward(self, p: _Pass, Y: np.ndarray, keep: bool = True) -> _Pass:
-        """Fill the backward half of ``p``; with keep=False skip what only a record shows."""
+        """Fill the backward half of ``p``; with keep=False skip what only a record shows.
+
+        The gradients are written into ``self._grad``, one flat buffer laid out like the parameters
+        (so the flat gradient needs no concatenation); a caller that keeps them must copy.
+        """
         n = Y.shape[0]
         zL, aL = p.z[-1], p.a[-1]
         p.sample_losses = self._loss.per_sample(zL, aL, Y)
         L = self.n_layers
         p.delta = [None] * L
-        p.grad_w = [None] * L
-        p.grad_b = [None] * L
+        p.grad_w, p.grad_b = self._grad_w, self._grad_b
         if keep:
             p.fprime = [act.derivative(zl, al) for act, zl, al in zip(self._acts, p.z, p.a[1:])]
             p.grad_a = [None] * L
             p.grad_a[-1] = self._loss.grad_a(zL, aL, Y) / n
-        delta = self._loss.delta(zL, aL, Y, self._acts[-1]) / n
+        delta = self._loss.delta(zL, aL, Y, self._acts[-1])
+        if n != 1:
+            delta /= n  # the loss is a mean over samples
         for layer in range(L - 1, -1, -1):
             p.delta[layer] = delta
-            p.grad_w[layer] = p.a[layer].T @ delta
-            p.grad_b[layer] = delta.sum(axis=0)
+            np.matmul(p.a[layer].T, delta, out=self._grad_w[layer])
+            np.add.reduce(delta, axis=0, out=self._grad_b[layer])
             if layer:
                 grad_a = delta @ self.weights[layer].T  # Σ_k w_jk δ_k, (n, width)
                 if keep:
                     p.grad_a[layer - 1] = grad_a
-                act = self._acts[layer - 1]
-                delta = act.derivative(p.z[layer - 1], p.a[layer]) * grad_a
+                delta = self._acts[layer - 1].derivative(p.z[layer - 1], p.a[layer]) * grad_a
         return p
 
     def forward(self, X) -> np.ndarray:
         """The output aᴸ for inputs X, as (n_samples, n_out)."""
-        return self._forward(self._check_X(X)).a[-1]
+        Xa = self._check_X(X)
+        with np.errstate(all="ignore"):
+            return self._forward(Xa).a[-1]
 
     predict = forward
 
@@ -500,7 +526,7 @@ class Network:
         def ro(arrays):
             return tuple(_readonly(np.array(x)) for x in arrays)
 
-        loss = float(p.sample_losses.mean())
+        loss = float(np.add.reduce(p.sample_losses)) / p.sample_losses.shape[0]
         return Record(
             sizes=self.sizes,
             activation_names=self.layer_activations,
@@ -522,10 +548,12 @@ class Network:
         )
 
     def _gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray, _Pass]:
-        """Mean loss and flat gradient for validated arrays (the training hot path)."""
+        """Mean loss and flat gradient for validated arrays (the training hot path).
+
+        The gradient returned is the network's reused buffer: copy it to keep it.
+        """
         p = self._backward(self._forward(X), Y, keep=False)
-        grad = np.concatenate([g for gw, gb in zip(p.grad_w, p.grad_b) for g in (gw.ravel(), gb)])
-        return float(p.sample_losses.mean()), grad, p
+        return float(np.add.reduce(p.sample_losses)) / Y.shape[0], self._grad, p
 
     # ------------------------------------------------------------------ copies and files
     def copy(self) -> Network:

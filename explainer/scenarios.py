@@ -1,0 +1,108 @@
+"""Named starting points shared by the apps' presets, the notebooks and the tests.
+
+Each scenario returns fresh objects, so a reset really resets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import one_of
+from .network import Network
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A network, its data and a learning rate: one click's worth of known state."""
+
+    name: str
+    title: str
+    description: str
+    network: Network
+    X: np.ndarray  # (n_samples, n_features)
+    y: np.ndarray  # targets as Network.backprop takes them
+    lr: float
+    optimizer: str = "sgd"
+    settings: dict = field(default_factory=dict)  # extra hints for an app (dataset name, steps)
+
+
+def worked_example() -> Scenario:
+    """The classic 2-2-2 hand-worked example (Matt Mazur, "A Step by Step Backpropagation Example").
+
+    Inputs 0.05, 0.10; targets 0.01, 0.99; sigmoid everywhere; loss ½Σ(a − y)²; η = 0.5; the
+    biases 0.35 and 0.60 are held fixed, as in the original. Its w1…w8 are, in our naming,
+    w1 = W1[0,0], w2 = W1[1,0], w3 = W1[0,1], w4 = W1[1,1], w5 = W2[0,0], w6 = W2[1,0],
+    w7 = W2[0,1], w8 = W2[1,1].
+    """
+    net = Network([2, 2, 2], activation="sigmoid", output_activation="sigmoid", loss="mse", seed=0)
+    net.weights[0] = [[0.15, 0.25], [0.20, 0.30]]
+    net.biases[0] = [0.35, 0.35]
+    net.weights[1] = [[0.40, 0.50], [0.45, 0.55]]
+    net.biases[1] = [0.60, 0.60]
+    net.freeze("b1", "b2")
+    return Scenario(
+        "worked_example",
+        "The 2-2-2 worked example",
+        "Mazur's classic: two inputs, two sigmoid hidden neurons, two sigmoid outputs, squared error.",
+        net,
+        np.array([[0.05, 0.10]]),
+        np.array([[0.01, 0.99]]),
+        0.5,
+    )
+
+
+def xor() -> Scenario:
+    """XOR, the four corners: not linearly separable, solved by a 2-3-1 tanh network."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    net = Network([2, 3, 1], activation="tanh", output_activation="sigmoid", loss="bce", seed=3)
+    return Scenario("xor", "XOR", "Four points no straight line can separate; one hidden layer can.", net, X, y, 0.5)
+
+
+def vanishing_gradients() -> Scenario:
+    """A deep, narrow sigmoid network: the gradient shrinks by f′ ≤ ¼ at every layer going back."""
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-1.0, 1.0, size=(64, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(float).reshape(-1, 1)
+    net = Network([2, 6, 6, 6, 6, 6, 6, 1], activation="sigmoid", output_activation="sigmoid", loss="bce", seed=7)
+    return Scenario(
+        "vanishing_gradients",
+        "Vanishing gradients",
+        "Seven sigmoid layers: compare the gradient norms of the first and last layers.",
+        net,
+        X,
+        y,
+        0.5,
+    )
+
+
+def diverging_learning_rate() -> Scenario:
+    """Fitting a sine with η = 2.5: each step overshoots further and the loss explodes."""
+    X = np.linspace(-3.0, 3.0, 40).reshape(-1, 1)
+    y = np.sin(X)
+    net = Network([1, 4, 1], activation="tanh", output_activation="identity", loss="mse", seed=0)
+    return Scenario(
+        "diverging_learning_rate",
+        "A learning rate that is too large",
+        "A 1-4-1 network fitting a sine with η = 2.5: each step overshoots further and the loss explodes.",
+        net,
+        X,
+        y,
+        2.5,
+    )
+
+
+SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    "worked_example": worked_example,
+    "xor": xor,
+    "vanishing_gradients": vanishing_gradients,
+    "diverging_learning_rate": diverging_learning_rate,
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    """A fresh copy of the named scenario."""
+    return SCENARIOS[one_of(name, SCENARIOS, "scenario")]()
