@@ -1,0 +1,450 @@
+"""Small data sets to train on: the TensorFlow Playground's shapes, a 1-D regression, and your own CSV.
+
+Every generator is numpy only and takes an explicit seed: the same seed gives identical arrays.
+Classification features live in the box [-1, 1]² (the Playground's ±5, scaled down; Gaussian blobs
+have tails, so a few of their points stray past the edge);
+``noise`` is the standard deviation of Gaussian noise added to each feature, in those units
+(for ``sine``, the regression, it is added to the target instead).
+
+Targets, and the form a Network needs (``Dataset.targets()``):
+
+- ``binary``      y: int labels (n,) in {0, 1};   targets(): (n, 1) floats, for a sigmoid output (bce or mse).
+- ``multiclass``  y: int labels (n,) in 0..k-1;   targets(): the same labels (n,), which a softmax +
+  cross_entropy network accepts directly; ``one_hot()`` gives the (n, k) rows.
+- ``regression``  y: floats (n,);                  targets(): (n, 1) floats, for a linear output + mse.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+
+from ._validate import fraction, one_of, positive_float, positive_int, rng_from
+
+Array = np.ndarray
+TASKS = ("binary", "multiclass", "regression")
+SPLITS = ("all", "train", "test")
+EXAMPLE_CSV = Path(__file__).parent / "data" / "example.csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# Generators: (n_samples, rng, **options) -> noiseless X (n, d) float64, y (n,) int labels or floats.
+# Classes are drawn in blocks of equal size (so binary sets are balanced to within one sample);
+# make_dataset adds the noise and shuffles the rows.
+
+
+def _half(n: int) -> Array:
+    """Labels 0 for the first ⌊n/2⌋ samples, 1 for the rest."""
+    return (np.arange(n) >= n // 2).astype(np.int64)
+
+
+def _xor(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    # Points in the four quadrants, kept 0.06 away from the axes (the Playground's padding),
+    # label 1 where x0·x1 > 0. The label comes from the noiseless point.
+    y = _half(n)
+    magnitude = rng.uniform(0.06, 1.0, size=(n, 2))
+    sign0 = rng.choice([-1.0, 1.0], size=n)
+    sign1 = np.where(y == 1, sign0, -sign0)
+    X = magnitude * np.column_stack([sign0, sign1])
+    return X, y
+
+
+def _circles(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    # Class 1 inside radius 0.5, class 0 in the ring 0.7..1 (the Playground's proportions).
+    y = _half(n)
+    radius = np.where(y == 1, rng.uniform(0.0, 0.5, n), rng.uniform(0.7, 1.0, n))
+    angle = rng.uniform(0.0, 2 * np.pi, n)
+    return np.column_stack([radius * np.cos(angle), radius * np.sin(angle)]), y
+
+
+def _moons(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    # Two interleaved half circles (as scikit-learn's make_moons), x0 ∈ [-1, 2], x1 ∈ [-0.5, 1],
+    # then centred and scaled by 1/1.5 into [-1, 1] × [-0.5, 0.5].
+    y = _half(n)
+    t = rng.uniform(0.0, np.pi, n)
+    x0 = np.where(y == 0, np.cos(t), 1.0 - np.cos(t))
+    x1 = np.where(y == 0, np.sin(t), 0.5 - np.sin(t))
+    return np.column_stack([(x0 - 0.5) / 1.5, (x1 - 0.25) / 1.5]), y
+
+
+def _spiral(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    # Two arms turning 1.75 times, the second rotated by π; radius grows from 0 to 1 along an arm.
+    y = _half(n)
+    r = rng.uniform(0.0, 1.0, n)
+    t = 1.75 * 2 * np.pi * r + np.pi * y
+    return np.column_stack([r * np.sin(t), r * np.cos(t)]), y
+
+
+_BLOB_SPREAD = 0.15  # standard deviation of each blob before noise; blobs centred on a circle of radius 0.6
+
+
+def _blobs(n: int, rng: np.random.Generator, n_classes: int = 3) -> tuple[Array, Array]:
+    y = np.arange(n) % n_classes  # every class present as soon as n ≥ n_classes
+    angle = 2 * np.pi * np.arange(n_classes) / n_classes + np.pi / 2
+    centres = 0.6 * np.column_stack([np.cos(angle), np.sin(angle)])  # (n_classes, 2)
+    return centres[y] + rng.normal(0.0, _BLOB_SPREAD, size=(n, 2)), y.astype(np.int64)
+
+
+def _sine(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    x = rng.uniform(-np.pi, np.pi, n)
+    return x[:, None], np.sin(x)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A registry entry: the generator and what a UI needs to offer it."""
+
+    name: str
+    generate: Callable[..., tuple[Array, Array]]
+    task: str  # "binary" | "multiclass" | "regression"
+    n_features: int
+    description: str  # one line, for dropdowns
+    # Integer options: name → (default, lowest, highest), e.g. a slider's range.
+    options: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "xor": DatasetSpec("xor", _xor, "binary", 2, "XOR: opposite quadrants share a class"),
+    "circles": DatasetSpec("circles", _circles, "binary", 2, "Circles: a disc inside a ring"),
+    "moons": DatasetSpec("moons", _moons, "binary", 2, "Moons: two interleaved half circles"),
+    "spiral": DatasetSpec("spiral", _spiral, "binary", 2, "Spiral: two arms wound around each other"),
+    "blobs": DatasetSpec(
+        "blobs", _blobs, "multiclass", 2, "Blobs: Gaussian clusters, one per class", {"n_classes": (3, 2, 6)}
+    ),
+    "sine": DatasetSpec("sine", _sine, "regression", 1, "Sine: 1-D regression, y = sin(x) + noise"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The Dataset
+
+
+def _readonly(a: Array) -> Array:
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features and targets, split into train and test; all arrays read-only.
+
+    X_train (n_train, n_features), y_train (n_train,): int labels (classification) or floats (regression).
+    X_test (n_test, n_features), y_test (n_test,): empty (0, n_features) and (0,) when there is no test split.
+    n_classes: 2 for binary, k for multiclass, None for regression.
+    class_names: the label each class index stands for (None for regression).
+    """
+
+    X_train: Array
+    y_train: Array
+    X_test: Array
+    y_test: Array
+    name: str
+    task: str
+    n_classes: int | None
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...] | None = None
+
+    @property
+    def X(self) -> Array:
+        """All features, train rows then test rows: (n_samples, n_features)."""
+        return np.concatenate([self.X_train, self.X_test])
+
+    @property
+    def y(self) -> Array:
+        """All targets in the order of ``X``: (n_samples,)."""
+        return np.concatenate([self.y_train, self.y_test])
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.y_train) + len(self.y_test)
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        """Output units a Network needs: 1 for binary and regression, k for multiclass."""
+        return self.n_classes if self.task == "multiclass" else 1
+
+    def _split(self, split: str) -> Array:
+        one_of(split, SPLITS, "split")
+        return {"all": self.y, "train": self.y_train, "test": self.y_test}[split]
+
+    def targets(self, split: str = "all") -> Array:
+        """Targets shaped for ``Network.backprop``/``train``.
+
+        binary: (n, 1) floats in {0, 1}; multiclass: int labels (n,); regression: (n, 1) floats.
+        split: "all" (train then test, as ``X``), "train" or "test".
+        """
+        y = self._split(split)
+        if self.task == "multiclass":
+            return y.copy()
+        return y.astype(np.float64).reshape(-1, 1)
+
+    def one_hot(self, split: str = "all") -> Array:
+        """Classification labels as one-hot rows (n, n_classes): row i has a 1 in column y_i."""
+        if self.task == "regression":
+            raise ValueError(f"one_hot needs a classification data set; {self.name!r} is a regression")
+        return np.eye(self.n_classes)[self._split(split)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting and generating
+
+
+def _n_test(n: int, test_fraction: float) -> int:
+    """n_test = min(round(test_fraction · n), n − 1), so at least one sample is left to train on."""
+    return min(math.floor(test_fraction * n + 0.5), n - 1)
+
+
+def train_test_split(X, y, test_fraction: float, seed=0) -> tuple[Array, Array, Array, Array]:
+    """Shuffle the rows of (X, y) and split off a test set: (X_train, X_test, y_train, y_test).
+
+    n_test = min(round(test_fraction · n), n − 1), so at least one sample is left to train on;
+    the same seed gives the same split. X: (n, ...), y: (n, ...); row order is shuffled in both parts.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"X must hold at least one sample; got shape {X.shape}")
+    if y.ndim == 0 or len(y) != len(X):
+        raise ValueError(f"y must have one row per sample of X ({len(X)}); got shape {y.shape}")
+    test_fraction = fraction(test_fraction, "test_fraction")
+    rng = rng_from(seed)
+    return _split(X, y, test_fraction, rng)
+
+
+def _split(X: Array, y: Array, test_fraction: float, rng: np.random.Generator) -> tuple[Array, Array, Array, Array]:
+    order = rng.permutation(len(X))
+    n_train = len(X) - _n_test(len(X), test_fraction)
+    train, test = order[:n_train], order[n_train:]
+    return X[train], X[test], y[train], y[test]
+
+
+def _check_options(spec: DatasetSpec, options: dict) -> dict[str, int]:
+    unknown = set(options) - set(spec.options)
+    if unknown:
+        allowed = ", ".join(spec.options) or "none"
+        raise ValueError(f"{min(unknown)} is not an option of {spec.name!r}; its options: {allowed}")
+    checked = {}
+    for option, (default, low, high) in spec.options.items():
+        value = options.get(option, default)
+        if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
+            raise ValueError(f"{option} must be an integer from {low} to {high}; got {value!r}")
+        checked[option] = int(value)
+    return checked
+
+
+def make_dataset(
+    name: str, n_samples: int = 200, noise: float = 0.1, seed=0, test_fraction: float = 0.0, **options
+) -> Dataset:
+    """Generate the data set ``name`` from ``DATASETS``: X = shape(seed) + noise · N(0, 1).
+
+    name: one of DATASETS ("xor", "circles", "moons", "spiral", "blobs", "sine").
+    n_samples: total samples, train + test (≥ 2 for binary, ≥ n_classes for blobs).
+    noise: standard deviation of the Gaussian noise on each feature (on y for regression), ≥ 0.
+    seed: int ≥ 0, a numpy Generator, or None; the same int seed gives identical arrays.
+    test_fraction: share of samples held out as a test set, in [0, 1).
+    options: per data set, see ``DATASETS[name].options`` (blobs: n_classes, 2 to 6, default 3).
+    """
+    spec = DATASETS[one_of(name, DATASETS, "name")]
+    opts = _check_options(spec, options)
+    n_classes = {"binary": 2, "multiclass": opts.get("n_classes"), "regression": None}[spec.task]
+    n_samples = positive_int(n_samples, "n_samples", minimum=n_classes or 1)
+    noise = positive_float(noise, "noise", allow_zero=True)
+    test_fraction = fraction(test_fraction, "test_fraction")
+    rng = rng_from(seed)
+
+    X, y = spec.generate(n_samples, rng, **opts)
+    if spec.task == "regression":
+        y = y + noise * rng.normal(size=y.shape)
+    else:
+        X = X + noise * rng.normal(size=X.shape)
+    # _split shuffles every row (the classes were generated in blocks), even with no test set.
+    X_train, X_test, y_train, y_test = _split(X, y, test_fraction, rng)
+    names = ("x",) if spec.n_features == 1 else tuple(f"x{i}" for i in range(spec.n_features))
+    return Dataset(
+        X_train=_readonly(X_train),
+        y_train=_readonly(y_train),
+        X_test=_readonly(X_test),
+        y_test=_readonly(y_test),
+        name=name,
+        task=spec.task,
+        n_classes=n_classes,
+        feature_names=names,
+        class_names=None if n_classes is None else tuple(str(k) for k in range(n_classes)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Your own CSV
+
+# Numeric labels count as classes ("auto") when they are whole numbers with at most this many values.
+MAX_AUTO_CLASSES = 10
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _read_rows(path) -> list[tuple[int, list[str]]]:
+    """(line number, stripped cells) for every non-blank line of the CSV at ``path``."""
+    rows = []
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # utf-8-sig: drop a BOM left by Excel
+            reader = csv.reader(f)
+            for row in reader:
+                rows.append((reader.line_num, [cell.strip() for cell in row]))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ValueError(f"path {str(path)!r}: cannot read the file ({error})") from None
+    return [(line, row) for line, row in rows if any(row)]
+
+
+def _classes(labels: list[str], numbers: list[float | None]) -> tuple[list, list, tuple[str, ...]]:
+    """(label per row, sorted class keys, display names): numeric keys if every label is a number, else text."""
+    if all(v is not None for v in numbers):
+        keys = sorted(set(numbers))
+        return numbers, keys, tuple(f"{k:g}" for k in keys)
+    keys = sorted(set(labels))
+    return labels, keys, tuple(keys)
+
+
+def load_csv(
+    path,
+    label_column: int | str = -1,
+    has_header: bool | None = None,
+    task: str = "auto",
+    test_fraction: float = 0.0,
+    seed=0,
+) -> Dataset:
+    """Load your own data: numeric feature columns and one label column.
+
+    path: a CSV file (comma separated, UTF-8); blank lines are skipped.
+    label_column: index of the label column (negative counts from the end), or its header name.
+    has_header: whether the first row holds column names; None guesses: it is a header when one
+        of its feature cells is not a number.
+    task: "auto", "binary", "multiclass" or "regression". "auto" makes classes of labels that are
+        text, or whole numbers with at most MAX_AUTO_CLASSES distinct values; otherwise regression.
+        Classes are numbered 0..k-1 in sorted order (numerically if all labels are numbers);
+        ``class_names[i]`` is the label of class i. Two classes make a binary task.
+    test_fraction, seed: as in ``make_dataset``; with test_fraction 0 the rows keep the file's order.
+    Features are used as they are (not rescaled). Row numbers in error messages are file lines.
+    Example: ``load_csv(EXAMPLE_CSV)`` (hours studied and slept → "fail"/"pass"; see ``sample_csv_text()``).
+    """
+    try:
+        path = os.fsdecode(path)
+    except TypeError:
+        raise ValueError(f"path must be a file path (str or Path); got {type(path).__name__}") from None
+    where = f"path {str(path)!r}"
+    task = one_of(task, ("auto", *TASKS), "task")
+    test_fraction = fraction(test_fraction, "test_fraction")
+    rng = rng_from(seed)
+    if has_header is not None and not isinstance(has_header, bool):
+        raise ValueError(f"has_header must be True, False or None; got {has_header!r}")
+    if not os.path.isfile(path):
+        raise ValueError(f"{where}: {'not a file' if os.path.exists(path) else 'no such file'}")
+
+    rows = _read_rows(path)
+    if not rows:
+        raise ValueError(f"{where}: the file is empty")
+    n_columns = len(rows[0][1])
+    if n_columns < 2:
+        raise ValueError(f"{where}: needs at least 2 columns (features and a label); got {n_columns}")
+    for line, row in rows:
+        if len(row) != n_columns:
+            raise ValueError(f"{where}: row {line} has {len(row)} columns, expected {n_columns} (ragged rows)")
+
+    first = rows[0][1]
+    if isinstance(label_column, str):
+        if has_header is False or label_column not in first:
+            raise ValueError(f"label_column {label_column!r} is not a column name in the header of {where}")
+        has_header, label = True, first.index(label_column)
+    elif (
+        isinstance(label_column, bool)
+        or not isinstance(label_column, Integral)
+        or not -n_columns <= label_column < n_columns
+    ):
+        raise ValueError(
+            f"label_column must be a column index from {-n_columns} to {n_columns - 1} or a name; got {label_column!r}"
+        )
+    else:
+        label = label_column % n_columns
+    features = [c for c in range(n_columns) if c != label]
+    if has_header is None:
+        has_header = any(_number(first[c]) is None for c in features)
+    if has_header:
+        names = first
+    else:
+        names = ["label" if c == label else f"x{features.index(c)}" for c in range(n_columns)]
+    data = rows[1:] if has_header else rows
+    if not data:
+        raise ValueError(f"{where}: no data rows after the header")
+
+    X = np.empty((len(data), len(features)))  # (n_samples, n_features)
+    for i, (line, row) in enumerate(data):
+        for j, c in enumerate(features):
+            value = _number(row[c])
+            if value is None or not math.isfinite(value):
+                what = "not a number" if value is None else "not finite (NaN or inf)"
+                raise ValueError(f"{where}: row {line}, column {c + 1} ({names[c]!r}): {row[c]!r} is {what}")
+            X[i, j] = value
+
+    labels = [row[label] for _, row in data]
+    numbers = [_number(text) for text in labels]
+    numeric = all(v is not None for v in numbers)  # otherwise the labels are text: class names
+    for (line, _), text, v in zip(data, labels, numbers):
+        if not text:
+            bad = "empty"
+        elif numeric and not math.isfinite(v):
+            bad = "not finite (NaN or inf)"
+        elif task == "regression" and v is None:
+            bad = "not a number, which a regression needs"
+        else:
+            continue
+        raise ValueError(f"{where}: row {line}, column {label + 1} ({names[label]!r}): the label {text!r} is {bad}")
+    if task == "auto":
+        whole = numeric and all(v.is_integer() for v in numbers)
+        task = "classes" if not numeric or (whole and len(set(numbers)) <= MAX_AUTO_CLASSES) else "regression"
+
+    if task == "regression":
+        y, n_classes, class_names = np.array(numbers, dtype=np.float64), None, None
+    else:
+        values, keys, class_names = _classes(labels, numbers)
+        n_classes = len(keys)
+        if n_classes < 2:
+            raise ValueError(f"{where}: the labels hold a single class ({class_names[0]!r}); need at least 2")
+        if task == "binary" and n_classes != 2:
+            raise ValueError(f"{where}: task 'binary' needs exactly 2 classes; the labels hold {n_classes}")
+        if task == "classes":
+            task = "binary" if n_classes == 2 else "multiclass"
+        index = {k: i for i, k in enumerate(keys)}
+        y = np.array([index[v] for v in values], dtype=np.int64)
+
+    X_train, X_test, y_train, y_test = _split(X, y, test_fraction, rng) if test_fraction else (X, X[:0], y, y[:0])
+    return Dataset(
+        X_train=_readonly(X_train),
+        y_train=_readonly(y_train),
+        X_test=_readonly(X_test),
+        y_test=_readonly(y_test),
+        name=Path(path).stem,
+        task=task,
+        n_classes=n_classes,
+        feature_names=tuple(names[c] for c in features),
+        class_names=class_names,
+    )
+
+
+def sample_csv_text() -> str:
+    """The text of the example CSV shipped with the package (``EXAMPLE_CSV``), for showing the format."""
+    return EXAMPLE_CSV.read_text(encoding="utf-8")
