@@ -34,6 +34,13 @@ DIVERGING = [
 # Distinct colours for several optimisers' paths or classes (Okabe–Ito, colour-blind safe).
 QUALITATIVE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
+# A magnitude that is never negative (a loss): lightness only, low = the background, high = ink, so
+# coloured paths and markers drawn on top keep their contrast everywhere on the surface.
+MAGNITUDE = {
+    "light": [[0.0, "#ffffff"], [0.25, "#e3e6ea"], [0.5, "#b9bec6"], [0.75, "#7d848f"], [1.0, "#3a3f47"]],
+    "dark": [[0.0, "#111418"], [0.25, "#262b33"], [0.5, "#454c57"], [0.75, "#7a828f"], [1.0, "#c9ced6"]],
+}
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -95,6 +102,24 @@ def get_theme(theme: str | Theme = "light", lecture: bool = False) -> Theme:
     if lecture and base.scale == 1.0:
         return replace(base, scale=LECTURE_SCALE)
     return base
+
+
+def magnitude_scale(theme: Theme) -> list:
+    """The colour scale for a non-negative magnitude (a loss) in ``theme``: background → ink."""
+    return MAGNITUDE["dark" if theme.name == "dark" else "light"]
+
+
+def ordered_colors(n: int, theme: Theme) -> list[str]:
+    """``n`` colours in a perceptual order (viridis), for things that have an order such as layers 1..L.
+
+    The dark end is skipped on a dark background so that every colour stays visible.
+    """
+    from plotly.colors import sample_colorscale
+
+    low, high = (0.25, 1.0) if theme.name == "dark" else (0.0, 0.85)
+    if n == 1:
+        return sample_colorscale("Viridis", [low])
+    return sample_colorscale("Viridis", list(np.linspace(low, high, n)))
 
 
 def signed_color(value: float, vmax: float) -> str:
