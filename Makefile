@@ -1,0 +1,102 @@
+# backprop-explainer: the two commands a fresh machine needs are `make lab` and `make test`.
+#
+#   make lab      create .venv if missing, install the package + lecture extras, open JupyterLab at the start notebook
+#   make test     create .venv if missing, install everything (+ Debian chromium), run the whole suite
+#   make lint     ruff (lint + format check) and import-linter
+#   make format   ruff format + autofixable lint fixes
+#   make bench    run every benchmarks/bench_*.py in turn
+#
+# Versions: binder/requirements.txt is the one list of exact versions; every install here uses it as pip
+# constraints (-c), so tests run what Binder runs. An install reruns when pyproject.toml or the pins change.
+# Knobs: PYTHON (interpreter for the venv), LAB_ARGS (e.g. "--no-browser --port 8899"), PYTEST_ARGS (e.g. -x).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+PINS := binder/requirements.txt
+CHROMIUM := /usr/bin/chromium
+START_NOTEBOOK := notebooks/00_start_here.ipynb
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
+
+LECTURE_STAMP := $(VENV)/.installed-lecture
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: help lab test lint format bench pytest nbval chromium
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+# --- environment -------------------------------------------------------------------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(LECTURE_STAMP): pyproject.toml $(PINS) | $(BIN)/python
+	$(PIP) install --quiet -c $(PINS) -e ".[lecture]"
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(PINS) | $(BIN)/python
+	$(PIP) install --quiet -c $(PINS) -e ".[lecture,test]"
+	touch $@ $(LECTURE_STAMP)
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+chromium: $(CHROMIUM)
+$(CHROMIUM):
+	scripts/install_chromium.sh
+
+# --- the two commands --------------------------------------------------------------------------------------
+lab: $(LECTURE_STAMP)
+	@if [ -f $(START_NOTEBOOK) ]; then target=$(START_NOTEBOOK); else target=notebooks; \
+	echo "$(START_NOTEBOOK) does not exist yet: opening notebooks/"; fi; \
+	exec $(BIN)/jupyter lab $(LAB_ARGS) "$$target"
+
+# Every step runs even when an earlier one fails, so one run reports everything; the exit status is the worst.
+test: $(TEST_STAMP) $(CHROMIUM)
+	@status=0; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	$(MAKE) --no-print-directory pytest || status=1; \
+	$(MAKE) --no-print-directory nbval || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (see the steps above)" >&2; else echo "make test: all steps passed"; fi; \
+	exit $$status
+
+# --- steps -------------------------------------------------------------------------------------------------
+lint: $(TEST_STAMP)
+	@status=0; \
+	echo "== ruff check"; $(BIN)/ruff check . || status=1; \
+	echo "== ruff format --check"; $(BIN)/ruff format --check . || status=1; \
+	echo "== lint-imports"; $(BIN)/lint-imports --no-cache --no-logo || status=1; \
+	exit $$status
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+pytest: $(TEST_STAMP)
+	@echo "== pytest tests/"
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# nbval runs every notebook and compares outputs. Without notebooks there is nothing to run (pytest would exit 5).
+nbval: $(TEST_STAMP)
+	@echo "== pytest --nbval notebooks/"
+	@if [ -z "$$(find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null)" ]; then \
+		echo "no notebooks in notebooks/ yet: nothing for nbval to run"; \
+	else \
+		rc=0; $(BIN)/pytest $(NBVAL_ARGS) $(PYTEST_ARGS) notebooks || rc=$$?; \
+		if [ $$rc -eq 5 ]; then echo "the notebooks hold no code cells: nothing for nbval to check"; rc=0; fi; \
+		exit $$rc; \
+	fi
+
+bench: $(TEST_STAMP)
+	@found=0; \
+	for f in benchmarks/bench_*.py; do \
+		[ -e "$$f" ] || continue; found=1; \
+		echo "== $$f"; $(BIN)/python "$$f"; \
+	done; \
+	if [ $$found -eq 0 ]; then echo "no benchmarks/bench_*.py yet"; fi
