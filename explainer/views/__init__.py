@@ -3,3 +3,7 @@
 ``plot_*`` returns a still ``go.Figure``; ``animate_*`` a ``go.Figure`` with frames. No widgets,
 no training, no display calls here.
 """
+
+from .derivation import worked_derivation
+from .graph import plot_neuron_graph
+from .network import animate_backward, animate_forward, plot_network
