@@ -86,7 +86,15 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
         xs += [where[a].x, where[b].x, None]
         ys += [where[a].y, where[b].y, None]
     data = [
-        dict(type="scatter", mode="lines", x=xs, y=ys, hoverinfo="skip", line=dict(color=th.muted, width=th.size(1.4)))
+        dict(
+            type="scatter",
+            name="edges",
+            mode="lines",
+            x=xs,
+            y=ys,
+            hoverinfo="skip",
+            line=dict(color=th.muted, width=th.size(1.4)),
+        )
     ]
 
     fills, name_colors = [], []
@@ -100,6 +108,7 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
     data.append(
         dict(
             type="scatter",
+            name="nodes",
             mode="markers+text",
             x=[n.x for n in nodes],
             y=[n.y for n in nodes],
@@ -132,6 +141,7 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
     data.append(
         dict(
             type="scatter",
+            name="values",
             mode="markers+text",
             x=[n.x for n in nodes],
             y=[n.y for n in nodes],
@@ -142,10 +152,11 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
             hoverinfo="skip",
         )
     )
-    ops = [n for n, s in zip(nodes, sizes) if n.kind != "leaf"]
+    ops = [n for n in nodes if n.kind != "leaf"]
     data.append(
         dict(
             type="scatter",
+            name="gradients",
             mode="markers+text",
             x=[n.x for n in ops],
             y=[n.y for n in ops],
@@ -160,6 +171,7 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
     data.append(
         dict(
             type="scatter",
+            name="colorbar",
             mode="markers",
             x=[nodes[0].x] * 2,
             y=[nodes[0].y] * 2,

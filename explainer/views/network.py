@@ -262,6 +262,7 @@ class _Diagram:
         return len(ys) < 2 or bool(np.diff(ys).min() >= 1.3 * self.edge_font)
 
     def _add(self, key: str, trace: dict) -> None:
+        trace["name"] = key  # a stable handle for widgets and tests ("edge:W2[0,1]", "nodes", "caption", …)
         self.index[key] = len(self.traces)
         self.traces.append(trace)
 
