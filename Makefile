@@ -54,10 +54,11 @@ $(CHROMIUM):
 # --- the two commands --------------------------------------------------------------------------------------
 # Jupyter refuses to run as root without --allow-root (containers, CI machines): pass it only there.
 lab: $(LECTURE_STAMP)
-	@if [ -f $(START_NOTEBOOK) ]; then target=$(START_NOTEBOOK); else target=notebooks; \
-	echo "$(START_NOTEBOOK) does not exist yet: opening notebooks/"; fi; \
-	root_flag=""; if [ "$$(id -u)" -eq 0 ]; then root_flag="--allow-root"; fi; \
-	exec $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $$root_flag $(LAB_ARGS) "$$target"
+	@args=(--ServerApp.root_dir="$(CURDIR)"); \
+	if [ "$$(id -u)" -eq 0 ]; then args+=(--allow-root); fi; \
+	if [ -f $(START_NOTEBOOK) ]; then args+=($(START_NOTEBOOK)); \
+	else echo "$(START_NOTEBOOK) does not exist yet: opening the repository root"; fi; \
+	exec $(BIN)/jupyter lab $(LAB_ARGS) "$${args[@]}"
 
 # Every step runs even when an earlier one fails, so one run reports everything; the exit status is the worst.
 test: $(TEST_STAMP) $(CHROMIUM)
