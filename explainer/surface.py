@@ -40,9 +40,10 @@ MAX_RESOLUTION = 501
 DEFAULT_SPAN = {"params": 3.0, "directions": 1.0}
 DEFAULT_RESOLUTION = {"params": 101, "directions": 51}
 
-# Bytes per block of the (u rows, v, samples, width) arrays: small enough to stay bounded in memory
-# and mostly in cache, large enough that numpy's per-call overhead does not dominate.
-_BLOCK_BYTES = 4 * 2**20
+# Bytes of one (u rows, v, samples, width) array per block: about one core's L2 cache, so the several
+# passes numpy makes over a block mostly hit the cache (measured: 4 MB blocks were up to 3× slower for
+# the widest grids), while blocks stay large enough that numpy's per-call overhead does not dominate.
+_BLOCK_BYTES = 2**20
 
 _PARAM = re.compile(r"^([Wb])(\d+)\[(\d+)(?:,(\d+))?\]$")
 
@@ -374,7 +375,13 @@ class _Tail:
         """Sum over samples of the loss, given z at layer index k, (..., n, w) → (...)."""
         for m in range(k, self.L - 1):
             z = self.matmul(self.acts[m].forward(z), m + 1)
-        a = self.acts[-1].forward(z)
+        return self.loss_sum(z)
+
+    def loss_sum(self, z: Array) -> Array:
+        """Sum over samples of ℓ(z, a, y) for output pre-activations z, (..., n, k) → (...)."""
+        # A loss paired with its output activation (bce, cross_entropy) is computed from z alone, which is
+        # what keeps it finite when a saturates; skipping a = f(z) then saves a pass over the largest arrays.
+        a = None if self.loss.output_activation is not None else self.acts[-1].forward(z)
         return self.loss.per_sample(z, a, self.Y).sum(axis=-1)
 
     def with_columns(self, k: int, z_base: Array, a_base: Array | None, zn_base: Array | None, cols) -> Array:
@@ -386,11 +393,13 @@ class _Tail:
         """
         if k == self.L - 1:
             # Output layer: the loss needs whole rows (softmax), so build the full z.
+            if z_base.shape[-1] == 1:  # one output unit: its column is all of z
+                return self.loss_sum(cols[0][1][..., None])
             shape = np.broadcast_shapes(z_base.shape, *(c.shape + (1,) for _, c in cols))
             z = np.array(np.broadcast_to(z_base, shape))
             for j, zcol in cols:
                 z[..., j] = zcol
-            return self.from_z(z, k)
+            return self.loss_sum(z)
         f, Wn = self.acts[k].forward, self.W[k + 1]
         zn = zn_base
         for j, zcol in cols:
@@ -484,7 +493,8 @@ def _directions_grid(net: Network, X: Array, Y: Array, d_u: Array, d_v: Array, u
     total = np.zeros((R, Rv))
     row_bytes = Rv * widest * 8  # per sample and u row, the bytes of one (Ru, Rv, n, width) array
     for s in _sample_blocks(n, row_bytes):
-        Xs, Ys = X[s], Y[s]
+        Xs = X[s]
+        tail.Y = Y[s]
         ns = Xs.shape[0]
         base1 = Xs @ tail.W[0] + tail.b[0]  # (n, w1)
         du1 = Xs @ Du[0][0] + Du[0][1]
@@ -500,8 +510,7 @@ def _directions_grid(net: Network, X: Array, Y: Array, d_u: Array, d_v: Array, u
                 z = (flat @ tail.W[k]).reshape(out_shape) + tail.b[k]
                 z += ub * ((flat @ Du[k][0]).reshape(out_shape) + Du[k][1])
                 z += vb * ((flat @ Dv[k][0]).reshape(out_shape) + Dv[k][1])
-            a = tail.acts[-1].forward(z)
-            total[r] += tail.loss.per_sample(z, a, Ys).sum(axis=-1)
+            total[r] += tail.loss_sum(z)
     return total / n
 
 
