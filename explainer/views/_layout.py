@@ -718,9 +718,12 @@ def network_layout(rec: Record, sample: int = 0, lr: float | None = None, lr_is_
 
 
 def _largest(values: np.ndarray) -> int:
-    """Index of the largest finite |value| (0 if none is finite): the example a caption writes out."""
+    """The example a caption writes out: the first entry, unless it is negligible (a dead ReLU, a
+    frozen weight), then the one with the largest finite |value|. The first keeps the classic
+    hand-worked path (δ_o₁, w₅, δ_h₁, w₁) on screen."""
     mags = np.where(np.isfinite(values), np.abs(values), -1.0)
-    return int(np.argmax(mags))
+    best = int(np.argmax(mags))
+    return 0 if mags[0] >= 0.05 * mags[best] and mags[0] > 0 else best
 
 
 def forward_captions(rec: Record, s: int) -> tuple[str, ...]:
