@@ -967,7 +967,7 @@ def neuron_graph(rec: Record, layer: int, neuron: int, sample: int = 0) -> Graph
         GraphNode(
             "b",
             "leaf",
-            0.0,
+            1.0,  # beside the × nodes, so its line to + does not cross their labels
             -2.0 * n_in,
             b_sym,
             float(b[j]),
