@@ -58,11 +58,13 @@ class GradcheckReport:
     __str__ = table
 
 
-def gradcheck(net: Network, X, y, *, h: float = 1e-3, order: int = 4, floor: float = 1e-6) -> GradcheckReport:
+def gradcheck(net: Network, X, y, *, h: float = 1e-3, order: int = 4, floor: float = 1e-4) -> GradcheckReport:
     """Compare ``net.backprop(X, y)`` gradients with finite differences of ``net.loss_value``.
 
     X, y: as for ``Network.backprop``. h: step (> 0). order: 2 or 4 (the stencil's accuracy).
-    floor: the smallest denominator of the relative error. The network is left unchanged.
+    floor: the smallest denominator of the relative error, scaled by max(1, |L|): the stencil's
+        rounding noise is about 3e-13·|L|, so smaller gradients are compared in absolute terms.
+        The network is left unchanged.
     """
     if not isinstance(net, Network):
         raise ValueError(f"net must be an explainer.Network; got {type(net).__name__}")
@@ -72,7 +74,9 @@ def gradcheck(net: Network, X, y, *, h: float = 1e-3, order: int = 4, floor: flo
         raise ValueError(f"order must be 2 or 4; got {order!r}")
     Xa = net._check_X(X)
     Y = net._check_y(y, Xa.shape[0])
-    analytic = net.backprop(Xa, Y).gradient_vector()
+    rec = net.backprop(Xa, Y)
+    analytic = rec.gradient_vector()
+    floor = floor * max(1.0, abs(rec.loss)) if np.isfinite(rec.loss) else floor
     theta0 = net.parameters
     stencil = {2: ((1, 1 / 2), (-1, -1 / 2)), 4: ((2, -1 / 12), (1, 8 / 12), (-1, -8 / 12), (-2, 1 / 12))}[order]
     numeric = np.zeros_like(theta0)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_finite_array, one_of, positive_int, rng_from
+from ._validate import as_finite_array, one_of, positive_float, positive_int, rng_from
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, get_activation
 from .losses import LOSSES, get_loss
 
@@ -123,8 +123,7 @@ class Record:
 
         Returns new (weights, biases) tuples; the record itself is not changed.
         """
-        if not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
+        lr = positive_float(lr, "lr")
         new_w = tuple(
             np.where(f, w, w - lr * g) for w, g, f in zip(self.weights, self.grad_weights, self.frozen_weights)
         )
@@ -157,7 +156,7 @@ class Record:
         return text
 
     def to_csv(self, path: str | Path | None = None) -> str:
-        """One row per quantity and entry: ``quantity,layer,sample,index,value`` (layer from 1)."""
+        """One row per quantity and entry: ``quantity,layer,sample,row,column,value`` (layer from 1)."""
         rows = ["quantity,layer,sample,row,column,value"]
         per_sample = {
             "a": self.activations[1:],
@@ -169,15 +168,15 @@ class Record:
         for name, arrays in per_sample.items():
             for layer, arr in enumerate(arrays, start=1):
                 for s, j in np.ndindex(arr.shape):
-                    rows.append(f"{name},{layer},{s},,{j},{arr[s, j]!r}")
+                    rows.append(f"{name},{layer},{s},,{j},{float(arr[s, j])!r}")
         for name, arrays in {"W": self.weights, "dL_dW": self.grad_weights}.items():
             for layer, arr in enumerate(arrays, start=1):
                 for i, j in np.ndindex(arr.shape):
-                    rows.append(f"{name},{layer},,{i},{j},{arr[i, j]!r}")
+                    rows.append(f"{name},{layer},,{i},{j},{float(arr[i, j])!r}")
         for name, arrays in {"b": self.biases, "dL_db": self.grad_biases}.items():
             for layer, arr in enumerate(arrays, start=1):
                 for j in range(arr.shape[0]):
-                    rows.append(f"{name},{layer},,,{j},{arr[j]!r}")
+                    rows.append(f"{name},{layer},,,{j},{float(arr[j])!r}")
         rows.append(f"loss,,,,,{self.loss!r}")
         text = "\n".join(rows) + "\n"
         if path is not None:
@@ -248,6 +247,8 @@ class Network:
             raise ValueError(f"sizes must have at least 2 entries (inputs and outputs); got {sizes!r}")
         self.sizes = tuple(positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes))
         n_hidden = len(self.sizes) - 2
+        if not isinstance(activation, str) and not (isinstance(activation, Iterable) and not isinstance(activation, bytes)):
+            raise ValueError(f"activation must be a name or a list of names (one per hidden layer); got {activation!r}")
         if isinstance(activation, str):
             hidden = [activation] * n_hidden
             get_activation(activation, argument="activation")
@@ -357,7 +358,7 @@ class Network:
         """Position of a parameter such as ``W1[0,1]`` in the flat vector."""
         if isinstance(name, str):
             m = _NAME.match(name)
-            if m and m.group(3) is not None:
+            if m and m.group(3) is not None and (m.group(1) == "W") == (m.group(4) is not None):
                 kind, layer, i, j = m.group(1), m.group(2), m.group(3), m.group(4)
                 canonical = f"W{layer}[{i},{j}]" if kind == "W" else f"b{layer}[{i}]"
                 if canonical in self._index:
@@ -592,8 +593,11 @@ class Network:
         except KeyError as err:
             raise ValueError(f"data is missing the key {err}") from None
         net.set_parameters(data.get("parameters"))
-        if data.get("frozen"):
-            net.freeze(*data["frozen"])
+        frozen = data.get("frozen") or []
+        if not isinstance(frozen, list) or not all(isinstance(f, str) for f in frozen):
+            raise ValueError(f"data['frozen'] must be a list of parameter names; got {frozen!r}")
+        if frozen:
+            net.freeze(*frozen)
         return net
 
     def save(self, path: str | Path) -> None:

@@ -69,6 +69,12 @@ class TrainingSession:
         """Switch optimiser (its state starts fresh); the parameters and history carry on."""
         self.optimizer = make_optimizer(name, self.lr if lr is None else lr, **options)
 
+    def set_data(self, X, y) -> None:
+        """New training data (same shapes of features and targets); parameters and history carry on."""
+        X2 = self.network._check_X(X)
+        self.y = self.network._check_y(y, X2.shape[0])
+        self.X = X2
+
     # ------------------------------------------------------------------ stepping
     @property
     def steps_done(self) -> int:

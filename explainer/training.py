@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import one_of, positive_float, positive_int, rng_from
+from ._validate import fraction, one_of, positive_float, positive_int, rng_from
 from .network import Network, _nan_to_none
 
 
@@ -62,9 +62,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float, beta: float = 0.9):
         super().__init__(lr)
-        if not 0 <= beta < 1:
-            raise ValueError(f"beta must be a number in [0, 1); got {beta!r}")
-        self.beta = float(beta)
+        self.beta = fraction(beta, "beta")
         self._v = None
 
     def reset(self):
@@ -89,10 +87,7 @@ class Adam(Optimizer):
 
     def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         super().__init__(lr)
-        for arg, value in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= value < 1:
-                raise ValueError(f"{arg} must be a number in [0, 1); got {value!r}")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.beta1, self.beta2 = fraction(beta1, "beta1"), fraction(beta2, "beta2")
         self.eps = positive_float(eps, "eps")
         self.reset()
 
@@ -388,7 +383,8 @@ def train(
                 stopped = True
 
     T = last + 1
-    norms = np.sqrt((grads[:T] * grads[:T]) @ weight_rows.T)
+    with np.errstate(all="ignore"):  # a diverged run's gradients may overflow when squared
+        norms = np.sqrt((grads[:T] * grads[:T]) @ weight_rows.T)
     return History(
         steps=np.arange(T),
         train_loss=train_loss[:T],

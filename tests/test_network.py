@@ -325,11 +325,6 @@ def test_record_to_csv_layout(tmp_path):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: Record.to_csv formats numpy scalars with !r: numpy 2 writes 'np.float64(0.59...)'",
-)
 def test_record_to_csv_round_trips_values():
     net = Network([2, 3, 1], seed=0)
     rec = net.backprop([[0.1, 0.2], [0.3, 0.4]], [0.5, 0.6])
@@ -426,7 +421,6 @@ def test_index_of_accepts_spacing_and_rejects_unknown_names():
             net.index_of(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: index_of('b1[0,5]') silently resolves to b1[0]; a bias has one index")
 def test_index_of_rejects_two_indices_on_a_bias():
     net = Network([2, 3, 2], seed=0)
     with pytest.raises(ValueError):
@@ -550,9 +544,6 @@ def test_from_dict_rejects_non_dicts_and_load_rejects_bad_files(tmp_path):
         Network.load(broken)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="bug: from_dict with a non-iterable 'frozen' raises TypeError, not ValueError"
-)
 def test_from_dict_non_list_frozen_raises_value_error():
     d = Network([2, 3, 1], seed=0).to_dict()
     d["frozen"] = 5

@@ -174,31 +174,17 @@ def test_valid_edge_values_are_accepted():
 # Bugs found: wrong exception type or a message that does not name the argument
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="bug: Network(activation=5) calls list(5): TypeError, not ValueError"
-)
 def test_non_iterable_activation_raises_value_error():
     with pytest.raises(ValueError, match="activation"):
         Network([2, 3, 1], activation=5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: Momentum compares beta with <= before checking its type; the TypeError is re-worded by "
-    "make_optimizer without naming beta",
-)
 def test_non_numeric_beta_is_named():
     with pytest.raises(ValueError) as err:
         train(net_2_3_1(), X, Y, optimizer="momentum", beta="high")
     assert "beta must be" in str(err.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="bug: Record.updated_parameters('a') calls np.isfinite on a str: TypeError, not ValueError",
-)
 def test_updated_parameters_rejects_text():
     with pytest.raises(ValueError, match="lr"):
         net_2_3_1().backprop(X, Y).updated_parameters("0.5")

@@ -37,8 +37,8 @@ QUALITATIVE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
 # A magnitude that is never negative (a loss): lightness only, low = the background, high = ink, so
 # coloured paths and markers drawn on top keep their contrast everywhere on the surface.
 MAGNITUDE = {
-    "light": [[0.0, "#ffffff"], [0.25, "#e3e6ea"], [0.5, "#b9bec6"], [0.75, "#7d848f"], [1.0, "#3a3f47"]],
-    "dark": [[0.0, "#111418"], [0.25, "#262b33"], [0.5, "#454c57"], [0.75, "#7a828f"], [1.0, "#c9ced6"]],
+    "light": [[0.0, "#ffffff"], [0.15, "#e6e9ed"], [0.35, "#c3c8cf"], [0.6, "#8e959f"], [1.0, "#2f343b"]],
+    "dark": [[0.0, "#111418"], [0.15, "#232830"], [0.35, "#3d444e"], [0.6, "#6c7480"], [1.0, "#d0d5dc"]],
 }
 
 
@@ -60,7 +60,7 @@ class Theme:
     edge_width_max: float = 9
     edge_width_min: float = 1.2
     scale: float = 1.0
-    template: str = "plotly_white"
+    grid: str = "#e5e5e5"  # grid and zero lines
 
     def size(self, value: float) -> float:
         """A size in this theme's scale."""
@@ -76,7 +76,7 @@ THEMES: dict[str, Theme] = {
         muted="#8c8c8c",
         node_fill="#eeeeee",
         accent="#0072B2",
-        template="plotly_white",
+        grid="#e5e5e5",
     ),
     "dark": Theme(
         name="dark",
@@ -86,7 +86,7 @@ THEMES: dict[str, Theme] = {
         muted="#8a8f98",
         node_fill="#2a2f36",
         accent="#56B4E9",
-        template="plotly_dark",
+        grid="#2f353d",
     ),
 }
 
@@ -176,18 +176,57 @@ def finite_max_abs(*arrays, default: float = 1.0) -> float:
     return best if best > 0 else default
 
 
-def apply_theme(fig: go.Figure, theme: Theme, title: str | None = None, **layout) -> go.Figure:
-    """Fonts, colours and margins of ``theme`` on ``fig`` (in place; returns it)."""
-    fig.update_layout(
-        template=theme.template,
+def theme_template(theme: Theme) -> dict:
+    """A small Plotly template of the theme's own.
+
+    Plotly's named templates (``plotly_white``…) are deep-copied and validated on every figure,
+    which made a network diagram take ~50 ms to build; this one costs well under a millisecond.
+    """
+    axis = dict(gridcolor=theme.grid, zerolinecolor=theme.grid, linecolor=theme.muted)
+    wall = dict(axis, backgroundcolor=theme.background, showbackground=True)
+    return dict(
+        layout=dict(
+            colorway=QUALITATIVE,
+            xaxis=dict(axis, automargin=True),
+            yaxis=dict(axis, automargin=True),
+            scene=dict(xaxis=wall, yaxis=wall, zaxis=wall),
+            polar=dict(bgcolor=theme.background),
+        )
+    )
+
+
+def theme_layout(theme: Theme, title: str | None = None, **layout) -> dict:
+    """The layout dict of ``theme`` (fonts, colours, margins), with ``layout`` on top."""
+    base = dict(
+        template=theme_template(theme),
         paper_bgcolor=theme.paper,
         plot_bgcolor=theme.background,
         font=dict(family=theme.font_family, size=theme.size(theme.font_size), color=theme.text),
         title=dict(text=title, font=dict(size=theme.size(theme.title_size))) if title else None,
         margin=dict(l=theme.size(40), r=theme.size(40), t=theme.size(60 if title else 30), b=theme.size(40)),
         hoverlabel=dict(font=dict(size=theme.size(theme.font_size), family="Menlo, Consolas, monospace")),
-        **layout,
     )
+    base.update(layout)
+    return base
+
+
+def new_figure(theme: Theme, data: list | None = None, *, title: str | None = None, frames: list | None = None,
+               **layout) -> go.Figure:
+    """A Figure built in one go from plain trace dicts, with the theme's layout (the fast way)."""
+    spec = dict(data=data or [], layout=theme_layout(theme, title, **layout))
+    if frames:
+        spec["frames"] = frames
+    return go.Figure(spec)
+
+
+def apply_theme(fig: go.Figure, theme: Theme, title: str | None = None, **layout) -> go.Figure:
+    """Fonts, colours and margins of ``theme`` on an existing ``fig`` (in place; returns it).
+
+    Prefer ``new_figure``: a figure constructed without a template first gets Plotly's default one.
+    """
+    spec = theme_layout(theme, title, **layout)
+    fig.layout.template = spec.pop("template")  # assigned, not merged into the default template
+    fig.update_layout(**spec)
     return fig
 
 
