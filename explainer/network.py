@@ -247,7 +247,7 @@ class Network:
             raise ValueError(f"sizes must have at least 2 entries (inputs and outputs); got {sizes!r}")
         self.sizes = tuple(positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes))
         n_hidden = len(self.sizes) - 2
-        if not isinstance(activation, str) and not (isinstance(activation, Iterable) and not isinstance(activation, bytes)):
+        if not isinstance(activation, (str, Iterable)) or isinstance(activation, bytes):
             raise ValueError(f"activation must be a name or a list of names (one per hidden layer); got {activation!r}")
         if isinstance(activation, str):
             hidden = [activation] * n_hidden
