@@ -432,6 +432,8 @@ def _fprime_line(rec: Record, layer: int, j: int, s: int) -> str:
     z, a = rec.preactivations[layer - 1][s, j], rec.activations[layer][s, j]
     fp = rec.derivatives[layer - 1][s, j]
     symbolic, numbers = derivative_text(act, z, a)
+    if numbers.startswith("z ="):  # a piecewise f′: say which piece, after the value
+        return f"f′(z_{name}) = {symbolic} = {result(fp)}  ({numbers})"
     mid = f" = {numbers}" if numbers else ""
     return f"f′(z_{name}) = {symbolic}{mid} = {result(fp)}"
 

@@ -50,7 +50,7 @@ class _Tex:
 
     def n(self, value: float) -> str:
         """A number: 0.5933, -0.0381, 1.2 \\times 10^{-5}, \\text{NaN}, \\infty."""
-        text = fmt_plain(float(value), self.digits)
+        text = fmt_plain(float(value) + 0.0, self.digits)  # + 0.0: a negative zero prints as 0
         if text in ("NaN",):
             return r"\text{NaN}"
         text = text.replace("+∞", r"\infty").replace("∞", r"\infty").replace("−", "-")
@@ -112,10 +112,17 @@ def _derivative(t: _Tex, name: str, z: float, a: float) -> tuple[str, str]:
     if name == "tanh":
         return "1 - a^2", f"1 - {t.f(a)}^2"
     if name == "relu":
-        return r"1 \text{ if } z > 0 \text{ else } 0", rf"z = {t.n(z)}"
+        return r"1 \text{ if } z > 0 \text{ else } 0", rf"\quad (z = {t.n(z)})"
     if name == "leaky_relu":
-        return r"1 \text{ if } z > 0 \text{ else } 0.01", rf"z = {t.n(z)}"
+        return r"1 \text{ if } z > 0 \text{ else } 0.01", rf"\quad (z = {t.n(z)})"
     return "1", ""
+
+
+def _split(substituted: str) -> tuple[str, str]:
+    """(' = numbers' before the value, a note after it): a piecewise f′ names its piece after the value."""
+    if substituted.startswith(r"\quad"):
+        return "", substituted
+    return (f" = {substituted}" if substituted else ""), ""
 
 
 def _shown(width: int, cap: int) -> range:
@@ -297,8 +304,8 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
         else:
             sym, num = _derivative(t, act, rec.preactivations[-1][s, j], a)
             fp = rec.derivatives[-1][s, j]
-            mid = f" = {num}" if num else ""
-            lines.append(rf"{_ACT_TEX[act]}'({t.z(L, j)}) &= {sym}{mid} = {t.n(fp)}")
+            mid, after = _split(num)
+            lines.append(rf"{_ACT_TEX[act]}'({t.z(L, j)}) &= {sym}{mid} = {t.n(fp)}{after}")
             lines.append(
                 rf"{t.d(L, j)} &= {_ACT_TEX[act]}'({t.z(L, j)})\,{t.partial(o)} = {t.f(fp)} \times {t.f(ga)} = {t.n(d)}"
             )
@@ -322,9 +329,9 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
             fp = rec.derivatives[layer - 1][s, j]
             d = rec.deltas[layer - 1][s, j]
             fsym, fnum = _derivative(t, act, rec.preactivations[layer - 1][s, j], rec.activations[layer][s, j])
-            mid = f" = {fnum}" if fnum else ""
+            mid, after = _split(fnum)
             lines.append(f"{t.partial(t.a(layer, j))} &= {sym} = {num} = {t.n(ga)}")
-            lines.append(rf"{_ACT_TEX[act]}'({t.z(layer, j)}) &= {fsym}{mid} = {t.n(fp)}")
+            lines.append(rf"{_ACT_TEX[act]}'({t.z(layer, j)}) &= {fsym}{mid} = {t.n(fp)}{after}")
             lines.append(
                 rf"{t.d(layer, j)} &= {_ACT_TEX[act]}'({t.z(layer, j)})\,{t.partial(t.a(layer, j))} = "
                 rf"{t.f(fp)} \times {t.f(ga)} = {t.n(d)}"
