@@ -1,0 +1,158 @@
+"""The network's output over the input plane: the numbers a decision-boundary picture draws.
+
+For a network with two inputs the plane around the data is cut into an R × R grid and every grid
+point goes through the network in ONE batched forward pass::
+
+    outputs[i, j] = f(x = x[j], y = y[i])          (image order: rows follow y, columns follow x)
+    predicted[i, j] = [outputs[i, j, 0] ≥ ½]                      (binary, one sigmoid output)
+                    = argmax_k outputs[i, j, k]                    (multiclass)
+
+For a network with one input (1-D regression) the grid is the line x (R,) and ``outputs`` is
+(R, n_out): the curve y = f(x).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._validate import as_finite_array, one_of
+from .network import Network
+
+TASKS = ("binary", "multiclass", "regression")
+MAX_RESOLUTION = 1000
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr = np.array(arr)
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True)
+class DecisionGrid:
+    """The network's outputs on a regular grid over the inputs; all arrays read-only.
+
+    Attributes
+    ----------
+    x: (R,) grid coordinates along the first input feature.
+    y: (R,) along the second feature; None for a one-input network.
+    outputs: (R, R, n_out) network outputs, ``outputs[i, j]`` at the point (x[j], y[i]) (image
+        order, as a heat map draws it); (R, n_out) for a one-input network, ``outputs[j]`` at x[j].
+        May hold NaN or inf for a diverged network (views leave those cells blank).
+    predicted: (R, R) (or (R,)) int class at each point for ``binary``/``multiclass``, −1 where the
+        outputs are not finite; None for ``regression``.
+    task: "binary", "multiclass" or "regression".
+    """
+
+    x: np.ndarray
+    y: np.ndarray | None
+    outputs: np.ndarray
+    predicted: np.ndarray | None
+    task: str
+
+    @property
+    def resolution(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return 1 if self.y is None else 2
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.outputs.shape[-1])
+
+    @property
+    def points(self) -> np.ndarray:
+        """The grid points in the order of ``outputs.reshape(-1, n_out)``: (R·R, 2), or (R, 1)."""
+        if self.y is None:
+            return self.x[:, None]
+        xx, yy = np.meshgrid(self.x, self.y)  # 'xy' indexing: xx[i, j] = x[j], yy[i, j] = y[i]
+        return np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def infer_task(net: Network) -> str:
+    """The task a network's output layer implies: several outputs → multiclass; one sigmoid → binary."""
+    n_out = net.sizes[-1]
+    if net.output_activation == "softmax" or (n_out >= 2 and net.loss == "cross_entropy"):
+        return "multiclass"
+    if n_out == 1 and net.output_activation == "sigmoid" and net.sizes[0] == 2:
+        return "binary"
+    return "regression"
+
+
+def grid_axes(X: np.ndarray, resolution: int, margin: float) -> list[np.ndarray]:
+    """One evenly spaced axis per feature covering the data plus ``margin`` × its range each side."""
+    axes = []
+    for column in X.T:
+        low, high = float(column.min()), float(column.max())
+        pad = margin * (high - low) if high > low else max(abs(low), 1.0) * 0.5
+        axes.append(np.linspace(low - pad, high + pad, resolution))
+    return axes
+
+
+def decision_grid(net: Network, X, resolution: int = 100, margin: float = 0.1, task: str | None = None) -> DecisionGrid:
+    """The network's outputs on a resolution × resolution grid around the inputs X, in one batched call.
+
+    Parameters
+    ----------
+    net: a Network with 2 inputs (a plane) or 1 input (a line, for regression curves).
+    X: (n_samples, n_features) the data the grid must cover (train and test together, say).
+    resolution: grid points per axis, 2 to 1000.
+    margin: extra room on each side as a fraction of the data's range, ≥ 0.
+    task: "binary", "multiclass" or "regression"; None infers it from the output layer
+        (softmax or several outputs → multiclass, one sigmoid output → binary, else regression).
+    """
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be an explainer Network; got {type(net).__name__}")
+    Xa = as_finite_array(X, "X", ndim=(2,))
+    if Xa.shape[1] not in (1, 2):
+        raise ValueError(f"X must have 2 feature columns (or 1 for a regression curve); got shape {Xa.shape}")
+    if Xa.shape[1] != net.sizes[0]:
+        raise ValueError(
+            f"X must have {net.sizes[0]} feature columns to match the network's inputs; got shape {Xa.shape}"
+        )
+    if isinstance(resolution, bool) or not isinstance(resolution, Integral) or not 2 <= resolution <= MAX_RESOLUTION:
+        raise ValueError(f"resolution must be an integer from 2 to {MAX_RESOLUTION}; got {resolution!r}")
+    if isinstance(margin, bool) or not isinstance(margin, Real) or not np.isfinite(margin) or margin < 0:
+        raise ValueError(f"margin must be a finite number ≥ 0; got {margin!r}")
+    task = infer_task(net) if task is None else one_of(task, TASKS, "task")
+    if task == "binary" and net.sizes[-1] != 1:
+        raise ValueError(f"task='binary' needs a network with 1 output; this one has {net.sizes[-1]}")
+    if task == "multiclass" and net.sizes[-1] < 2:
+        raise ValueError("task='multiclass' needs a network with at least 2 outputs (one per class)")
+    resolution = int(resolution)
+
+    axes = grid_axes(Xa, resolution, float(margin))
+    if Xa.shape[1] == 1:
+        gx, gy = axes[0], None
+        points = gx[:, None]  # (R, 1)
+    else:
+        gx, gy = axes
+        xx, yy = np.meshgrid(gx, gy)  # (R, R) each, rows follow y
+        points = np.column_stack([xx.ravel(), yy.ravel()])  # (R·R, 2)
+    # One batched forward pass over every grid point; overflow shows up as inf/NaN, not as a warning.
+    with np.errstate(all="ignore"):
+        flat = net._forward(points).a[-1]  # (R·R, n_out)
+        outputs = flat.reshape((resolution,) * Xa.shape[1] + (flat.shape[1],))
+        predicted = None
+        if task != "regression":
+            if task == "binary":
+                predicted = (outputs[..., 0] >= 0.5).astype(np.int64)
+            else:
+                predicted = np.argmax(np.where(np.isnan(outputs), -np.inf, outputs), axis=-1)
+            # A point whose outputs are not all finite has no honest class.
+            predicted[~np.all(np.isfinite(outputs), axis=-1)] = -1
+    return DecisionGrid(
+        x=_readonly(gx),
+        y=None if gy is None else _readonly(gy),
+        outputs=_readonly(outputs),
+        predicted=None if predicted is None else _readonly(predicted),
+        task=task,
+    )
+
+
+__all__ = ["DecisionGrid", "decision_grid", "infer_task", "TASKS"]
