@@ -116,7 +116,7 @@ def ordered_colors(n: int, theme: Theme) -> list[str]:
     """
     from plotly.colors import sample_colorscale
 
-    low, high = (0.25, 1.0) if theme.name == "dark" else (0.0, 0.85)
+    low, high = (0.35, 1.0) if theme.name == "dark" else (0.0, 0.85)
     if n == 1:
         return sample_colorscale("Viridis", [low])
     return sample_colorscale("Viridis", list(np.linspace(low, high, n)))
