@@ -210,8 +210,9 @@ def theme_layout(theme: Theme, title: str | None = None, **layout) -> dict:
     return base
 
 
-def new_figure(theme: Theme, data: list | None = None, *, title: str | None = None, frames: list | None = None,
-               **layout) -> go.Figure:
+def new_figure(
+    theme: Theme, data: list | None = None, *, title: str | None = None, frames: list | None = None, **layout
+) -> go.Figure:
     """A Figure built in one go from plain trace dicts, with the theme's layout (the fast way)."""
     spec = dict(data=data or [], layout=theme_layout(theme, title, **layout))
     if frames:
