@@ -25,9 +25,9 @@ from .style import THEMES, finite_max_abs, fmt, fmt_plain
 # Where along an edge (from its source) its hover marker sits; its number starts there. Not 0.5: in a
 # fully connected layer the crossing edges i→j and j→i share their midpoint, and one marker would hide
 # the other; nearer the source the numbers of one source fan out instead of piling up at the crossing.
-# With t = 0.36 two edges between layers of ≤ 8 evenly spaced neurons never share a point
-# (it would need 16·Δsource = 9·Δdestination with both |Δ| ≤ 7).
-EDGE_LABEL_T = 0.36
+# With t = 0.33 two edges between layers of ≤ 8 evenly spaced neurons never share a point
+# (it would need 67·Δsource = 33·Δdestination with both |Δ| ≤ 7).
+EDGE_LABEL_T = 0.33
 # The loss node sits this far to the right of the output layer.
 LOSS_OFFSET = 0.8
 # Beyond this many terms a written-out sum is cut with "+ …" (hover texts wrap instead).

@@ -16,10 +16,10 @@ from ._layout import GraphLayout, check_common, neuron_graph
 from .style import (
     DIVERGING,
     Theme,
-    apply_theme,
     colorbar,
     divergence_annotation,
     get_theme,
+    new_figure,
     signed_color,
     text_color_on,
 )
@@ -205,19 +205,18 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
         sub += f"<br>{note}"
     small = f"font-size:{th.size(th.font_size * 0.85):.0f}px"
     title = f"{graph.title}<br><span style='{small}'>{sub}</span>"
-    fig = go.Figure(dict(data=data))
-    apply_theme(
-        fig,
+    fig = new_figure(
         th,
+        data,
         title=title,
         width=width,
         height=height,
         hovermode="closest",
         showlegend=False,
+        margin=dict(l=th.size(20), r=th.size(110), t=top, b=bottom),
         xaxis=dict(visible=False, range=[x_min, x_max], fixedrange=True),
         yaxis=dict(visible=False, range=[y_min, y_max], fixedrange=True),
     )
-    fig.update_layout(margin=dict(l=th.size(20), r=th.size(110), t=top, b=bottom))
     if not graph.finite:
         divergence_annotation(fig, th, "Diverged: the record holds NaN or ∞ (nodes in red, labels say NaN/∞)")
     return fig

@@ -13,6 +13,7 @@ carries the hover text and ``customdata`` = the parameter name (``"W2[0,1]"``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,10 +23,10 @@ from ._layout import NetworkLayout, check_common, check_lr, network_layout
 from .style import (
     DIVERGING,
     Theme,
-    apply_theme,
     colorbar,
     divergence_annotation,
     get_theme,
+    new_figure,
     signed_color,
     text_color_on,
 )
@@ -35,8 +36,12 @@ DEFAULT_LR = 0.5
 FRAME_MS = 1400
 
 # Pixels per layout unit (one layer apart in x, one neuron apart in y), before the lecture scale.
-PX_X = 190.0
+PX_X = 195.0
 PX_Y = 100.0
+
+
+# Advance widths in em of the characters labels use most (Arial/Helvetica); others count 0.6 em.
+_EM = {**dict.fromkeys("0123456789", 0.556), ".": 0.278, " ": 0.278, "+": 0.584, "−": 0.584, "→": 1.0, "δ": 0.55}
 
 
 def _rgba(color: str, alpha: float) -> str:
@@ -95,7 +100,6 @@ class _Diagram:
     theme: Theme
     gradients: bool  # hover texts of the backward pass (else of the forward pass)
     caption: bool
-    show_edge_labels: list[bool] = field(default_factory=list)
     traces: list[dict] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
 
@@ -107,7 +111,7 @@ class _Diagram:
         self.font_px = th.size(th.font_size)
         self.label_font = th.size(th.font_size * 0.92)
         self.edge_font = th.size(th.font_size * 0.86)
-        self.show_edge_labels = [self._labels_fit(layer) for layer in lay.edges]
+        self.edge_marker = th.size(8)
         # The label lines under each node (number, bias) hang from a point at the node's lower edge;
         # its transparent marker (the bias's hover target) pushes the text just below the node.
         self.label_marker = th.size(10)
@@ -156,7 +160,7 @@ class _Diagram:
                 mode="markers+text",
                 x=[e.xm for e in edges] + [e.xm for e in loss_edges],
                 y=[e.ym for e in edges] + [e.ym for e in loss_edges],
-                marker=dict(size=th.size(12), color="rgba(0,0,0,0)"),
+                marker=dict(size=self.edge_marker, color="rgba(0,0,0,0)"),
                 textfont=dict(size=self.edge_font, color=th.text, shadow=f"0 0 3px {th.paper}"),
                 hovertext=hover,
                 hovertemplate="%{hovertext}<extra></extra>",
@@ -256,10 +260,44 @@ class _Diagram:
             ),
         )
 
-    def _labels_fit(self, edges) -> bool:
-        """True when a layer's edge numbers (all at the same x) are at least a text line apart."""
-        ys = np.sort([e.ym for e in edges]) * self.px_y
-        return len(ys) < 2 or bool(np.diff(ys).min() >= 1.3 * self.edge_font)
+    @staticmethod
+    def _text_width(text: str, font: float) -> float:
+        """Estimated pixel width of the longest line of ``text`` (tags stripped), from Arial's advance widths."""
+        lines = re.sub(r"<(?!br)[^>]*>", "", text).split("<br>")
+        return font * max(sum(_EM.get(ch, 0.6) for ch in line) for line in lines)
+
+    def _labels_fit(self, edges, texts: list[str], node_labels: dict) -> bool:
+        """True when a layer's edge numbers neither touch each other nor the labels under its destinations.
+
+        Each number starts at its edge's marker and runs right; all of a layer's markers share one x,
+        so two numbers clash when their rows are less than a line apart, and a number clashes with a
+        destination when its box meets the node or the label block under it (in pixels, y down).
+        """
+        shown = [(e, t) for e, t in zip(edges, texts) if t]
+        if not shown:
+            return True
+        rows = np.sort([e.ym for e, _ in shown]) * self.px_y
+        if len(rows) > 1 and np.diff(rows).min() < 1.3 * self.edge_font:
+            return False
+        r = self.node_px / 2
+        obstacles = []
+        for j in {e.j for e in edges}:
+            e = next(e for e in edges if e.j == j)
+            x, y = e.x1 * self.px_x, -e.y1 * self.px_y
+            label = node_labels.get((e.layer, j), "")
+            half = max(r, self._text_width(label, self.label_font) / 2) if label else r
+            lines = label.count("<br>") + 1 if label else 0
+            obstacles.append((x - r, x + r, y - r, y + r))
+            obstacles.append((x - half, x + half, y + r, y + r + self.label_marker / 2 + lines * 1.3 * self.label_font))
+        for e, text in shown:
+            x0 = e.xm * self.px_x + self.edge_marker / 2
+            x1 = x0 + self._text_width(text, self.edge_font)
+            y = -e.ym * self.px_y
+            y0, y1 = y - 0.65 * self.edge_font, y + 0.65 * self.edge_font
+            for ox0, ox1, oy0, oy1 in obstacles:
+                if x0 < ox1 and ox0 < x1 and y0 < oy1 and oy0 < y1:
+                    return False
+        return True
 
     def _add(self, key: str, trace: dict) -> None:
         trace["name"] = key  # a stable handle for widgets and tests ("edge:W2[0,1]", "nodes", "caption", …)
@@ -273,33 +311,6 @@ class _Diagram:
         L = lay.n_layers
         dim_color, dim_width = "rgba(0,0,0,0)", th.size(th.edge_width_min)  # unlit: only the skeleton shows
         out: dict[int, dict] = {}
-
-        edge_text = []
-        for layer_edges, show in zip(lay.edges, self.show_edge_labels):
-            look = st.edges[layer_edges[0].layer]
-            for e in layer_edges:
-                if look == "dim":
-                    line = dict(color=dim_color, width=dim_width, dash="solid")
-                    text = ""
-                else:
-                    v, vmax = (e.value, lay.vmax_values) if look == "value" else (e.grad, lay.vmax_gradients)
-                    line = dict(color=_edge_color(v, vmax), width=_width(v, vmax, th), dash=_dash(v))
-                    text = {"value": e.value_label, "grad": e.grad_label, "update": e.update_label}[look]
-                out[self.index[f"edge:{e.param}"]] = dict(type="scatter", line=line)
-                edge_text.append(text if show else "")
-        for e in lay.loss_edges:
-            if st.loss == "grad":
-                vmax = lay.vmax_gradients
-                line = dict(color=_edge_color(e.grad, vmax), width=_width(e.grad, vmax, th), dash=_dash(e.grad))
-                edge_text.append(e.grad_label)
-            elif st.loss == "value":
-                line = dict(color=_rgba(th.muted, 0.8), width=th.size(th.edge_width_min), dash="dot")
-                edge_text.append(e.value_label)
-            else:
-                line = dict(color=dim_color, width=dim_width, dash="dot")
-                edge_text.append("")
-            out[self.index[f"loss_edge:{e.j}"]] = dict(type="scatter", line=line)
-        out[self.index["edge_labels"]] = dict(type="scatter", text=edge_text)
 
         fills, borders, border_widths, name_colors, labels = [], [], [], [], []
         bias = {(b.layer, b.j): b for b in lay.all_biases}
@@ -343,6 +354,36 @@ class _Diagram:
             textfont=dict(color=name_colors),
         )
         out[self.index["labels"]] = dict(type="scatter", text=labels)
+        edge_text = []
+        node_labels = {(n.layer, n.index): text for n, text in zip(lay.all_nodes, labels)}
+        for layer_edges in lay.edges:
+            look = st.edges[layer_edges[0].layer]
+            texts = []
+            for e in layer_edges:
+                if look == "dim":
+                    line = dict(color=dim_color, width=dim_width, dash="solid")
+                    texts.append("")
+                else:
+                    v, vmax = (e.value, lay.vmax_values) if look == "value" else (e.grad, lay.vmax_gradients)
+                    line = dict(color=_edge_color(v, vmax), width=_width(v, vmax, th), dash=_dash(v))
+                    texts.append({"value": e.value_label, "grad": e.grad_label, "update": e.update_label}[look])
+                out[self.index[f"edge:{e.param}"]] = dict(type="scatter", line=line)
+            # All of a layer's numbers or none: a few printed and others not would look like missing data.
+            show = self._labels_fit(layer_edges, texts, node_labels)
+            edge_text += texts if show else [""] * len(texts)
+        for e in lay.loss_edges:
+            if st.loss == "grad":
+                vmax = lay.vmax_gradients
+                line = dict(color=_edge_color(e.grad, vmax), width=_width(e.grad, vmax, th), dash=_dash(e.grad))
+                edge_text.append(e.grad_label)
+            elif st.loss == "value":
+                line = dict(color=_rgba(th.muted, 0.8), width=th.size(th.edge_width_min), dash="dot")
+                edge_text.append(e.value_label)
+            else:
+                line = dict(color=dim_color, width=dim_width, dash="dot")
+                edge_text.append("")
+            out[self.index[f"loss_edge:{e.j}"]] = dict(type="scatter", line=line)
+        out[self.index["edge_labels"]] = dict(type="scatter", text=edge_text)
         if self.caption:
             out[self.index["caption"]] = dict(type="scatter", text=[st.caption])
         return out
@@ -366,21 +407,21 @@ class _Diagram:
         bottom = th.size(85 if frames else 30)
         top = th.size(75 if self.lay.finite else 105)
         height = height or int(round((self.y_max - self.y_min) * self.px_y + top + bottom))
-        fig = go.Figure(dict(data=data, frames=frames))
-        apply_theme(
-            fig,
+        extra = _player_layout(th, frame_names) if frames else {}
+        fig = new_figure(
             th,
+            data,
             title=title,
+            frames=frames,
             width=width,
             height=height,
             hovermode="closest",
             showlegend=False,
+            margin=dict(l=th.size(20), r=th.size(110), t=top, b=bottom),
             xaxis=dict(visible=False, range=[self.x_min, self.x_max], fixedrange=True),
             yaxis=dict(visible=False, range=[self.y_min, self.y_max], fixedrange=True),
+            **extra,
         )
-        fig.update_layout(margin=dict(l=th.size(20), r=th.size(110), t=top, b=bottom))
-        if frames:
-            _add_player(fig, th, frame_names)
         if not self.lay.finite:
             divergence_annotation(
                 fig, th, "Diverged: the record holds NaN or ∞ (drawn in red, labelled NaN/∞, widths clipped)"
@@ -402,14 +443,15 @@ def _merge(base: dict, update: dict) -> dict:
     return out
 
 
-def _add_player(fig: go.Figure, theme: Theme, names: list[str]) -> None:
-    """Play/pause buttons and a frame slider under the plot."""
+def _player_layout(theme: Theme, names: list[str]) -> dict:
+    """Play/pause buttons and a frame slider under the plot, in the theme's colours."""
     play = dict(
         frame=dict(duration=FRAME_MS, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate"
     )
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    font = dict(size=theme.size(theme.font_size * 0.9))
-    fig.update_layout(
+    jump = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    font = dict(size=theme.size(theme.font_size * 0.9), color=theme.text)
+    return dict(
         updatemenus=[
             dict(
                 type="buttons",
@@ -421,6 +463,8 @@ def _add_player(fig: go.Figure, theme: Theme, names: list[str]) -> None:
                 pad=dict(t=theme.size(38), r=10),
                 showactive=False,
                 font=font,
+                bgcolor=theme.node_fill,
+                bordercolor=theme.muted,
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, play]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
@@ -437,18 +481,12 @@ def _add_player(fig: go.Figure, theme: Theme, names: list[str]) -> None:
                 yanchor="top",
                 pad=dict(t=theme.size(30)),
                 font=font,
+                bgcolor=theme.node_fill,
+                activebgcolor=theme.accent,
+                bordercolor=theme.muted,
+                tickcolor=theme.muted,
                 currentvalue=dict(visible=False),
-                steps=[
-                    dict(
-                        label=name,
-                        method="animate",
-                        args=[
-                            [name],
-                            dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0)),
-                        ],
-                    )
-                    for name in names
-                ],
+                steps=[dict(label=name, method="animate", args=[[name], jump]) for name in names],
             )
         ],
     )
