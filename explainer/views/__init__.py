@@ -9,3 +9,8 @@ from .graph import plot_neuron_graph as plot_neuron_graph
 from .network import animate_backward as animate_backward
 from .network import animate_forward as animate_forward
 from .network import plot_network as plot_network
+from .surface import animate_descent as animate_descent
+from .surface import plot_loss_surface as plot_loss_surface
+from .training import plot_decision_boundary as plot_decision_boundary
+from .training import plot_gradient_norms as plot_gradient_norms
+from .training import plot_loss_curve as plot_loss_curve
