@@ -428,3 +428,20 @@ def test_finite_record_has_no_divergence_banner(rec):
 def test_validation_names_the_argument(rec222, call, argument):
     with pytest.raises(ValueError, match=argument):
         call(rec222)
+
+
+def test_edge_numbers_are_printed_per_layer_or_not_at_all(rec):
+    """A crowded layer prints no numbers (its hovers still hold them); a clear one prints all."""
+    fig = plot_network(rec, "gradients")
+    labels = trace(fig, "edge_labels")
+    by_layer: dict[str, list[str]] = {}
+    for param, text in zip(labels.customdata, labels.text):
+        if param.startswith("W"):
+            by_layer.setdefault(param.split("[")[0], []).append(text)
+    for texts in by_layer.values():
+        assert all(texts) or not any(texts)
+    if rec.sizes == (2, 2, 2):
+        assert all(all(texts) for texts in by_layer.values())
+    if rec.sizes == (2, 8, 8, 1):
+        assert not any(by_layer["W2"])  # 64 weights between two columns of 8: no room for numbers
+        assert all(labels.hovertext)

@@ -40,8 +40,20 @@ PX_X = 195.0
 PX_Y = 100.0
 
 
-# Advance widths in em of the characters labels use most (Arial/Helvetica); others count 0.6 em.
-_EM = {**dict.fromkeys("0123456789", 0.556), ".": 0.278, " ": 0.278, "+": 0.584, "−": 0.584, "→": 1.0, "δ": 0.55}
+# Advance widths in em (Arial/Helvetica) of the characters labels use; anything else counts 0.6 em.
+_EM = {
+    **dict.fromkeys("0123456789abdeghnopqu", 0.556),
+    **dict.fromkeys("cksvxyz∂δ", 0.5),
+    **dict.fromkeys("ijl", 0.222),
+    **dict.fromkeys("ft./ ,:·", 0.278),
+    **dict.fromkeys("r()", 0.333),
+    **dict.fromkeys("+−=×", 0.584),
+    **dict.fromkeys("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", 0.4),
+    "m": 0.833,
+    "w": 0.722,
+    "L": 0.556,
+    "→": 1.0,
+}
 
 
 def _rgba(color: str, alpha: float) -> str:
