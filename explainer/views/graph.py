@@ -124,6 +124,7 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
             ),
             hovertext=[n.hover for n in nodes],
             hovertemplate="%{hovertext}<extra></extra>",
+            hoverlabel=dict(align="left"),  # equations read left to right
             customdata=[n.customdata for n in nodes],
         )
     )

@@ -176,6 +176,7 @@ class _Diagram:
                 textfont=dict(size=self.edge_font, color=th.text, shadow=f"0 0 3px {th.paper}"),
                 hovertext=hover,
                 hovertemplate="%{hovertext}<extra></extra>",
+                hoverlabel=dict(align="left"),  # equations read left to right
                 customdata=[e.param for e in edges] + [f"loss[{e.j}]" for e in loss_edges],
                 # A weight's number starts at its marker (clear of the source node's labels, short of the
                 # destination even as "old → new"); an output → L link's sits beside its line, away from it.
@@ -207,6 +208,7 @@ class _Diagram:
                 hovertext=[n.grad_hover if self.gradients else n.value_hover for n in nodes]
                 + [loss.grad_hover if self.gradients else loss.value_hover],
                 hovertemplate="%{hovertext}<extra></extra>",
+                hoverlabel=dict(align="left"),  # equations read left to right
                 customdata=[[n.layer, n.index] for n in nodes] + [[L + 1, 0]],
             ),
         )
@@ -233,6 +235,7 @@ class _Diagram:
                 marker=dict(size=self.label_marker, color="rgba(0,0,0,0)"),
                 hovertext=label_hover + [loss.grad_hover if self.gradients else loss.value_hover],
                 hovertemplate="%{hovertext}<extra></extra>",
+                hoverlabel=dict(align="left"),  # equations read left to right
                 customdata=label_data + ["loss"],
             ),
         )
