@@ -7,32 +7,15 @@ measures, trains or runs a network.
 from __future__ import annotations
 
 import re
-from numbers import Integral
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ..efficiency import CostComparison, GradientNorms
-from .style import QUALITATIVE, Theme, fmt, get_theme, new_figure
+from .style import QUALITATIVE, Theme, fmt, new_figure
+from .training import check_figure_options, figure_size
 
 BACKPROP_COLOR, FD_COLOR, FORWARD_COLOR = QUALITATIVE[0], QUALITATIVE[1], QUALITATIVE[2]
-
-
-def _check_options(theme, lecture, width, height) -> Theme:
-    """The Theme for ``theme``/``lecture``; ValueError naming the argument for a bad value."""
-    if not isinstance(lecture, (bool, np.bool_)):
-        raise ValueError(f"lecture must be True or False; got {lecture!r}")
-    for name, value in (("width", width), ("height", height)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, Integral) or value < 100):
-            raise ValueError(f"{name} must be None or an integer number of pixels ≥ 100; got {value!r}")
-    return get_theme(theme, bool(lecture))
-
-
-def _size(th: Theme, width: int | None, height: int | None, default: tuple[int, int]) -> dict:
-    return {
-        "width": width if width is not None else round(th.size(default[0])),
-        "height": height if height is not None else round(th.size(default[1])),
-    }
 
 
 def _axis(th: Theme, title: str, **extra) -> dict:
@@ -78,7 +61,7 @@ def plot_gradient_costs(
             f"comparison must be a CostComparison from explainer.efficiency.compare_gradient_costs; "
             f"got {type(comparison).__name__}"
         )
-    th = _check_options(theme, lecture, width, height)
+    th = check_figure_options(theme, lecture, width, height)
     show_forward = _check_bool(show_forward, "show_forward")
     show_theory = _check_bool(show_theory, "show_theory")
     P = comparison.n_parameters.astype(float)
@@ -133,7 +116,7 @@ def plot_gradient_costs(
         xaxis=_axis(th, "number of parameters P (log scale)", type="log", dtick=1),
         yaxis=_axis(th, "seconds for all P gradients (log scale)", type="log", dtick=1, exponentformat="SI"),
         legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(0,0,0,0)"),
-        **_size(th, width, height, (760, 480)),
+        **figure_size(th, width, height, (760, 480)),
     )
     largest = int(np.argmax(P))
     fig.add_annotation(
@@ -183,7 +166,7 @@ def plot_gradient_norms_by_activation(
         )
     if quantity not in ("weights", "deltas"):
         raise ValueError(f"quantity must be one of weights, deltas; got {quantity!r}")
-    th = _check_options(theme, lecture, width, height)
+    th = check_figure_options(theme, lecture, width, height)
     has_after = result.weight_norms_after is not None
     if after is None:
         after = has_after
@@ -238,7 +221,7 @@ def plot_gradient_norms_by_activation(
         title=title,
         xaxis=_axis(th, "layer (1 = input side)", tickmode="array", tickvals=layers.tolist()),
         yaxis=_axis(th, f"{symbol} (log scale)", type="log", dtick=1, exponentformat="power"),
-        **_size(th, width, height, (760, 460)),
+        **figure_size(th, width, height, (760, 460)),
     )
     fig.add_annotation(
         text=note,
