@@ -4,6 +4,7 @@
 no training, no display calls here.
 """
 
+from .chain import explain_parameter as explain_parameter
 from .derivation import worked_derivation as worked_derivation
 from .graph import plot_neuron_graph as plot_neuron_graph
 from .network import animate_backward as animate_backward

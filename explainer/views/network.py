@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
+from ..network import Record
 from ._layout import NetworkLayout, check_common, check_lr, network_layout
 from .style import (
     DIVERGING,
     Theme,
     colorbar,
-    divergence_annotation,
+    divergence_note,
+    figure_spec,
     get_theme,
-    new_figure,
     signed_color,
     text_color_on,
 )
@@ -408,6 +409,10 @@ class _Diagram:
         self, states: list[_State], title: str, *, width, height, frame_names: list[str] | None = None
     ) -> go.Figure:
         """A still figure (one state) or an animation (one frame per state, first shown at start)."""
+        return go.Figure(self.spec(states, title, width=width, height=height, frame_names=frame_names))
+
+    def spec(self, states: list[_State], title: str, *, width, height, frame_names: list[str] | None = None) -> dict:
+        """``figure`` as a plain dict (no Plotly validation)."""
         th = self.theme
         styles = [self.styles(st) for st in states]
         data = [_merge(trace, styles[0].get(k, {})) for k, trace in enumerate(self.traces)]
@@ -423,11 +428,13 @@ class _Diagram:
         top = th.size(75 if self.lay.finite else 105)
         height = height or int(round((self.y_max - self.y_min) * self.px_y + top + bottom))
         extra = _player_layout(th, frame_names) if frames else {}
-        fig = new_figure(
+        notes = [] if self.lay.finite else [divergence_note(th, DIVERGED_NOTE)]
+        return figure_spec(
             th,
             data,
             title=title,
             frames=frames,
+            annotations=notes,
             width=width,
             height=height,
             hovermode="closest",
@@ -437,11 +444,9 @@ class _Diagram:
             yaxis=dict(visible=False, range=[self.y_min, self.y_max], fixedrange=True),
             **extra,
         )
-        if not self.lay.finite:
-            divergence_annotation(
-                fig, th, "Diverged: the record holds NaN or ∞ (drawn in red, labelled NaN/∞, widths clipped)"
-            )
-        return fig
+
+
+DIVERGED_NOTE = "Diverged: the record holds NaN or ∞ (drawn in red, labelled NaN/∞, widths clipped)"
 
 
 def _merge(base: dict, update: dict) -> dict:
@@ -520,18 +525,71 @@ def _prepare(record, sample, theme, lecture, width, height, lr=None) -> tuple[Ne
     return network_layout(record, int(sample), lr), get_theme(theme, lecture=bool(lecture))
 
 
-def plot_network(
+def _backward_states(lay: NetworkLayout) -> list[_State]:
+    """The n_layers + 2 looks of the backward pass: ∂L/∂a at the outputs, one more δ layer each, the update."""
+    L = lay.n_layers
+    weight_layers = range(1, L + 1)
+    states = [
+        _State(
+            edges=dict.fromkeys(weight_layers, "dim"),
+            biases=dict.fromkeys(weight_layers, "dim"),
+            nodes={0: "value", **dict.fromkeys(weight_layers, "blank")},
+            loss="grad",
+            current=L,
+            output_nodes="grad_a",
+            caption=lay.backward_captions[0],
+        )
+    ]
+    for k in range(1, L + 1):
+        lit = L - k + 1  # the layer whose δ this frame shows
+        states.append(
+            _State(
+                edges={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
+                biases={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
+                nodes={0: "value", **{layer: "delta" if layer >= lit else "blank" for layer in weight_layers}},
+                loss="grad",
+                current=lit,
+                caption=lay.backward_captions[k],
+            )
+        )
+    states.append(
+        _State(
+            edges=dict.fromkeys(weight_layers, "update"),
+            biases=dict.fromkeys(weight_layers, "update"),
+            nodes={0: "value", **dict.fromkeys(weight_layers, "delta")},
+            loss="grad",
+            current=None,
+            caption=lay.backward_captions[L + 1],
+        )
+    )
+    return states
+
+
+def plot_network(record, mode: str = "values", **options) -> go.Figure:
+    """The network of ``record`` as nodes and edges, showing forward values or backward gradients.
+
+    values:    node = aˡⱼ (the shown sample), edge = wˡᵢⱼ, label under a neuron = its bias bˡⱼ
+    gradients: node = δˡⱼ = ∂L/∂zˡⱼ, edge = ∂L/∂wˡᵢⱼ = Σₛ aˡ⁻¹ᵢ δˡⱼ, bias label = ∂L/∂bˡⱼ,
+               output → L links = ∂L/∂aᴸ; one diverging scale centred on 0 for all of them.
+
+    Options (keyword only): sample, lr, stage, theme, lecture, width, height — see ``network_spec``.
+    """
+    return go.Figure(network_spec(record, mode, **options))
+
+
+def network_spec(
     record,
     mode: str = "values",
     *,
     sample: int = 0,
     lr: float | None = None,
+    stage: int | None = None,
     theme: str = "light",
     lecture: bool = False,
     width: int | None = None,
     height: int | None = None,
-) -> go.Figure:
-    """The network of ``record`` as nodes and edges, showing forward values or backward gradients.
+) -> dict:
+    """``plot_network`` as a plain figure dict (for apps that update a live figure without re-validating).
 
     values:    node = aˡⱼ (the shown sample), edge = wˡᵢⱼ, label under a neuron = its bias bˡⱼ
     gradients: node = δˡⱼ = ∂L/∂zˡⱼ, edge = ∂L/∂wˡᵢⱼ = Σₛ aˡ⁻¹ᵢ δˡⱼ, bias label = ∂L/∂bˡⱼ,
@@ -543,11 +601,29 @@ def plot_network(
     mode: "values" or "gradients".
     sample: which sample's forward values (and δ) a batch record shows; gradients are the batch's.
     lr: with a learning rate, gradient hovers add the update w⁺ = w − η·∂L/∂w.
+    stage: gradients mode only: show one step of the backward pass as ``animate_backward``'s frame
+        ``stage`` does (0: ∂L/∂a at the outputs, k: δ of the last k layers, n_layers + 1: the update
+        with η = lr, or 0.5 if lr is None), with its caption. None shows every gradient at once.
     theme: "light" or "dark"; lecture: enlarge everything for a projector.
     width, height: pixels (default: sized to the network).
     """
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if stage is not None:
+        if mode != "gradients":
+            raise ValueError(f"stage goes with mode='gradients'; got mode={mode!r}")
+        n_stages = len(record.weights) + 2 if isinstance(record, Record) else 0
+        if isinstance(stage, bool) or not isinstance(stage, (int, np.integer)) or not 0 <= stage < max(n_stages, 1):
+            raise ValueError(f"stage must be an integer from 0 to {n_stages - 1} (or None); got {stage!r}")
+        lr_given = check_lr(lr)
+        check_common(record, sample=sample, theme=theme, lecture=lecture, width=width, height=height)
+        lay = network_layout(
+            record, int(sample), DEFAULT_LR if lr_given is None else lr_given, lr_is_default=lr_given is None
+        )
+        th = get_theme(theme, lecture=bool(lecture))
+        diagram = _Diagram(lay, th, gradients=True, caption=True)
+        title = _title("The backward pass, step by step", lay, th)
+        return diagram.spec([_backward_states(lay)[int(stage)]], title, width=width, height=height)
     lr = check_lr(lr)
     lay, th = _prepare(record, sample, theme, lecture, width, height, lr)
     gradients = mode == "gradients"
@@ -570,7 +646,7 @@ def plot_network(
             loss="value",
         )
         title = _title("Forward pass: activations a on the neurons, weights w on the edges", lay, th)
-    return diagram.figure([state], title, width=width, height=height)
+    return diagram.spec([state], title, width=width, height=height)
 
 
 def animate_forward(
@@ -635,40 +711,7 @@ def animate_backward(
     th = get_theme(theme, lecture=bool(lecture))
     L = lay.n_layers
     diagram = _Diagram(lay, th, gradients=True, caption=True)
-    weight_layers = range(1, L + 1)
-    states = [
-        _State(
-            edges=dict.fromkeys(weight_layers, "dim"),
-            biases=dict.fromkeys(weight_layers, "dim"),
-            nodes={0: "value", **dict.fromkeys(weight_layers, "blank")},
-            loss="grad",
-            current=L,
-            output_nodes="grad_a",
-            caption=lay.backward_captions[0],
-        )
-    ]
-    for k in range(1, L + 1):
-        lit = L - k + 1  # the layer whose δ this frame shows
-        states.append(
-            _State(
-                edges={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
-                biases={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
-                nodes={0: "value", **{layer: "delta" if layer >= lit else "blank" for layer in weight_layers}},
-                loss="grad",
-                current=lit,
-                caption=lay.backward_captions[k],
-            )
-        )
-    states.append(
-        _State(
-            edges=dict.fromkeys(weight_layers, "update"),
-            biases=dict.fromkeys(weight_layers, "update"),
-            nodes={0: "value", **dict.fromkeys(weight_layers, "delta")},
-            loss="grad",
-            current=None,
-            caption=lay.backward_captions[L + 1],
-        )
-    )
+    states = _backward_states(lay)
     names = ["∂L/∂a"] + [f"layer {L - k + 1}" for k in range(1, L + 1)] + ["update"]
     return diagram.figure(
         states,
@@ -679,4 +722,4 @@ def animate_backward(
     )
 
 
-__all__ = ["plot_network", "animate_forward", "animate_backward", "MODES", "DEFAULT_LR"]
+__all__ = ["plot_network", "network_spec", "animate_forward", "animate_backward", "MODES", "DEFAULT_LR"]

@@ -210,14 +210,25 @@ def theme_layout(theme: Theme, title: str | None = None, **layout) -> dict:
     return base
 
 
+def figure_spec(
+    theme: Theme, data: list | None = None, *, title: str | None = None, frames: list | None = None, **layout
+) -> dict:
+    """A figure as a plain dict (data, layout with the theme, frames): what ``new_figure`` wraps.
+
+    Apps that update a live figure in place send such dicts without building (and validating) a
+    ``go.Figure`` per event.
+    """
+    spec = dict(data=data or [], layout=theme_layout(theme, title, **layout))
+    if frames:
+        spec["frames"] = frames
+    return spec
+
+
 def new_figure(
     theme: Theme, data: list | None = None, *, title: str | None = None, frames: list | None = None, **layout
 ) -> go.Figure:
     """A Figure built in one go from plain trace dicts, with the theme's layout (the fast way)."""
-    spec = dict(data=data or [], layout=theme_layout(theme, title, **layout))
-    if frames:
-        spec["frames"] = frames
-    return go.Figure(spec)
+    return go.Figure(figure_spec(theme, data, title=title, frames=frames, **layout))
 
 
 def apply_theme(fig: go.Figure, theme: Theme, title: str | None = None, **layout) -> go.Figure:
@@ -241,9 +252,9 @@ def colorbar(theme: Theme, title: str) -> dict:
     )
 
 
-def divergence_annotation(fig: go.Figure, theme: Theme, text: str) -> go.Figure:
-    """A red banner saying the run diverged (its data are clipped or left out so the plot renders)."""
-    fig.add_annotation(
+def divergence_note(theme: Theme, text: str) -> dict:
+    """The layout annotation of ``divergence_annotation``, as a plain dict."""
+    return dict(
         text=f"⚠ {text}",
         xref="paper",
         yref="paper",
@@ -257,4 +268,9 @@ def divergence_annotation(fig: go.Figure, theme: Theme, text: str) -> go.Figure:
         borderwidth=1,
         name="divergence",
     )
+
+
+def divergence_annotation(fig: go.Figure, theme: Theme, text: str) -> go.Figure:
+    """A red banner saying the run diverged (its data are clipped or left out so the plot renders)."""
+    fig.add_annotation(**divergence_note(theme, text))
     return fig
