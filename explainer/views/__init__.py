@@ -6,6 +6,8 @@ no training, no display calls here.
 
 from .chain import explain_parameter as explain_parameter
 from .derivation import worked_derivation as worked_derivation
+from .efficiency import plot_gradient_costs as plot_gradient_costs
+from .efficiency import plot_gradient_norms_by_activation as plot_gradient_norms_by_activation
 from .graph import plot_neuron_graph as plot_neuron_graph
 from .network import animate_backward as animate_backward
 from .network import animate_forward as animate_forward
