@@ -11,11 +11,13 @@ import math
 import re
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from explainer import Network
 from explainer.views import animate_backward, animate_forward, plot_network
 from explainer.views._layout import EDGE_LABEL_T, network_layout, neuron_name, weight_number
+from explainer.views.network import network_spec
 from explainer.views.style import LECTURE_SCALE, THEMES, fmt, fmt_plain, signed_color
 
 
@@ -445,3 +447,41 @@ def test_edge_numbers_are_printed_per_layer_or_not_at_all(rec):
     if rec.sizes == (2, 8, 8, 1):
         assert not any(by_layer["W2"])  # 64 weights between two columns of 8: no room for numbers
         assert all(labels.hovertext)
+
+
+def test_a_backward_stage_is_the_matching_animation_frame(rec):
+    """plot_network(stage=k) (for an app stepping through the pass) looks like animate_backward's frame k."""
+    anim = animate_backward(rec, lr=0.3)
+    names = [t.name for t in anim.data]
+    for k, frame in enumerate(anim.frames):
+        still = plot_network(rec, "gradients", stage=k, lr=0.3)
+        for index, tr in zip(frame.traces, frame.data):
+            shown = trace(still, names[index])
+            if tr.text is not None:
+                assert tuple(shown.text) == tuple(tr.text)
+            if tr.line.color is not None:
+                assert shown.line.color == tr.line.color and shown.line.dash == tr.line.dash
+            if tr.marker.color is not None:
+                assert tuple(shown.marker.color) == tuple(tr.marker.color)
+
+
+def test_network_spec_is_the_figure_as_a_dict(rec222):
+    spec = network_spec(rec222, "gradients", lr=0.5)
+    assert isinstance(spec, dict) and {"data", "layout"} <= set(spec)
+    fig = plot_network(rec222, "gradients", lr=0.5)
+    assert [t["name"] for t in spec["data"]] == [t.name for t in fig.data]
+    assert go.Figure(spec).to_plotly_json() == fig.to_plotly_json()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        (dict(mode="values", stage=0), "stage"),
+        (dict(mode="gradients", stage=4), "stage"),
+        (dict(mode="gradients", stage=True), "stage"),
+        (dict(mode="gradients", stage=-1), "stage"),
+    ],
+)
+def test_stage_validation(rec222, kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        plot_network(rec222, **kwargs)
