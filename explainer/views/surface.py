@@ -565,7 +565,7 @@ def _finish(
             zaxis={**axis, "title": {"text": zlabel}, "range": zr},
             aspectmode="manual",
             aspectratio={"x": 1, "y": 1, "z": 0.7},
-            camera={"eye": {"x": 1.6, "y": -1.7, "z": 1.15}},
+            camera={"eye": {"x": 1.75, "y": -1.85, "z": 1.25}},
         )
     if "contour" in place:
         fig.update_xaxes(
@@ -834,9 +834,9 @@ def arrow_angle(x: list[float], y: list[float]) -> float:
     return float(np.degrees(np.arctan2(x[1] - x[0], y[1] - y[0])))
 
 
-def _notes(display: _Display, outside: bool, surface: LossSurface, paths: list[_Path]) -> list[str]:
+def _notes(display: _Display, outside: bool, surface: LossSurface, paths: list[_Path], kind: str) -> list[str]:
     notes = list(display.notes)
-    for p in paths:
+    for p in paths if kind != "contour" else []:  # path heights are drawn in 3-D only
         finite = np.asarray(p.history.train_loss, dtype=float)
         finite = finite[np.isfinite(finite)]
         if finite.size and finite.max() > display.path_ceiling:
@@ -889,7 +889,7 @@ def _build(surface, kind, histories, log_z, th, title, width, height, show_gradi
     # The centre last, so that it stays visible on top of the paths that end there.
     _centre_traces(fig, surface, place, display, th, arrows)
     zr = _z_range(display, paths)
-    notes = _notes(display, outside, surface, paths)
+    notes = _notes(display, outside, surface, paths, kind)
     if arrows.factor > 0:
         notes.append(
             f"arrows: −∇L in the plane of the picture, drawn × {arrows.factor:.3g} (at most {arrows.cap:.3g} long)"

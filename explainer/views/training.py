@@ -478,6 +478,7 @@ def _binary_map(fig: go.Figure, grid: DecisionGrid, th: Theme) -> None:
             zmin=0.0,
             zmax=1.0,
             colorscale=BINARY_MAP,
+            zsmooth="best",  # P is smooth; the multiclass map is not smoothed (it would blend the class bands)
             colorbar=colorbar(th, "P(class 1)"),
             name="P(class 1)",
             hovertemplate="x₁ = %{x:.3f}<br>x₂ = %{y:.3f}<br>P(class 1) = %{z:.3f}<extra></extra>",
@@ -540,6 +541,7 @@ def _regression_map(fig: go.Figure, grid: DecisionGrid, th: Theme) -> None:
             y=grid.y,
             z=_grid_z(grid.outputs[..., 0]),
             colorscale="Viridis",
+            zsmooth="best",
             colorbar=colorbar(th, "a(x)"),
             name="prediction",
             hovertemplate="x₁ = %{x:.3f}<br>x₂ = %{y:.3f}<br>a = %{z:.4g}<extra></extra>",
