@@ -729,10 +729,10 @@ class _SurfaceFigure(FigureSync):
     """
 
     def update(self, fig: go.Figure) -> None:
-        if _signature(fig) != self._signature:
-            super().update(fig)
-            return
         traces = [tr.to_plotly_json() for tr in fig.data]  # numpy arrays stay arrays (sent as binary buffers)
+        if _signature({"data": traces}) != self._signature:
+            super().update(fig)  # a new widget (the old one closed)
+            return
         old = self.widget._data
         keys = sorted({k for tr in traces for k in tr} - {"type", "uid"})
         restyle = {}
@@ -759,6 +759,7 @@ class _SurfaceFigure(FigureSync):
         current = self.widget._layout
         relayout = {k: v for k, v in layout.items() if not (k in current and _same(v, current[k]))}
         self.widget.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=list(range(len(traces))))
+        self.updates += 1
 
 
 def _same(a, b) -> bool:
