@@ -89,6 +89,12 @@ class LossSurface:
     params: tuple[str, str] | None = None
     explained_variance: Array | None = None
 
+    def __repr__(self) -> str:
+        return (
+            f"LossSurface(mode={self.mode!r}, labels={self.labels!r}, resolution={self.resolution}, "
+            f"span={self.span:g}, loss_at_center={self.loss_at_center:.6g})"
+        )
+
     @property
     def resolution(self) -> int:
         return int(self.u.shape[0])
@@ -166,11 +172,17 @@ def loss_surface(
     span: > 0, the largest offset along each direction.
     resolution: grid points per axis, 2 to 501.
     seed: int or numpy Generator for the random directions.
+
+    Cost: resolution² · n_samples evaluations of the units downstream of the deeper parameter (of every
+    unit for directions); memory stays bounded (blocks of about 1 MB). 101 × 101 over two weights of a
+    2-8-8-1 network with 256 samples takes a few tens of ms (benchmarks/bench_engine.py).
     """
     if not isinstance(net, Network):
         raise ValueError(f"net must be an explainer Network; got {type(net).__name__}")
     if (params is None) == (directions is None):
         raise ValueError("give exactly one of params (two parameter names) or directions (random, filter, pca)")
+    if history is not None and directions != "pca":
+        raise ValueError(f"history is only used with directions='pca'; got directions={directions!r}")
     kind = "params" if params is not None else "directions"
     span = DEFAULT_SPAN[kind] if span is None else positive_float(span, "span")
     if resolution is None:
@@ -194,8 +206,6 @@ def loss_surface(
         if not isinstance(directions, str) or directions not in DIRECTIONS:
             raise ValueError(f"directions must be one of {', '.join(DIRECTIONS)}; got {directions!r}")
         mode = directions
-        if history is not None and mode != "pca":
-            raise ValueError(f"history is only used with directions='pca'; got directions={mode!r}")
         if mode == "random":
             d_u, d_v = _random_directions(net, rng_from(seed))
             labels = ("random direction 1", "random direction 2")

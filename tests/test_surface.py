@@ -410,6 +410,16 @@ def test_surface_is_read_only():
         surf.mode = "random"
 
 
+def test_repr_is_short():
+    net = NETWORKS["tanh-bce"]()
+    X, y = data(net)
+    surf = loss_surface(net, X, y, params=("W1[0,0]", "W3[1,0]"), span=2.0, resolution=3)
+    assert repr(surf) == (
+        f"LossSurface(mode='params', labels=('W1[0,0]', 'W3[1,0]'), resolution=3, span=2, "
+        f"loss_at_center={net.loss_value(X, y):.6g})"
+    )
+
+
 def test_odd_grid_contains_the_centre_exactly():
     net = NETWORKS["tanh-bce"]()
     X, y = data(net)
@@ -458,6 +468,10 @@ def small():
         ({"directions": "hessian"}, r"directions must be one of random, filter, pca; got 'hessian'"),
         ({"directions": "pca"}, r"directions='pca' needs history="),
         ({"directions": "random", "history": np.zeros((4, 105))}, r"history is only used with directions='pca'"),
+        (
+            {"params": ("W1[0,0]", "W1[0,1]"), "history": np.zeros((4, 105))},
+            r"history is only used with directions='pca'; got directions=None",
+        ),
         ({"params": ("W1[0,0]", "W1[0,1]"), "span": 0}, r"span must be a finite number > 0; got 0"),
         ({"params": ("W1[0,0]", "W1[0,1]"), "span": -1.0}, r"span must be a finite number > 0"),
         ({"params": ("W1[0,0]", "W1[0,1]"), "span": np.inf}, r"span must be a finite number > 0"),
