@@ -6,5 +6,6 @@ The only part of the package that imports ipywidgets. Display an app object to s
 from .exercise import ExerciseChecker as ExerciseChecker
 from .exercise import check_exercise as check_exercise
 from .explorer import BackpropExplorer as BackpropExplorer
+from .playground import Playground as Playground
 from .quiz import Quiz as Quiz
 from .surface import LossSurfaceExplorer as LossSurfaceExplorer
