@@ -527,7 +527,8 @@ class Network:
         def ro(arrays):
             return tuple(_readonly(np.array(x)) for x in arrays)
 
-        loss = float(np.add.reduce(p.sample_losses)) / p.sample_losses.shape[0]
+        with np.errstate(all="ignore"):
+            loss = float(np.add.reduce(p.sample_losses)) / p.sample_losses.shape[0]
         return Record(
             sizes=self.sizes,
             activation_names=self.layer_activations,

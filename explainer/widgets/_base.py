@@ -105,6 +105,11 @@ class FigureSync:
         self.widget.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=list(range(len(traces))))
         self.updates += 1
 
+    def rebuild(self, fig: go.Figure | dict) -> None:
+        """A new widget for a new look (lecture size, theme): the old one is closed."""
+        self._signature = None
+        self.update(fig)
+
     def close(self) -> None:
         self.widget.close()
 

@@ -149,7 +149,7 @@ class BackpropExplorer(App):
             )
             if name in network.frozen:
                 s.description = f"{name} 🔒"
-                s.description_tooltip = "held fixed during training (frozen)"
+                s.tooltip = "held fixed during training (frozen)"
             s.observe(lambda change, name=name: self._on_parameter_change(name, change), names="value")
             c[name] = s
         for i in range(network.sizes[0]):
@@ -256,6 +256,10 @@ class BackpropExplorer(App):
         self._sliders.titles = titles
 
     # ------------------------------------------------------------------ public API
+    def flush(self) -> None:
+        """Apply pending (coalesced) updates now."""
+        self._coalescer.flush()
+
     @property
     def record(self) -> Record:
         """The record of the current network and data (pending updates are applied first)."""
@@ -360,6 +364,10 @@ class BackpropExplorer(App):
         self.set_lecture(bool(state.get("lecture", False)))
 
     def refresh(self) -> None:
+        """Redraw from scratch (after a change of look such as lecture mode)."""
+        self._coalescer.flush()
+        if self._figure is not None and self._record is not None:
+            self._figure.rebuild(self._spec())
         self._render()
 
     # ------------------------------------------------------------------ callbacks
