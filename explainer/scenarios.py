@@ -54,6 +54,22 @@ def worked_example() -> Scenario:
     )
 
 
+def single_neuron() -> Scenario:
+    """One sigmoid neuron, the CS231n circuit: w = (2, −3), b = −3, x = (−1, −2); target 1, squared error."""
+    net = Network([2, 1], output_activation="sigmoid", loss="mse", seed=0)
+    net.weights[0] = [[2.0], [-3.0]]
+    net.biases[0] = [-3.0]
+    return Scenario(
+        "single_neuron",
+        "One neuron",
+        "z = w₁x₁ + w₂x₂ + b, a = σ(z), L = ½(a − y)²: the chain rule on the smallest network there is.",
+        net,
+        np.array([[-1.0, -2.0]]),
+        np.array([[1.0]]),
+        0.5,
+    )
+
+
 def xor() -> Scenario:
     """XOR, the four corners: not linearly separable, solved by a 2-3-1 tanh network."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -97,6 +113,7 @@ def diverging_learning_rate() -> Scenario:
 
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "worked_example": worked_example,
+    "single_neuron": single_neuron,
     "xor": xor,
     "vanishing_gradients": vanishing_gradients,
     "diverging_learning_rate": diverging_learning_rate,

@@ -155,7 +155,13 @@ def test_mazur_one_training_step():
 
 
 def test_scenario_registry():
-    assert list(SCENARIOS) == ["worked_example", "xor", "vanishing_gradients", "diverging_learning_rate"]
+    assert list(SCENARIOS) == [
+        "worked_example",
+        "single_neuron",
+        "xor",
+        "vanishing_gradients",
+        "diverging_learning_rate",
+    ]
     for name in SCENARIOS:
         s = get_scenario(name)
         assert isinstance(s, Scenario)
@@ -209,3 +215,15 @@ def test_diverging_scenario_diverges_and_a_small_rate_does_not():
     calm = get_scenario("diverging_learning_rate")
     history = train(calm.network, calm.X, calm.y, lr=0.05, steps=300)
     assert not history.diverged and history.train_loss[-1] < history.train_loss[0]
+
+
+def test_single_neuron_is_the_cs231n_circuit():
+    # CS231n "Backpropagation, intuitions": f = σ(w0·x0 + w1·x1 + w2) with w = [2, −3, −3], x = [−1, −2]
+    # gives f = 0.73 and, per unit upstream gradient, ∂f/∂w = [−0.20, −0.39, 0.20].
+    s = get_scenario("single_neuron")
+    rec = s.network.backprop(s.X, s.y)
+    a = rec.output[0, 0]
+    assert round(a, 2) == 0.73
+    local = rec.deltas[0][0, 0] / rec.grad_activations[0][0, 0]  # ∂a/∂z = σ′(z)
+    np.testing.assert_allclose(np.round(local * s.X[0], 2), [-0.20, -0.39])
+    assert round(local, 2) == 0.20

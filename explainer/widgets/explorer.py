@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
+import plotly.graph_objects as go
 
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..losses import LOSSES
 from ..network import Network, Record
 from ..scenarios import SCENARIOS, get_scenario
 from ..session import TrainingSession
-from ..views import explain_parameter, plot_network, worked_derivation
+from ..views import explain_parameter, plot_network, plot_neuron_graph, worked_derivation
 from ..views.network import network_spec
 from ._base import App, Coalescer, FigureSync
 
 MAX_NEURONS = 8  # the diagram reads well up to about 8 neurons a layer
 MAX_LAYERS = 7
+DIAGRAMS = ("network", "neuron")  # the whole network, or one neuron as a computational graph
 
 
 class BackpropExplorer(App):
@@ -26,6 +28,8 @@ class BackpropExplorer(App):
 
     ``app.network`` is the live Network, ``app.record`` the current Record, ``app.controls`` maps
     names (``"W1[0,0]"``, ``"b2[1]"``, ``"x[0]"``, ``"y[1]"``, ``"lr"``, ``"mode"``, ``"step"``…) to widgets.
+    ``diagram="neuron"`` draws one neuron (``neuron=(layer, index)``) as a computational graph instead
+    of the whole network: ``BackpropExplorer(scenario="single_neuron", diagram="neuron")``.
     """
 
     def __init__(
@@ -38,9 +42,15 @@ class BackpropExplorer(App):
         lecture: bool = False,
         theme: str = "light",
         scenario: str | None = None,
+        diagram: str = "network",
+        neuron: tuple[int, int] = (1, 0),
     ):
         super().__init__(lecture=lecture)
+        if diagram not in DIAGRAMS:
+            raise ValueError(f"diagram must be one of {', '.join(DIAGRAMS)}; got {diagram!r}")
         self.theme = theme
+        self.diagram = diagram
+        self.neuron = neuron
         if network is None and scenario is None:
             scenario = "worked_example"
         if scenario is not None:
@@ -183,7 +193,8 @@ class BackpropExplorer(App):
                 c[f"y[{j}]"].observe(self._on_data_change, names="value")
         self._silent += 1
         try:
-            c["activation"].value = network.activation if isinstance(network.activation, str) else network.activation[0]
+            c["activation"].value = self._hidden_name(network)
+            c["activation"].disabled = network.n_layers < 2  # no hidden layer to set
             c["output_activation"].value = network.output_activation
             c["loss"].value = network.loss
             c["lr"].value = lr
@@ -331,6 +342,9 @@ class BackpropExplorer(App):
 
     def snapshot(self):
         """A plain plotly Figure of the current diagram (for exports and pages without a kernel)."""
+        self.flush()
+        if self.diagram == "neuron":
+            return go.Figure(self._spec())
         mode = self.controls["mode"].value
         return plot_network(
             self.record,
@@ -476,7 +490,8 @@ class BackpropExplorer(App):
 
     @staticmethod
     def _hidden_name(net: Network) -> str:
-        return net.activation if isinstance(net.activation, str) else net.activation[0]
+        hidden = net.layer_activations[:-1]
+        return hidden[0] if hidden else "sigmoid"
 
     def _on_preset_change(self, change) -> None:
         if self._silent or not change["new"]:
@@ -502,6 +517,12 @@ class BackpropExplorer(App):
 
     # ------------------------------------------------------------------ rendering
     def _spec(self) -> dict:
+        if self.diagram == "neuron":
+            layer, index = self.neuron
+            fig = plot_neuron_graph(
+                self._record, layer, index, sample=self.controls["sample"].value, theme=self.theme, lecture=self.lecture
+            )
+            return fig.to_plotly_json()
         mode = self.controls["mode"].value
         return network_spec(
             self._record,
