@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import gc
 import json
@@ -47,7 +48,19 @@ def traces(fig) -> list[dict]:
     return fig.to_plotly_json()["data"]
 
 
+def decoded(v):
+    """Plotly's typed-array spec ({"dtype", "bdata", "shape"}) as the numpy array it stands for."""
+    if isinstance(v, dict) and "bdata" in v and "dtype" in v:
+        arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        shape = v.get("shape")
+        if isinstance(shape, str):
+            shape = tuple(int(n) for n in shape.split(","))
+        return arr.reshape(shape) if shape else arr
+    return v
+
+
 def assert_same(a, b, where: str) -> None:
+    a, b = decoded(a), decoded(b)
     if isinstance(a, dict) and isinstance(b, dict):
         assert set(a) == set(b), f"{where}: keys {sorted(set(a) ^ set(b))} differ"
         for k in a:

@@ -359,8 +359,8 @@ def boundary_patch(grid: DecisionGrid, ds: Dataset, contour: bool) -> Patch | No
         return restyle, {"xaxis.range": [float(grid.x[0]), float(grid.x[-1])]}, list(range(len(restyle["x"])))
     maps = {"x": [grid.x], "y": [grid.y]}
     if grid.task == "binary":
-        p = grid.outputs[..., 0]  # (R, R)
-        if _has_contour(p) != contour:
+        p = _rows(grid.outputs[..., 0])  # (R, R)
+        if _has_contour(grid.outputs[..., 0]) != contour:
             return None
         maps["z"] = [p, p] if contour else [p]
     elif grid.task == "multiclass":
@@ -368,10 +368,10 @@ def boundary_patch(grid: DecisionGrid, ds: Dataset, contour: bool) -> Patch | No
         K = probs.shape[-1]
         top = probs.max(axis=-1)
         confidence = np.clip((top - 1.0 / K) / (1.0 - 1.0 / K), 0.0, 0.999)
-        maps["z"] = [grid.predicted + confidence]
+        maps["z"] = [_rows(grid.predicted + confidence)]
         maps["customdata"] = [np.stack([grid.predicted, np.round(top, 3)], axis=-1)]
     else:
-        maps["z"] = [grid.outputs[..., 0]]
+        maps["z"] = [_rows(grid.outputs[..., 0])]
     n_maps = len(maps["z"])
     maps["x"], maps["y"] = maps["x"] * n_maps, maps["y"] * n_maps
     points = {"x": [], "y": []}
@@ -400,6 +400,12 @@ def boundary_patch(grid: DecisionGrid, ds: Dataset, contour: bool) -> Patch | No
         "yaxis.range": [float(grid.y[0]), float(grid.y[-1])],
     }
     return restyle, relayout, list(range(n_maps + n_points))
+
+
+def _rows(z: np.ndarray) -> list[np.ndarray]:
+    """A 2-D array as a list of its rows: the widget sends 1-D float arrays as binary buffers but 2-D
+    arrays as JSON text (a 50 × 50 heat map: 20 KB instead of about 50 KB per trace)."""
+    return list(np.ascontiguousarray(z, dtype=np.float64))
 
 
 def boundary_shape(grid: DecisionGrid, ds: Dataset) -> tuple | None:
