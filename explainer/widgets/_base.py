@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import ipywidgets as W
+import numpy as np
 import plotly.graph_objects as go
 
 LECTURE_CSS = """
@@ -83,6 +84,7 @@ class FigureSync:
     def __init__(self, fig: go.Figure | dict, layout_keys: Iterable[str] = ("annotations", "shapes", "title")):
         self.layout_keys = tuple(layout_keys)
         self.widget = go.FigureWidget(_without_frames(fig))
+        self._last = _without_frames(fig)["data"]
         self._signature = _signature(self.widget.to_plotly_json())
         self.on_rebuild: Callable[[go.FigureWidget], None] | None = None
         self.updates = 0  # messages sent (tests check one per event)
@@ -94,15 +96,26 @@ class FigureSync:
             old = self.widget
             self.widget = go.FigureWidget(_without_frames(spec))
             self._signature = _signature(spec)
+            self._last = traces
             if self.on_rebuild is not None:
                 self.on_rebuild(self.widget)
             old.close()
             return
+        # Only what changed since the last call: Plotly checks every (key, trace) pair it is given,
+        # which cost more than the whole engine when the static geometry was resent each time.
+        last = self._last
         keys = sorted({k for tr in traces for k in tr} - {"type", "uid"})
-        restyle = {k: [tr.get(k) for tr in traces] for k in keys}
+        changed_keys = [k for k in keys if any(not _same(tr.get(k), old.get(k)) for tr, old in zip(traces, last))]
+        indexes = [
+            i
+            for i, (tr, old) in enumerate(zip(traces, last))
+            if any(not _same(tr.get(k), old.get(k)) for k in changed_keys)
+        ]
         layout = spec.get("layout", {})
         relayout = {k: layout.get(k) for k in self.layout_keys}
-        self.widget.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=list(range(len(traces))))
+        restyle = {k: [traces[i].get(k) for i in indexes] for k in changed_keys}
+        self.widget.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=indexes)
+        self._last = traces
         self.updates += 1
 
     def rebuild(self, fig: go.Figure | dict) -> None:
@@ -117,6 +130,19 @@ class FigureSync:
 def _without_frames(fig: go.Figure | dict) -> dict:
     spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
     return {k: v for k, v in spec.items() if k != "frames"}
+
+
+def _same(a, b) -> bool:
+    """Equality for trace property values (numbers, strings, lists, dicts, numpy arrays)."""
+    if a is b:
+        return True
+    try:
+        equal = a == b
+    except ValueError:  # numpy arrays of different shapes
+        return False
+    if isinstance(equal, bool):
+        return equal
+    return bool(np.array_equal(a, b))
 
 
 def _signature(spec: dict) -> tuple:
