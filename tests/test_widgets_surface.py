@@ -84,7 +84,9 @@ def test_choosing_parameters_changes_labels_axis_titles_and_the_surface():
     assert fig.layout.scene.xaxis.title.text == "W1[0,0]"
     assert not np.allclose(before, app.surface.losses)
     # The new surface is the engine's for that plane.
-    ref = loss_surface(app.network, app._X, app._Y, params=("W1[0,0]", "W2[0,1]"), span=3.0, resolution=21)
+    ref = loss_surface(
+        app.network, app._X, app._Y, params=("W1[0,0]", "W2[0,1]"), span=app.settings.span, resolution=21
+    )
     np.testing.assert_allclose(app.surface.losses, ref.losses)
     np.testing.assert_allclose(nums(trace(app, "loss surface", "surface").z), ref.losses.T)
 
@@ -257,7 +259,7 @@ def test_engine_exception_is_shown_and_the_last_picture_kept(monkeypatch):
     app = small()
     x_before = nums(trace(app, "SGD", "scatter").x)
     z_before = nums(trace(app, "loss surface", "surface").z)
-    lr_before = app.controls["lr"].value
+    lr_before, span_before = app.controls["lr"].value, app.controls["span"].value
 
     def broken(*args, **kwargs):
         raise RuntimeError("engine exploded")
@@ -275,7 +277,7 @@ def test_engine_exception_is_shown_and_the_last_picture_kept(monkeypatch):
     monkeypatch.setattr(surface_module, "loss_surface", broken)
     app.controls["span"].value = 1.5
     assert "engine exploded" in app.errors[-1]
-    assert app.controls["span"].value == pytest.approx(3.0)
+    assert app.controls["span"].value == span_before
     np.testing.assert_array_equal(nums(trace(app, "loss surface", "surface").z), z_before)
 
     # The next valid change works, and the red message goes.
@@ -309,7 +311,13 @@ def test_directions_random_filter_pca():
     uv = s.project(app.histories["sgd"].parameters)
     np.testing.assert_allclose(uv[0], [0.0, 0.0], atol=1e-12)
     ref = loss_surface(
-        app.network, app._X, app._Y, directions="pca", history=app.histories["sgd"], span=3.0, resolution=21
+        app.network,
+        app._X,
+        app._Y,
+        directions="pca",
+        history=app.histories["sgd"],
+        span=app.settings.span,
+        resolution=21,
     )
     np.testing.assert_allclose(s.direction_u, ref.direction_u)
     app.controls["directions"].value = "parameters"
@@ -403,6 +411,25 @@ def test_lecture_toggle_enlarges_the_app_and_the_figure():
     assert app.figure.layout.font.size == size
     big = small(lecture=True)
     assert big.figure.layout.font.size > size and "bpx-lecture" in big.root._dom_classes
+
+
+def test_view_choice_map_alone_or_surface_alone():
+    app = small()
+    app.controls["view"].value = "contour"
+    types = {t.type for t in app.figure.data}
+    assert "surface" not in types and "scatter3d" not in types and "heatmap" in types
+    assert len(trace(app, "SGD", "scatter").x) == app.n_frames  # still on the last frame
+    app.controls["step"].value = 2
+    assert len(trace(app, "SGD", "scatter").x) == 3
+    app.controls["view"].value = "surface"
+    types = {t.type for t in app.figure.data}
+    assert "surface" in types and "heatmap" not in types
+    assert app.snapshot().data[0].type == "surface"
+    # The view and lecture mode survive a reset (the room keeps its screen); a saved state carries the view.
+    app.controls["lecture"].value = True
+    app.controls["reset"].click()
+    assert app.kind == "surface" and app.lecture and app.controls["view"].value == "surface"
+    assert app.state()["kind"] == "surface"
 
 
 def test_a_custom_network_and_data():

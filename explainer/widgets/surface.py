@@ -30,6 +30,7 @@ from ._base import App, Coalescer, FigureSync, _signature
 # Display names of the optimisers: the legend's and the figure's trace names. They never contain the
 # learning rate, so that changing η keeps the traces (an update in place, not a new widget).
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
+VIEW_LABELS = {"both": "surface and map", "contour": "map", "surface": "3-D surface"}  # keys: the view's kinds
 DIRECTION_MODES = ("parameters", "random", "filter", "pca")
 MAX_FRAMES = 101  # with up to 100 steps every frame is one step; beyond that the frames are spread evenly
 MAX_STEPS = 1000
@@ -68,7 +69,7 @@ PRESETS: dict[str, dict] = {
         params=("W2[0,0]", "W2[0,1]"),
         optimizers=("sgd", "momentum", "adam"),
         steps=100,
-        span=3.0,
+        span=8.0,
         only_plane=True,
     ),
     # XOR's 2-3-1 network: the plane of the two principal directions of SGD's path over all 13 parameters.
@@ -198,6 +199,16 @@ class LossSurfaceExplorer(App):
         )
         c["reset"] = W.Button(description="reset", tooltip="Back to the preset's start", button_style="warning")
         c["lecture"] = W.ToggleButton(value=self.lecture, description="lecture mode", icon="expand")
+        c["view"] = W.ToggleButtons(
+            options=[(label, k) for k, label in VIEW_LABELS.items()],
+            value=self.kind,
+            tooltips=[
+                "the 3-D surface and the map side by side",
+                "the map alone: larger, and quicker to animate",
+                "the 3-D surface alone",
+            ],
+            style={"button_width": "auto"},
+        )
         c["directions"] = W.ToggleButtons(
             options=[
                 ("two parameters", "parameters"),
@@ -281,6 +292,7 @@ class LossSurfaceExplorer(App):
         c["step"].observe(self._on_step_change, names="value")
         c["preset"].observe(self._on_preset_change, names="value")
         c["lecture"].observe(self._on_lecture_change, names="value")
+        c["view"].observe(self._on_view_change, names="value")
         c["reset"].on_click(lambda _: self._guard(self.reset))
         self._sync_enabled()
 
@@ -303,7 +315,7 @@ class LossSurfaceExplorer(App):
         )
         return W.VBox(
             [
-                W.HBox([c["preset"], c["reset"], c["lecture"]], layout=row),
+                W.HBox([c["preset"], c["reset"], c["lecture"], c["view"]], layout=row),
                 W.HBox([c["directions"]], layout=row),
                 W.HBox([c["param_u"], c["param_v"], c["only_plane"], c["span"], c["resolution"]], layout=row),
                 W.HBox([c["optimizers"], c["lr"], c["steps"]], layout=row),
@@ -390,7 +402,7 @@ class LossSurfaceExplorer(App):
 
     def reset(self) -> None:
         """Back to the start of the preset (or of the network the app was made with), settings included."""
-        self.set_state(self._initial)
+        self.set_state({**self._initial, "lecture": self.lecture, "kind": self.kind})  # the room's view stays
         self._note = "Back to the start."
         self._after_render_message()
 
@@ -414,6 +426,7 @@ class LossSurfaceExplorer(App):
             "y": self._Y.tolist(),
             "settings": {**asdict(s), "params": list(s.params), "optimizers": list(s.optimizers)},
             "frame": int(self.controls["step"].value),
+            "kind": self.kind,
             "lecture": self.lecture,
         }
 
@@ -427,12 +440,20 @@ class LossSurfaceExplorer(App):
             settings = Settings(**raw)
             center = np.array(state.get("center", net.parameters), dtype=float)
             frame = int(state.get("frame", -1))
+            kind = one_of(state.get("kind", self.kind), KINDS, "kind")
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"state is missing or has a malformed entry: {err}") from None
         settings = _check_settings(settings, net)
         start = net.parameters
         net.set_parameters(center)
-        self._load(net, X, y, settings, scenario=state.get("scenario"), start=start)
+        old_kind, self.kind = self.kind, kind
+        self._set_silently(self.controls["view"], kind)
+        try:
+            self._load(net, X, y, settings, scenario=state.get("scenario"), start=start)
+        except Exception:
+            self.kind = old_kind
+            self._set_silently(self.controls["view"], old_kind)
+            raise
         if 0 <= frame < len(self._anim.frames):
             self.show_frame(frame)
         lecture = bool(state.get("lecture", False))
@@ -465,6 +486,21 @@ class LossSurfaceExplorer(App):
             return
         self._guard(lambda: self.load_preset(change["new"]), restore=self._restore)
         self._set_silently(self.controls["preset"], "")
+
+    def _on_view_change(self, change) -> None:
+        if self._silent:
+            return
+        old = self.kind
+
+        def restore():
+            self.kind = old
+            self._set_silently(self.controls["view"], old)
+
+        def apply():
+            self.kind = change["new"]
+            self._compute(_FIGURE)
+
+        self._guard(apply, restore=restore)
 
     def _on_lecture_change(self, change) -> None:
         if self._silent:
@@ -728,10 +764,10 @@ class _SurfaceFigure(FigureSync):
     camera stays where the user turned it.
     """
 
-    def update(self, fig: go.Figure) -> None:
-        traces = [tr.to_plotly_json() for tr in fig.data]  # numpy arrays stay arrays (sent as binary buffers)
-        if _signature({"data": traces}) != self._signature:
-            super().update(fig)  # a new widget (the old one closed)
+    def update(self, spec: dict) -> None:
+        traces = spec["data"]
+        if _signature(spec) != self._signature:
+            super().update(spec)  # a new widget (the old one closed)
             return
         old = self.widget._data
         keys = sorted({k for tr in traces for k in tr} - {"type", "uid"})
@@ -748,8 +784,7 @@ class _SurfaceFigure(FigureSync):
                     values.append(Undefined)
             if any(v is not Undefined for v in values):
                 restyle[k] = values
-        layout = fig.layout.to_plotly_json()
-        layout = {k: v for k, v in layout.items() if k not in ("template", "updatemenus", "sliders")}
+        layout = {k: v for k, v in spec["layout"].items() if k not in ("template", "updatemenus", "sliders")}
         if "scene" in layout:
             camera = self.widget.layout.scene.camera.to_plotly_json()
             if camera:
@@ -787,8 +822,12 @@ def _same(a, b) -> bool:
         return False
 
 
-def _live_figure(anim: go.Figure, surface: LossSurface) -> go.Figure:
+def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
     """The animation's figure without frames and player (a FigureWidget refuses frames), plus a click target.
+
+    A plain dict whose arrays stay numpy arrays: ``go.Figure.to_plotly_json`` would turn them into base64
+    dicts, and a FigureWidget holding those fails when plotly.js reports the traces' defaults back
+    (an AssertionError in plotly's ``_remove_overlapping_props``).
 
     The player block at the bottom (plotly's ▶ and slider, replaced by ipywidgets) is cut off and the
     legend moved down by as much. The map of the contour view is a layout image, which takes no clicks, so
@@ -822,6 +861,9 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> go.Figure:
                 "y": np.asarray(surface.v),
                 "z": np.where(finite, zt, np.nan),
                 "opacity": 0,
+                # One image pixel per cell, stretched: plotly.js redraws every trace at each frame, and a
+                # heat map drawn at screen resolution cost it about 100 ms a frame.
+                "zsmooth": "fast",
                 "showscale": False,
                 "name": "click to start here",
                 "xaxis": xy.get("xaxis", "x"),
@@ -832,7 +874,7 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> go.Figure:
                 ),
             }
         )
-    return go.Figure({"data": data, "layout": layout})
+    return {"data": data, "layout": layout}
 
 
 def _frame_restyle(frame) -> tuple[dict, list[int]]:
