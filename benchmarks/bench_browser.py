@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -160,6 +161,7 @@ class Session:
             server.stop()
         self.browser.close()
         self._pw.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self) -> Session:
         return self

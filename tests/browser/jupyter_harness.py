@@ -704,3 +704,22 @@ def wait_for_trace_change(page, index: int, before: list | None, trace: int = 0,
         polling=50,
     )
     return plot_traces(page, index)[trace]["y"]
+
+
+def click_button(page, description: str) -> None:
+    """Click the ipywidgets Button whose text is ``description`` (a real click, like a mouse user's)."""
+    pattern = re.compile(rf"^\s*{re.escape(description)}\s*$")
+    page.locator("button.widget-button").filter(has_text=pattern).first.click()
+
+
+def select_option(page, description: str, option: str) -> None:
+    """Choose ``option`` (its label) in the ipywidgets Dropdown labelled ``description``."""
+    page.locator(f'.widget-dropdown:has(.widget-label:text-is("{description}")) select').first.select_option(
+        label=option
+    )
+
+
+def lab_settings(page, plugin: str) -> dict:
+    """The user settings JupyterLab loaded for a plugin (e.g. ``@jupyterlab/docmanager-extension:plugin``):
+    what the server read from the settings directory, before schema defaults are merged in."""
+    return page.evaluate("async (id) => (await window.jupyterapp.serviceManager.settings.fetch(id)).settings", plugin)

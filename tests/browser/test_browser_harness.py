@@ -7,6 +7,7 @@ against a notebook that breaks in exactly the way it looks for.
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import jupyter_harness as jh
@@ -18,15 +19,20 @@ def _open_and_run(page, server, name: str) -> dict:
     return jh.run_all_cells(page)
 
 
-def test_good_notebook_runs_and_renders(page, fixture_lab):
+def test_good_notebook_runs_and_renders(page, fixture_lab, fixture_dir):
+    files_before = {p: p.read_bytes() for p in fixture_dir.rglob("*") if p.is_file()}
     state = _open_and_run(page, fixture_lab, "widgets_ok.ipynb")
 
     assert state == {"ok": True, "cells": 3, "executed": 3, "error": None}
     jh.assert_no_errors(page)
     assert jh.widget_problems(page) == []
     assert jh.widget_reprs_rendered(page)
+    # The kernel is this virtualenv's Python.
+    stdout = page.locator('.jp-RenderedText[data-mime-type="application/vnd.jupyter.stdout"]').first.text_content()
+    assert stdout.strip() == sys.prefix
     assert page.locator(".widget-slider .noUi-handle").count() == 1
     assert jh.slider_readout(page, jh.slider_selector("freq")) == "1"
+    assert page.locator(".widget-dropdown select").input_value() == "sin"
     graphs = page.locator(".js-plotly-plot")
     assert graphs.count() == 2
     assert all(graphs.nth(i).locator(".main-svg").count() >= 1 for i in range(2))
@@ -34,8 +40,15 @@ def test_good_notebook_runs_and_renders(page, fixture_lab):
     (trace,) = jh.plot_traces(page, jh.plot_index(page, "slider figure"))
     assert len(trace["y"]) == 50
     assert trace["y"][12] == pytest.approx(math.sin(2 * math.pi * 12 / 49))
-    path = jh.screenshot(page, "harness-widgets_ok")
-    assert path.stat().st_size > 10_000
+    assert jh.screenshot(page, "harness-widgets_ok").stat().st_size > 10_000
+    app = jh.screenshot(page, "harness-widgets_ok-app", selector=".jp-OutputArea-output:has(.widget-slider)")
+    assert app.stat().st_size > 10_000
+    # The throw-away settings took: no news pop-up, no autosave into the repo, every cell in the DOM.
+    assert jh.lab_settings(page, "@jupyterlab/apputils-extension:notification")["fetchNews"] == "false"
+    assert jh.lab_settings(page, "@jupyterlab/docmanager-extension:plugin")["autosave"] is False
+    assert jh.lab_settings(page, "@jupyterlab/notebook-extension:tracker")["windowingMode"] == "none"
+    # Opening and running wrote nothing into the served folder (no checkpoints, no saved outputs).
+    assert {p: p.read_bytes() for p in fixture_dir.rglob("*") if p.is_file()} == files_before
 
 
 def test_arrow_right_on_slider_updates_figure(page, fixture_lab):
@@ -54,17 +67,28 @@ def test_arrow_right_on_slider_updates_figure(page, fixture_lab):
     line = page.locator(".js-plotly-plot").nth(index).locator(".scatterlayer .trace path.js-line")
     path_before = line.get_attribute("d")
     jh.press_slider(page, handle, "ArrowRight", times=3)
+    _wait_for_y(page, index, [math.sin(2 * math.pi * 5 * xk) for xk in x])
+    assert jh.slider_readout(page, handle) == "5"
+    assert line.get_attribute("d") != path_before
+
+    # The dropdown and the button drive the same figure.
+    jh.select_option(page, "wave", "cos")
+    _wait_for_y(page, index, [math.cos(2 * math.pi * 5 * xk) for xk in x])
+    jh.click_button(page, "reset")
+    _wait_for_y(page, index, [math.cos(2 * math.pi * xk) for xk in x])
+    assert jh.slider_readout(page, handle) == "1"
+    jh.assert_no_errors(page)
+
+
+def _wait_for_y(page, index: int, want: list[float]) -> None:
     page.wait_for_function(
         """([i, want]) => {
           const y = document.querySelectorAll('.js-plotly-plot')[i]._fullData[0].y;
           return y.length === want.length && want.every((v, k) => Math.abs(y[k] - v) < 1e-9);
         }""",
-        arg=[index, [math.sin(2 * math.pi * 5 * xk) for xk in x]],
+        arg=[index, want],
         timeout=30_000,
     )
-    assert jh.slider_readout(page, handle) == "5"
-    assert line.get_attribute("d") != path_before
-    jh.assert_no_errors(page)
 
 
 def test_play_button_animates_frames(page, fixture_lab):
