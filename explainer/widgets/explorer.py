@@ -11,7 +11,7 @@ from ..losses import LOSSES
 from ..network import Network, Record
 from ..scenarios import SCENARIOS, get_scenario
 from ..session import TrainingSession
-from ..views import explain_parameter, plot_network, plot_neuron_graph, worked_derivation
+from ..views import explain_parameter, plot_neuron_graph, worked_derivation
 from ..views.network import network_spec
 from ._base import App, Coalescer, FigureSync
 
@@ -343,18 +343,7 @@ class BackpropExplorer(App):
     def snapshot(self):
         """A plain plotly Figure of the current diagram (for exports and pages without a kernel)."""
         self.flush()
-        if self.diagram == "neuron":
-            return go.Figure(self._spec())
-        mode = self.controls["mode"].value
-        return plot_network(
-            self.record,
-            mode,
-            stage=self.stage if mode == "gradients" else None,
-            lr=self.lr,
-            sample=self.controls["sample"].value,
-            theme=self.theme,
-            lecture=self.lecture,
-        )
+        return go.Figure(self._spec())
 
     def state(self) -> dict:
         return {
