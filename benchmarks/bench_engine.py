@@ -324,11 +324,12 @@ def print_table(rows: list[Row]) -> None:
     print(f"{cores} cores, load average {load:.1f} over the last minute; wall-clock times (perf_counter_ns)")
     if load > 0.75 * cores:
         print(f"WARNING: other work is running (load {load:.1f} on {cores} cores): these figures are pessimistic")
-    head = ["work", "median", "p90", "target"] + (["torch median", "ours / torch"] if torch else [])
+    head = ["work", "median", "p90", "min", "target"] + (["torch median", "ours / torch"] if torch else [])
     table = []
     for row in rows:
         med, p90 = np.median(row.ours), np.percentile(row.ours, 90)
-        cells = [row.work, fmt(med), fmt(p90), "—" if row.target is None else f"≤ {fmt(row.target)}"]
+        target = "—" if row.target is None else f"≤ {fmt(row.target)}"
+        cells = [row.work, fmt(med), fmt(p90), fmt(np.min(row.ours)), target]
         if torch:
             if row.torch is None:
                 cells += ["—", "—"]
