@@ -38,6 +38,7 @@ MIN_RESOLUTION, MAX_RESOLUTION = 5, 201
 MAX_SPAN = 20.0
 LR_RANGE = (1e-3, 10**1.5)  # the η slider's range (the constructor accepts any η > 0 and widens it)
 PLAY_MS = 100
+LECTURE_WIDTH = 1400  # px of the side-by-side figure in lecture mode
 # A run whose loss grows past this multiple of its starting loss is called diverged even while its numbers
 # are still finite (float64 reaches 1e300 long before it overflows: the engine flags only NaN/∞).
 BLOWUP_FACTOR = 1e3
@@ -69,15 +70,15 @@ PRESETS: dict[str, dict] = {
         params=("W2[0,0]", "W2[0,1]"),
         optimizers=("sgd", "momentum", "adam"),
         steps=100,
-        span=8.0,
+        span=10.0,
         only_plane=True,
     ),
     # XOR's 2-3-1 network: the plane of the two principal directions of SGD's path over all 13 parameters.
-    "xor": dict(params=("W2[1,0]", "W2[2,0]"), directions="pca", optimizers=("sgd", "momentum"), steps=100, span=4.0),
+    "xor": dict(params=("W2[1,0]", "W2[2,0]"), directions="pca", optimizers=("sgd", "momentum"), steps=100, span=12.0),
     # A first-layer and a last-layer weight of a 7-layer sigmoid network: flat along the first.
     "vanishing_gradients": dict(params=("W1[0,0]", "W7[0,0]"), optimizers=("sgd",), steps=100, span=3.0),
     # η = 2.5 on a 1-4-1 tanh network: SGD overshoots, the loss explodes and at last overflows.
-    "diverging_learning_rate": dict(params=("W2[0,0]", "W2[2,0]"), optimizers=("sgd", "adam"), steps=200, span=2.0),
+    "diverging_learning_rate": dict(params=("W2[0,0]", "W2[2,0]"), optimizers=("sgd", "adam"), steps=200, span=4.0),
 }
 
 
@@ -198,7 +199,9 @@ class LossSurfaceExplorer(App):
             description="preset",
         )
         c["reset"] = W.Button(description="reset", tooltip="Back to the preset's start", button_style="warning")
-        c["lecture"] = W.ToggleButton(value=self.lecture, description="lecture mode", icon="expand")
+        c["lecture"] = W.ToggleButton(
+            value=self.lecture, description="lecture mode", icon="expand", layout=W.Layout(width="auto")
+        )
         c["view"] = W.ToggleButtons(
             options=[(label, k) for k, label in VIEW_LABELS.items()],
             value=self.kind,
@@ -228,8 +231,12 @@ class LossSurfaceExplorer(App):
         c["param_u"] = W.Dropdown(description="u:", style={"description_width": "20px"}, layout=W.Layout(width="160px"))
         c["param_v"] = W.Dropdown(description="v:", style={"description_width": "20px"}, layout=W.Layout(width="160px"))
         self._set_parameter_options(network, s.params)
-        c["only_plane"] = W.Checkbox(
-            value=s.only_plane, description="train only u and v", indent=False, layout=W.Layout(width="auto")
+        c["only_plane"] = W.ToggleButton(
+            value=s.only_plane,
+            description="train only u and v",
+            icon="lock",
+            tooltip="hold every other parameter fixed: the paths then walk on the drawn surface itself",
+            layout=W.Layout(width="auto"),
         )
         c["span"] = W.FloatSlider(
             value=s.span,
@@ -255,7 +262,7 @@ class LossSurfaceExplorer(App):
                 value=name in s.optimizers,
                 description=OPTIMIZER_LABELS[name],
                 tooltip=f"show {OPTIMIZER_LABELS[name]}'s path",
-                layout=W.Layout(width="110px"),
+                layout=W.Layout(width="auto", min_width="110px"),
             )
         c["optimizers"] = W.HBox([c[name] for name in OPTIMIZERS])
         lo, hi = min(LR_RANGE[0], s.lr), max(LR_RANGE[1], s.lr)
@@ -570,6 +577,8 @@ class LossSurfaceExplorer(App):
             frame_ms=PLAY_MS,
             theme=self.theme,
             lecture=self.lecture,
+            # Side by side at lecture scale the default is wider than a notebook; fonts stay large.
+            width=LECTURE_WIDTH if self.lecture and self.kind == "both" else None,
             title=_title(surface, s),
         )
         fig = _live_figure(anim, surface)
