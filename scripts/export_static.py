@@ -1,0 +1,92 @@
+"""Static stand-ins for the live apps, installed inside the kernel that ``scripts/export.py`` runs.
+
+An exported page has no kernel, so ipywidgets cannot run there: a live app would export as an empty
+box. ``install()`` makes every explainer app (and a bare ``go.FigureWidget``) display, in this kernel
+only, what it can show without one:
+
+- an app with ``snapshot()`` (BackpropExplorer, Playground, LossSurfaceExplorer): that Plotly figure,
+  which still hovers, zooms and plays its own ▶ in the page;
+- a Quiz: its questions and options, each answer and explanation folded in a ``<details>`` element;
+- any other app (ExerciseChecker): the text of its HTML parts (the verdict);
+
+followed by one line saying the live controls need JupyterLab or Voilà. Nothing here changes how the
+apps behave in JupyterLab, Voilà or the tests: ``install()`` is called only by the exporter.
+"""
+
+from __future__ import annotations
+
+import html
+
+NOTE_CLASS = "bpx-export-note"  # the exporter's tests look for this class
+
+
+def install() -> None:
+    """Make every app and FigureWidget display its static form in this kernel."""
+    import plotly.graph_objects as go
+
+    from explainer.widgets._base import App  # every app derives from it, future ones too
+
+    App._ipython_display_ = _display_app
+    go.FigureWidget._ipython_display_ = _display_figure_widget
+
+
+def _display_app(app) -> None:
+    from IPython.display import HTML, display
+
+    name = type(app).__name__
+    if hasattr(app, "snapshot"):
+        display(app.snapshot())
+        what = "a static snapshot of"
+    elif hasattr(app, "questions"):
+        display(HTML(quiz_html(app.questions)))
+        what = "the questions of"
+    else:
+        display(HTML(widget_text_html(app.root)))
+        what = "the text of"
+    display(HTML(note_html(name, what)))
+
+
+def _display_figure_widget(widget) -> None:
+    import plotly.graph_objects as go
+    from IPython.display import display
+
+    display(go.Figure(widget.to_dict()))
+
+
+def note_html(name: str, what: str) -> str:
+    """The line under a stand-in: what the reader sees and where the live app runs."""
+    return (
+        f'<p class="{NOTE_CLASS}" style="font-style: italic; color: #555;">Above: {what} the live '
+        f"<code>{html.escape(name)}</code> app. Its controls need a running kernel: open this notebook in "
+        "JupyterLab (<code>make lab</code>) or Voilà to use them.</p>"
+    )
+
+
+def quiz_html(questions) -> str:
+    """Each question with its options; the answer and explanation folded away until clicked."""
+    parts = ['<div class="bpx-export-quiz">']
+    for i, q in enumerate(questions, start=1):
+        options = "".join(f"<li>{html.escape(text)}</li>" for text in q.options)
+        parts.append(
+            f"<p><b>{i}. {html.escape(q.prompt)}</b></p><ol>{options}</ol>"
+            f"<details><summary>Answer</summary><p><b>{html.escape(q.correct_option)}</b> — "
+            f"{html.escape(q.explanation)}</p></details>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def widget_text_html(widget) -> str:
+    """The HTML and label texts of a widget tree, in order (style sheets left out)."""
+    import ipywidgets as W
+
+    if getattr(widget.layout, "display", None) == "none":  # hidden (a folded solution): hidden here too
+        return ""
+    if isinstance(widget, W.Box):
+        return "".join(widget_text_html(child) for child in widget.children)
+    if isinstance(widget, (W.HTML, W.HTMLMath)):
+        value = widget.value or ""
+        return "" if value.lstrip().startswith("<style") else f"<div>{value}</div>"
+    if isinstance(widget, W.Label):
+        return f"<div>{html.escape(widget.value)}</div>"
+    return ""
