@@ -23,7 +23,7 @@ CHROMIUM := /usr/bin/chromium
 START_NOTEBOOK := notebooks/00_start_here.ipynb
 LAB_ARGS ?=
 PYTEST_ARGS ?=
-NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
+NBVAL_ARGS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
 LECTURE_STAMP := $(VENV)/.installed-lecture
 TEST_STAMP := $(VENV)/.installed-test
