@@ -130,6 +130,32 @@ def test_frame_slider_shows_the_first_k_plus_one_points():
         app.show_frame(21)
 
 
+def _arrays_in(value, path=""):
+    """Paths of numpy arrays and base64 typed-array dicts inside a trace's properties."""
+    if isinstance(value, np.ndarray):
+        return [path]
+    if isinstance(value, dict):
+        if "bdata" in value:
+            return [path]
+        return [p for k, v in value.items() for p in _arrays_in(v, f"{path}.{k}")]
+    if isinstance(value, (list, tuple)):
+        return [p for k, v in enumerate(value) for p in _arrays_in(v, f"{path}[{k}]")]
+    return []
+
+
+def test_the_widget_holds_plain_json_values_only():
+    # plotly.js reports each trace's defaults back after an update; plotly.py's merge of that report fails on
+    # numpy arrays and base64 dicts in the widget's data (and then misses later clicks), so none may be there.
+    app = small()
+    assert not [p for tr in app.figure._data for p in _arrays_in(tr)]
+    app.controls["step"].value = 3
+    app.controls["lr"].value = 0.7
+    app.controls["adam"].value = False  # a rebuild
+    app.controls["step"].value = 5
+    assert not [p for tr in app.figure._data for p in _arrays_in(tr)]
+    assert not _arrays_in(app.figure._layout)
+
+
 def test_one_plotly_update_per_event(monkeypatch):
     app = small()
     widget = app.figure

@@ -834,9 +834,10 @@ def _same(a, b) -> bool:
 def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
     """The animation's figure without frames and player (a FigureWidget refuses frames), plus a click target.
 
-    A plain dict whose arrays stay numpy arrays: ``go.Figure.to_plotly_json`` would turn them into base64
-    dicts, and a FigureWidget holding those fails when plotly.js reports the traces' defaults back
-    (an AssertionError in plotly's ``_remove_overlapping_props``).
+    Plain JSON values only (lists, numbers, None for non-finite): a FigureWidget holding numpy arrays or
+    base64 typed-array dicts fails when plotly.js reports the traces' defaults back after an update
+    (AssertionError or "truth value of an array is ambiguous" in plotly's ``_remove_overlapping_props``),
+    and then misses later events.
 
     The player block at the bottom (plotly's ▶ and slider, replaced by ipywidgets) is cut off and the
     legend moved down by as much. The map of the contour view is a layout image, which takes no clicks, so
@@ -858,7 +859,7 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
             margin["b"] -= block
             layout["margin"] = margin
             layout["height"] = H - block
-    data = [tr.to_plotly_json() for tr in anim.data]
+    data = [_plain(tr.to_plotly_json()) for tr in anim.data]
     xy = next((tr for tr in data if tr.get("type") == "scatter"), None)
     if xy is not None:
         zt = np.ascontiguousarray(np.asarray(surface.losses, dtype=float).T)  # rows follow v
@@ -866,9 +867,9 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
         data.append(
             {
                 "type": "heatmap",
-                "x": np.asarray(surface.u),
-                "y": np.asarray(surface.v),
-                "z": np.where(finite, zt, np.nan),
+                "x": _plain(np.asarray(surface.u)),
+                "y": _plain(np.asarray(surface.v)),
+                "z": _plain(np.where(finite, zt, np.nan)),
                 "opacity": 0,
                 # One image pixel per cell, stretched: plotly.js redraws every trace at each frame, and a
                 # heat map drawn at screen resolution cost it about 100 ms a frame.
@@ -883,7 +884,32 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
                 ),
             }
         )
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": _plain(layout)}
+
+
+def _plain(value):
+    """``value`` with every array (numpy, or plotly's base64 typed-array dict) as nested lists, NaN/∞ as None."""
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            arr = decode_typed_array(value)
+            shape = value.get("shape")
+            if shape:
+                arr = arr.reshape([int(n) for n in str(shape).split(",")])
+            return _plain(arr)
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            out = value.astype(object)
+            out[~np.isfinite(value)] = None
+            return out.tolist()
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _frame_restyle(frame) -> tuple[dict, list[int]]:
@@ -903,12 +929,10 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     out = {}
     for k, v in d.items():
         key = prefix + k
-        if isinstance(v, dict) and "bdata" in v:
-            out[key] = decode_typed_array(v)
-        elif isinstance(v, dict):
+        if isinstance(v, dict) and "bdata" not in v:
             out.update(_flatten(v, key + "."))
         else:
-            out[key] = v
+            out[key] = _plain(v)
     return out
 
 
