@@ -34,6 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# plotly's renderers import nbformat, whose jsonschema then compiles rfc3987-syntax's grammar at import time: about
+# 5 s of CPU (20 s on a busy machine) per process, for an IRI format check nothing here uses. Without the module,
+# jsonschema leaves that one check out. Only in this script's process and its kernels (see SETUP_SOURCE).
+if __name__ == "__main__":
+    sys.modules.setdefault("rfc3987_syntax", None)
+
 import nbformat
 
 SCRIPTS = Path(__file__).resolve().parent
@@ -48,6 +54,7 @@ PLOTLY_RENDERER = "plotly_mimetype+notebook"
 SETUP_TAG = "bpx-export-setup"
 SETUP_SOURCE = f"""\
 import sys
+sys.modules.setdefault("rfc3987_syntax", None)  # 5 s of grammar compilation saved: see the top of export.py
 sys.path.insert(0, {str(SCRIPTS)!r})
 import export_static
 export_static.install()
@@ -141,6 +148,7 @@ def execute(path: Path, timeout: int) -> nbformat.NotebookNode:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},  # the kernel starts in the notebook's folder
         store_widget_state=False,  # the page loads no widget manager: it would come from a CDN
+        shutdown_kernel="immediate",  # nothing to save in it; a graceful shutdown waits seconds for nothing
     )
     client.execute(env={**os.environ, "PLOTLY_RENDERER": PLOTLY_RENDERER})
     nb.cells = [c for c in nb.cells if SETUP_TAG not in c.metadata.get("tags", [])]
