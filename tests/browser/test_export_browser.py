@@ -1,0 +1,111 @@
+"""An exported page and deck, opened from file:// with every http(s) request aborted, play their animation.
+
+A small notebook (maths, animate_backward, a BackpropExplorer) is exported once with scripts/export.py; then
+Chromium opens each file with no network: MathJax typesets, reveal.js starts, and pressing the figure's own
+▶ Play walks the frames to the last one (the update step), with nothing fetched from the network.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import jupyter_harness as jh
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CELLS = [
+    ("markdown", "# Backward pass\n\nThe chain rule: $\\frac{\\partial L}{\\partial w} = \\delta a$."),
+    ("code", "from explainer import worked_example\nfrom explainer.views import animate_backward"),
+    ("code", "sc = worked_example()"),
+    ("markdown", "## Press play"),
+    ("code", "animate_backward(sc.network.backprop(sc.X, sc.y), lr=sc.lr)"),
+    ("markdown", "## The explorer, still"),
+    ("code", "from explainer.widgets import BackpropExplorer\nBackpropExplorer()"),
+]
+
+# The animation's slider position and the frame names, read from Plotly's own state in the page.
+_PLAYER_STATE = """(gd) => ({
+  active: gd._fullLayout.sliders[0].active,
+  frames: gd._transitionData._frames.map((f) => f.name),
+})"""
+
+
+def _export_module():
+    spec = importlib.util.spec_from_file_location("export", ROOT / "scripts" / "export.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("export", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    export = _export_module()
+    folder = tmp_path_factory.mktemp("export-browser")
+    nb = nbformat.v4.new_notebook()
+    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    nb.cells = [make[kind](source) for kind, source in CELLS]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "anim.ipynb")
+    assert export.main([str(folder / "anim.ipynb"), "--out", str(folder / "out"), "--jobs", "1"]) == 0
+    return folder / "out"
+
+
+def _offline(page) -> list[str]:
+    """Abort every http(s) request of this page and return the list they are recorded in."""
+    tried: list[str] = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("http:", "https:", "ws:", "wss:")):
+            tried.append(url)
+            return route.abort()
+        return route.continue_()
+
+    page.route("**/*", route)
+    return tried
+
+
+@pytest.mark.parametrize("name", ["anim.html", "anim.slides.html"])
+def test_exported_animation_plays_from_file_with_no_network(exported, page, name):
+    tried = _offline(page)
+    deck = name.endswith(".slides.html")
+    page.goto((exported / name).as_uri(), wait_until="load", timeout=120_000)
+    if deck:
+        page.wait_for_function("window.Reveal && Reveal.isReady()")
+        page.evaluate("Reveal.slide(1, 0)")  # the "Press play" slide
+        page.wait_for_timeout(800)  # the slide transition
+    page.wait_for_function("document.querySelectorAll('mjx-container svg').length >= 1")  # local MathJax ran
+    figure = page.locator(".plotly-graph-div").first
+    figure.wait_for(state="visible")
+    before = figure.evaluate(_PLAYER_STATE)
+    assert before == {"active": 0, "frames": ["∂L/∂a", "layer 2", "layer 1", "update"]}
+
+    jh.screenshot(page, f"export-{name}-before-play")
+    page.locator(".plotly-graph-div .updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_function(
+        "(gd) => gd._fullLayout.sliders[0].active === 3 && !gd._transitionData._animationRaf",
+        arg=figure.element_handle(),
+        timeout=30_000,
+    )
+    jh.screenshot(page, f"export-{name}-after-play")
+    after = figure.evaluate(_PLAYER_STATE)
+    assert after["active"] == 3  # the update frame: w ← w − η ∂L/∂w
+    assert tried == []  # nothing was even requested from the network
+
+
+def test_exported_deck_shows_the_explorer_snapshot(exported, page):
+    tried = _offline(page)
+    page.goto((exported / "anim.slides.html").as_uri(), wait_until="load", timeout=120_000)
+    page.wait_for_function("window.Reveal && Reveal.isReady()")
+    page.evaluate("Reveal.slide(2, 0)")
+    page.wait_for_timeout(800)
+    slide = page.locator("section.present").last
+    assert slide.locator(".plotly-graph-div").count() == 1
+    assert "static snapshot of the live BackpropExplorer" in slide.inner_text()
+    jh.screenshot(page, "export-deck-explorer-snapshot")
+    assert tried == []
