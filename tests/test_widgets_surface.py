@@ -227,6 +227,11 @@ def test_a_click_on_the_map_starts_from_there():
     hm._dispatch_on_click(Points(point_inds=[[3, 5]], xs=[-1.5], ys=[0.6], trace_name=hm.name, trace_index=index), None)
     for h in app.histories.values():
         np.testing.assert_allclose(app.surface.project(h.parameters[0]), [-1.5, 0.6], atol=1e-12)
+    # The new descent plays from its start.
+    assert app.controls["play"].playing and app.controls["step"].value == 0
+    assert len(trace(app, "SGD", "scatter").x) == 1
+    app.controls["lr"].value = 0.6  # any new picture stops the player and shows the full paths
+    assert not app.controls["play"].playing and app.controls["step"].value == app.n_frames - 1
     # A click on the 3-D surface does the same; an empty click (another trace's) does nothing.
     surf = trace(app, "loss surface", "surface")
     surf._dispatch_on_click(Points(point_inds=[], xs=[], ys=[], trace_name=surf.name, trace_index=0), None)

@@ -520,7 +520,22 @@ class LossSurfaceExplorer(App):
         u, v = points.xs[0], points.ys[0]
         if not all(isinstance(t, Real) for t in (u, v)):
             return
-        self._guard(lambda: self.start_from(float(u), float(v)))
+
+        def apply():
+            self.start_from(float(u), float(v))
+            self.replay()
+
+        self._guard(apply)
+
+    def replay(self) -> None:
+        """Back to frame 0 and ▶: the descent plays from its start (what a click on the map does)."""
+        self.show_frame(0)
+        self._silent += 1
+        try:
+            self.controls["play"].value = 0
+            self.controls["play"].playing = True
+        finally:
+            self._silent -= 1
 
     # ------------------------------------------------------------------ the work
     def _request(self, level: int) -> None:
@@ -596,6 +611,7 @@ class LossSurfaceExplorer(App):
         self._silent += 1
         try:
             c = self.controls
+            c["play"].playing = False  # a new picture opens on its full paths
             c["step"].max = max(last, 1)
             c["play"].max = max(last, 1)
             c["step"].value = last
