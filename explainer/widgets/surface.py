@@ -102,9 +102,25 @@ class LossSurfaceExplorer(App):
     ``LossSurfaceExplorer(net, X, y, params=("W1[0,0]", "W2[0,0]"))`` takes any network and data;
     X (n_samples, n_features).
 
+    Parameters
+    ----------
+    network, X, y: a Network and its data, X (n_samples, n_features), y as ``Network.backprop`` takes
+        it; or none of them and ``scenario`` (default "worked_example"), which also sets the preset's
+        settings below (any of them given here wins).
+    params: the two parameter names of the plane, e.g. ("W2[0,0]", "W2[0,1]").
+    directions: "parameters", "random", "filter" or "pca".
+    optimizers: one or several of "sgd", "momentum", "adam".
+    lr: the learning rate η > 0; steps: 1 to 1000 updates per optimiser.
+    span: the surface covers u, v ∈ [−span, span] (0 < span ≤ 20); resolution: grid points per axis, 5 to 201.
+    only_plane: train only the two parameters of the plane (parameters mode).
+    seed: of the random and filter-normalised directions.
+    kind: "both" (3-D surface and map side by side), "contour" (the map) or "surface".
+    lecture: large fonts and figure; theme: "light" or "dark".
+
     Attributes: ``network`` (the live Network, holding the start θ₀), ``record`` (its Record on the
     app's data), ``surface`` (the LossSurface shown), ``histories`` (name → History of the paths
     shown), ``controls`` (name → widget), ``figure`` (the FigureWidget), ``message``/``errors``.
+    Every ValueError names the argument at fault.
     """
 
     def __init__(
@@ -365,6 +381,7 @@ class LossSurfaceExplorer(App):
 
     @property
     def n_frames(self) -> int:
+        """Frames of the animation (steps + 1 up to 101; beyond, spread evenly over the steps)."""
         self._flush()
         return len(self._anim.frames)
 
