@@ -5,10 +5,13 @@
 #   make lint     ruff (lint + format check) and import-linter
 #   make format   ruff format + autofixable lint fixes
 #   make bench    run every benchmarks/bench_*.py in turn
+#   make export   run every notebook; write artifacts/export/NAME.html and NAME.slides.html, which play offline
+#   make voila    serve the Playground as a standalone app with Voilà (code hidden), on http://localhost:8866
 #
 # Versions: binder/requirements.txt is the one list of exact versions; every install here uses it as pip
 # constraints (-c), so tests run what Binder runs. An install reruns when pyproject.toml or the pins change.
-# Knobs: PYTHON (interpreter for the venv), LAB_ARGS (e.g. "--no-browser --port 8899"), PYTEST_ARGS (e.g. -x).
+# Knobs: PYTHON (interpreter for the venv), LAB_ARGS (e.g. "--no-browser --port 8899"), PYTEST_ARGS (e.g. -x),
+# EXPORT_ARGS (e.g. "notebooks/02_forward_backward_2_2_2.ipynb --no-slides"), VOILA_NOTEBOOK, VOILA_ARGS (e.g. --no-browser).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -103,3 +106,22 @@ bench: $(TEST_STAMP)
 		echo "== $$f"; $(BIN)/python "$$f"; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "no benchmarks/bench_*.py yet"; fi
+
+# --- presenting --------------------------------------------------------------------------------------------
+EXPORT_ARGS ?=
+VOILA_NOTEBOOK ?= notebooks/apps/playground.ipynb
+VOILA_ARGS ?=
+# JupyterLab-only extensions that cannot start inside Voilà (they want Lab's menus and document manager).
+VOILA_DENY := jupyterlab-slideshow @deathbeds/jupyterlab-fonts @deathbeds/jupyterlab-font-anonymous-pro \
+	@deathbeds/jupyterlab-font-atkinson-hyperlegible @deathbeds/jupyterlab-font-dejavu-sans-mono \
+	@deathbeds/jupyterlab-font-fira-code
+
+.PHONY: export voila
+
+# scripts/export.py: fetches reveal.js and MathJax with npm the first time (pinned in scripts/package-lock.json).
+export: $(LECTURE_STAMP)
+	$(BIN)/python scripts/export.py $(EXPORT_ARGS)
+
+voila: $(LECTURE_STAMP)
+	exec $(BIN)/voila $(VOILA_NOTEBOOK) --theme=light $(addprefix --VoilaConfiguration.extension_denylist=,$(VOILA_DENY)) \
+		$(VOILA_ARGS)
