@@ -221,6 +221,7 @@ def convert(nb: nbformat.NotebookNode, name: str, plotlyjs: str, opts: Options) 
             template_name="bpx_reveal",
             reveal_url_prefix=REVEAL_PREFIX,
             reveal_theme=opts.theme,
+            theme="dark" if opts.theme == "black" else "light",  # the notebook cells' colours to match
             reveal_width=str(opts.width),
             reveal_height=str(opts.height),
             reveal_number="c/t",
