@@ -48,8 +48,9 @@ TEMPLATES = SCRIPTS / "export_templates"
 DEFAULT_OUT = ROOT / "artifacts" / "export"
 NPM_CACHE = ROOT / "artifacts" / "cache" / "npm"
 
-# What the kernel's plotly uses: text/html with plotly.js embedded (never "notebook_connected", a CDN link),
-# plus Plotly's own mimetype so the executed notebook would still render in JupyterLab.
+# What the kernel's plotly uses: text/html with plotly.js embedded once (the "notebook" renderer; never
+# "notebook_connected", which imports plotly.js from a CDN), next to Plotly's own mimetype, which JupyterLab
+# renders and nbconvert's HTML leaves aside (it prefers text/html).
 PLOTLY_RENDERER = "plotly_mimetype+notebook"
 SETUP_TAG = "bpx-export-setup"
 SETUP_SOURCE = f"""\
@@ -108,8 +109,8 @@ class Result:
 def ensure_assets(out: Path, cache: Path = NPM_CACHE) -> Path:
     """reveal.js and MathJax into ``out/vendor`` (``npm ci`` into ``cache`` first when the lock file changed)."""
     lock = (SCRIPTS / "package-lock.json").read_text()
-    installed = cache / "node_modules" / ".package-lock.json"
-    if not installed.exists() or (cache / "package-lock.json").read_text() != lock:
+    installed, cached_lock = cache / "node_modules" / ".package-lock.json", cache / "package-lock.json"
+    if not installed.exists() or not cached_lock.exists() or cached_lock.read_text() != lock:
         npm = shutil.which("npm")
         if npm is None:
             raise SystemExit(
@@ -118,7 +119,7 @@ def ensure_assets(out: Path, cache: Path = NPM_CACHE) -> Path:
             )
         cache.mkdir(parents=True, exist_ok=True)
         shutil.copy2(SCRIPTS / "package.json", cache / "package.json")
-        (cache / "package-lock.json").write_text(lock)
+        cached_lock.write_text(lock)
         print(f"export: npm ci (reveal.js, MathJax) into {cache}", flush=True)
         subprocess.run(
             [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=cache, check=True
