@@ -476,17 +476,29 @@ def run_all_cells(page, timeout: float = 180.0) -> dict:
     return state
 
 
-def wait_for_widgets(page, timeout: float = 20.0) -> bool:
-    """Wait until no output still shows a widget-loading placeholder; False if some still do at ``timeout``."""
+def wait_for_widgets(page, timeout: float = 30.0, quiet_ms: int = 750) -> bool:
+    """Wait until the widgets have settled: no output shows a widget-loading placeholder, every plotly graph
+    is drawn, and the number of widgets and graphs has not changed for ``quiet_ms`` (a FigureWidget's view
+    is attached a moment after its box, later still on a busy machine). False if not settled at ``timeout``;
+    ``widget_problems`` and ``empty_plots`` then say what is missing."""
     try:
         page.wait_for_function(
-            """(needles) => {
-              const outputs = document.querySelectorAll('.jp-OutputArea-output');
-              return !Array.from(outputs).some((o) => o.textContent.includes(needles[0]));
+            """([needle, quietMs]) => {
+              const outputs = Array.from(document.querySelectorAll('.jp-OutputArea-output'));
+              if (outputs.some((o) => o.textContent.includes(needle))) return false;
+              const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'));
+              if (graphs.some((gd) => !gd._fullData)) return false;
+              const signature = `${document.querySelectorAll('.jupyter-widgets').length}/${graphs.length}`;
+              const now = performance.now(), seen = window.__bpxWidgetSignature;
+              if (!seen || seen.signature !== signature) {
+                window.__bpxWidgetSignature = {signature, since: now};
+                return false;
+              }
+              return now - seen.since >= quietMs;
             }""",
-            arg=list(_WIDGET_FAILURE_TEXT),
+            arg=[_WIDGET_FAILURE_TEXT[0], quiet_ms],
             timeout=timeout * 1000,
-            polling=200,
+            polling=100,
         )
         return True
     except Exception as error:  # playwright TimeoutError: widget_problems will report the placeholders
@@ -723,3 +735,29 @@ def lab_settings(page, plugin: str) -> dict:
     """The user settings JupyterLab loaded for a plugin (e.g. ``@jupyterlab/docmanager-extension:plugin``):
     what the server read from the settings directory, before schema defaults are merged in."""
     return page.evaluate("async (id) => (await window.jupyterapp.serviceManager.settings.fetch(id)).settings", plugin)
+
+
+def empty_plots(page) -> list[str]:
+    """Plotly graphs on the page that show no data: never drawn, no traces, or no visible trace with a point.
+
+    A graph can be drawn with axes and a title and still be blank (the figure's data never reached the
+    browser): ``widget_problems`` cannot see that, this can. Each entry names the graph by index and title.
+    """
+    return page.evaluate(
+        """() => {
+          const keys = ['x', 'y', 'z', 'values', 'r', 'a', 'b', 'lat', 'lon', 'u', 'ids'];
+          const hasPoints = (t) => t.visible !== false && (typeof t.value === 'number' || keys.some((k) => {
+            const v = t[k];
+            return v != null && typeof v.length === 'number' && v.length > 0;
+          }));
+          const out = [];
+          document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => {
+            const title = (gd.querySelector('.gtitle') || {}).textContent || '';
+            const name = `graph ${i}${title ? ` '${title}'` : ''}`;
+            if (!gd._fullData) out.push(`${name}: never drawn`);
+            else if (gd._fullData.length === 0) out.push(`${name}: no traces`);
+            else if (!gd._fullData.some(hasPoints)) out.push(`${name}: no visible trace has a point`);
+          });
+          return out;
+        }"""
+    )

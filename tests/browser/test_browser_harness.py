@@ -14,14 +14,22 @@ import jupyter_harness as jh
 import pytest
 
 
-def _open_and_run(page, server, name: str) -> dict:
+def _open_and_run(page, server, name: str, graphs: int = 0) -> dict:
     jh.open_notebook(page, server, name)
-    return jh.run_all_cells(page)
+    state = jh.run_all_cells(page)
+    if graphs:  # on a busy machine a FigureWidget can be drawn after run_all_cells's settling window
+        page.wait_for_function(
+            "(n) => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((gd) => gd._fullData"
+            " && gd.querySelector('.gtitle')).length >= n",
+            arg=graphs,
+            timeout=60_000,
+        )
+    return state
 
 
 def test_good_notebook_runs_and_renders(page, fixture_lab, fixture_dir):
     files_before = {p: p.read_bytes() for p in fixture_dir.rglob("*") if p.is_file()}
-    state = _open_and_run(page, fixture_lab, "widgets_ok.ipynb")
+    state = _open_and_run(page, fixture_lab, "widgets_ok.ipynb", graphs=2)
 
     assert state == {"ok": True, "cells": 3, "executed": 3, "error": None}
     jh.assert_no_errors(page)
@@ -37,6 +45,7 @@ def test_good_notebook_runs_and_renders(page, fixture_lab, fixture_dir):
     assert graphs.count() == 2
     assert all(graphs.nth(i).locator(".main-svg").count() >= 1 for i in range(2))
     assert jh.plot_titles(page) == ["slider figure", "frames figure"]
+    assert jh.empty_plots(page) == []
     (trace,) = jh.plot_traces(page, jh.plot_index(page, "slider figure"))
     assert len(trace["y"]) == 50
     assert trace["y"][12] == pytest.approx(math.sin(2 * math.pi * 12 / 49))
@@ -52,7 +61,7 @@ def test_good_notebook_runs_and_renders(page, fixture_lab, fixture_dir):
 
 
 def test_arrow_right_on_slider_updates_figure(page, fixture_lab):
-    _open_and_run(page, fixture_lab, "widgets_ok.ipynb")
+    _open_and_run(page, fixture_lab, "widgets_ok.ipynb", graphs=2)
     index = jh.plot_index(page, "slider figure")
     handle = jh.slider_selector("freq")
     before = jh.plot_traces(page, index)[0]["y"]
@@ -92,7 +101,7 @@ def _wait_for_y(page, index: int, want: list[float]) -> None:
 
 
 def test_play_button_animates_frames(page, fixture_lab):
-    _open_and_run(page, fixture_lab, "widgets_ok.ipynb")
+    _open_and_run(page, fixture_lab, "widgets_ok.ipynb", graphs=2)
     index = jh.plot_index(page, "frames figure")
     graph = page.locator(".js-plotly-plot").nth(index)
     assert jh.plot_traces(page, index)[0]["y"] == [0, 0, 0]
@@ -158,6 +167,25 @@ def test_text_repr_of_a_widget_is_detected(page):
         "<pre>Text(0.5, 1.0, 'a matplotlib title is not a widget')</pre></div></div>"
     )
     assert jh.widget_problems(page) == ["text repr instead of a widget: IntSlider(value=3, description='w')"]
+
+
+def test_empty_plots_are_detected(page):
+    # Stand-ins for drawn graphs: what plotly.js leaves on the element (gd._fullData) is all the check reads.
+    page.set_content("".join(f'<div class="js-plotly-plot" id="g{i}"></div>' for i in range(5)))
+    page.evaluate(
+        """() => {
+          document.getElementById('g1')._fullData = [];
+          document.getElementById('g2')._fullData = [{type: 'scatter', visible: true, x: [], y: []}];
+          document.getElementById('g3')._fullData = [{type: 'scatter', visible: false, x: [1], y: [2]}];
+          document.getElementById('g4')._fullData = [{type: 'heatmap', visible: true, z: [[1, 2]]}];
+        }"""
+    )
+    assert jh.empty_plots(page) == [
+        "graph 0: never drawn",
+        "graph 1: no traces",
+        "graph 2: no visible trace has a point",
+        "graph 3: no visible trace has a point",
+    ]
 
 
 def test_console_errors_are_collected(page, console):
