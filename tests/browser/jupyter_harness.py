@@ -761,3 +761,74 @@ def empty_plots(page) -> list[str]:
           return out;
         }"""
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# App helpers (tests/browser/test_browser_apps.py, scripts/screenshots.py)
+# --------------------------------------------------------------------------------------------------
+
+
+def wait_for_plots(page, count: int = 1, timeout: float = 60.0) -> None:
+    """Wait until at least ``count`` plotly graphs on the page are drawn and hold data.
+
+    A FigureWidget's view appears a moment before its traces arrive (``gd._fullData`` is empty at first).
+    """
+    page.wait_for_function(
+        """(count) => Array.from(document.querySelectorAll('.js-plotly-plot'))
+             .filter((gd) => gd.querySelector('.main-svg') && gd._fullData && gd._fullData.length > 0)
+             .length >= count""",
+        arg=count,
+        timeout=timeout * 1000,
+        polling=100,
+    )
+
+
+def dispatch_click_button(page, description: str) -> None:
+    """Click the ipywidgets Button whose text is ``description`` by dispatching the event.
+
+    In JupyterLab the output prompt's overlay lies over the left edge of wide outputs and takes real
+    pointer clicks; the dispatched event reaches the button as a click does.
+    """
+    pattern = re.compile(rf"^\s*{re.escape(description)}\s*$")
+    page.locator("button.widget-button").filter(has_text=pattern).first.dispatch_event("click")
+
+
+def press_play(page, index: int = 0, button: str = "play") -> None:
+    """Press a button (``"play"``, ``"pause"`` or ``"stop"``: its Font Awesome icon) of the ``index``-th
+    ipywidgets Play widget on the page (a dispatched click, see ``dispatch_click_button``)."""
+    page.locator(".widget-play").nth(index).locator(f"button:has(.fa-{button})").first.dispatch_event("click")
+
+
+def trace_data(page, index: int, name: str) -> dict | None:
+    """``x``, ``y``, ``text`` and ``hovertext`` of the trace named ``name`` of the ``index``-th plotly graph,
+    as plotly.js holds them (``gd._fullData``, typed arrays decoded); None if there is no such trace."""
+    return page.evaluate(
+        """([index, name]) => {
+          const gd = document.querySelectorAll('.js-plotly-plot')[index];
+          const t = gd && gd._fullData && gd._fullData.find((t) => t.name === name);
+          if (!t) return null;
+          const list = (v) => (v == null ? null : (typeof v === 'string' ? v : Array.from(v)));
+          return {x: list(t.x), y: list(t.y), text: list(t.text), hovertext: list(t.hovertext)};
+        }""",
+        [index, name],
+    )
+
+
+def trace_texts(page, index: int, name: str) -> list[str]:
+    """The texts plotly drew in the SVG for the trace named ``name`` of the ``index``-th graph, in point
+    order, a multi-line text's lines joined by newlines. Points with an empty text draw nothing and are
+    left out, so this is what a reader sees, not what the data holds."""
+    return page.evaluate(
+        """([index, name]) => {
+          const gd = document.querySelectorAll('.js-plotly-plot')[index];
+          const groups = gd ? Array.from(gd.querySelectorAll('.scatterlayer .trace')) : [];
+          const g = groups.find((g) => g.__data__ && g.__data__[0] && g.__data__[0].trace
+                                       && g.__data__[0].trace.name === name);
+          if (!g) return [];
+          return Array.from(g.querySelectorAll('.textpoint text')).map((t) => {
+            const lines = Array.from(t.querySelectorAll('tspan.line')).map((s) => s.textContent);
+            return lines.length ? lines.join('\\n') : t.textContent;
+          }).filter((s) => s !== '');
+        }""",
+        [index, name],
+    )
