@@ -20,7 +20,7 @@ def sanitize(text: str) -> str:
 
 def test_every_pattern_is_read_by_nbval():
     patterns = get_sanitize_patterns(CFG.read_text(encoding="utf-8"))
-    assert len(patterns) == CFG.read_text(encoding="utf-8").count("\nregex: ") == 4
+    assert len(patterns) == CFG.read_text(encoding="utf-8").count("\nregex: ") >= 4
     for regex, _ in patterns:
         re.compile(regex)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
+from plotly.basedatatypes import Undefined
 
 LECTURE_CSS = """
 <style>
@@ -90,7 +91,7 @@ class FigureSync:
         self.updates = 0  # messages sent (tests check one per event)
 
     def update(self, fig: go.Figure | dict) -> None:
-        spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
+        spec = _plain(fig if isinstance(fig, dict) else fig.to_dict())
         traces = spec["data"]
         if _signature(spec) != self._signature:
             old = self.widget
@@ -113,7 +114,8 @@ class FigureSync:
         ]
         layout = spec.get("layout", {})
         relayout = {k: layout.get(k) for k in self.layout_keys}
-        restyle = {k: [traces[i].get(k) for i in indexes] for k in changed_keys}
+        # A trace that lacks a key (a 2-D trace beside a 3-D one) gets Undefined: Plotly leaves it alone.
+        restyle = {k: [traces[i].get(k, Undefined) for i in indexes] for k in changed_keys}
         self.widget.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=indexes)
         self._last = traces
         self.updates += 1
@@ -128,8 +130,25 @@ class FigureSync:
 
 
 def _without_frames(fig: go.Figure | dict) -> dict:
-    spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
+    spec = _plain(fig if isinstance(fig, dict) else fig.to_dict())
     return {k: v for k, v in spec.items() if k != "frames"}
+
+
+def _plain(value):
+    """numpy arrays and scalars as plain lists and floats, recursively.
+
+    A FigureWidget holding numpy arrays (or Plotly's base64 typed-array dicts) fails to merge the
+    trace defaults plotly.js reports back, after which its clicks are lost; plain JSON does not.
+    """
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _same(a, b) -> bool:

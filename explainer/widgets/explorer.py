@@ -78,7 +78,7 @@ class BackpropExplorer(App):
             base=10,
             min=-3,
             max=2,
-            step=0.01,
+            step=0.001,  # fine enough in the exponent that 0.5 reads 0.5, not 10^-0.30 = 0.501
             description="η (learning rate)",
             continuous_update=True,
             readout_format=".3g",
@@ -158,7 +158,7 @@ class BackpropExplorer(App):
                 style={"description_width": "70px"},
             )
             if name in network.frozen:
-                s.description = f"{name} 🔒"
+                s.description = f"{name} held"
                 s.tooltip = "held fixed during training (frozen)"
             s.observe(lambda change, name=name: self._on_parameter_change(name, change), names="value")
             c[name] = s
