@@ -150,6 +150,7 @@ def execute(path: Path, timeout: int) -> nbformat.NotebookNode:
         resources={"metadata": {"path": str(path.parent)}},  # the kernel starts in the notebook's folder
         store_widget_state=False,  # the page loads no widget manager: it would come from a CDN
         shutdown_kernel="immediate",  # nothing to save in it; a graceful shutdown waits seconds for nothing
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not one "running over TCP" warning per notebook
     )
     client.execute(env={**os.environ, "PLOTLY_RENDERER": PLOTLY_RENDERER})
     nb.cells = [c for c in nb.cells if SETUP_TAG not in c.metadata.get("tags", [])]
