@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import psutil
 import pytest
 from ipywidgets.widgets import widget as widget_module
+from jupyter_client.session import json_packer
 
 from explainer.boundary import decision_grid
 from explainer.datasets import EXAMPLE_CSV, make_dataset
@@ -110,6 +111,33 @@ def count_messages(app, monkeypatch) -> dict:
     return counts
 
 
+@pytest.fixture(autouse=True)
+def kernel_messages(monkeypatch):
+    """Check every widget message as the kernel's messaging would: JSON without NaN, contiguous buffers.
+
+    Without a kernel, ipywidgets hands its messages to a dummy comm that accepts anything; in a real
+    kernel a strided numpy view or a NaN in the JSON raises when the message is sent. The app would
+    catch that error and show it, so the test fails at teardown even when it did not look.
+    """
+    original = widget_module.Widget._send
+    problems: list[str] = []
+
+    def _send(widget, msg, buffers=None):
+        try:
+            json_packer(msg)
+            for k, buf in enumerate(buffers or ()):
+                if not memoryview(buf).contiguous:
+                    raise ValueError(f"Buffer {k} is not contiguous")
+        except (TypeError, ValueError) as err:
+            problems.append(f"{type(widget).__name__}: {err}")
+            raise
+        return original(widget, msg, buffers)
+
+    monkeypatch.setattr(widget_module.Widget, "_send", _send)
+    yield problems
+    assert not problems, "messages a kernel would refuse:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def app():
     a = Playground(hidden="8, 8", lr=0.3)
@@ -174,6 +202,23 @@ def test_changing_lr_mid_training_keeps_parameters_and_history(app):
     # The step just taken used the new η: θ₃₁ = θ₃₀ − 0.05 g₃₀ (plain SGD, full batch).
     h = app.history
     np.testing.assert_allclose(h.parameters[31], h.parameters[30] - 0.05 * h.gradients[30], rtol=1e-12)
+
+
+def test_the_sliders_own_rounding_of_lr_is_not_a_change(app):
+    """The browser snaps η to the slider's grid when it first draws it (0.3 → 0.302) and sends that back."""
+    app.controls["lr"].value = 10 ** (round(np.log10(0.3) / pg.LR_STEP) * pg.LR_STEP)  # 0.302
+    assert app.session.lr == 0.3 and app.settings.lr == 0.3
+    app.controls["lr"].value = 0.3 * 10**pg.LR_STEP  # one notch: the user
+    assert app.session.lr == pytest.approx(0.3 * 10**pg.LR_STEP)
+
+
+def test_status_line_shows_step_losses_and_lr(app):
+    tick(app)
+    h = app.history
+    text = app.status.value
+    assert "step 10" in text and f"{h.train_loss[-1]:.4f}" in text and f"{h.test_loss[-1]:.4f}" in text
+    assert "η = 0.3" in text
+    assert pg._fmt_loss(1.3e153) == "1.3e+153" and pg._fmt_loss(float("inf")) == "∞"
 
 
 def test_changing_optimizer_and_batch_size_keeps_parameters(app):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
+import plotly.graph_objects as go
 from plotly.basedatatypes import Undefined  # the sentinel batch_update uses for "no change"
 
 from .._validate import fraction, one_of, positive_float, positive_int
@@ -37,7 +38,7 @@ from ..network import Network, Record
 from ..session import TrainingSession
 from ..training import OPTIMIZERS, History
 from ..views.training import layer_label, plot_decision_boundary, plot_gradient_norms, plot_loss_curve
-from ._base import App, Coalescer, FigureSync, _signature
+from ._base import App, Coalescer, FigureSync
 
 GRID_RESOLUTION = 50  # 2,500 grid points: one forward pass well under a millisecond for a 2-8-8-1 net
 SNAPSHOT_RESOLUTION = 100
@@ -49,6 +50,7 @@ MAX_CSV_ROWS = 2_000  # training and redrawing stay within a tick's 100 ms
 MAX_CSV_CLASSES = 8  # one distinct colour per class
 STATE_CSV_BYTES = 64_000  # an uploaded CSV up to this size travels inside a saved state
 LR_RANGE = (1e-4, 10.0)  # the learning-rate slider's ends (log scale)
+LR_STEP = 0.01  # slider step in log10(η): one notch is ×1.023
 MAX_STEPS_PER_UPDATE = 100
 BATCH_SIZES = (0, 1, 4, 10, 32, 100)  # 0: the full training set (full-batch gradient descent)
 CSV = "csv"  # the dataset name that stands for the uploaded file
@@ -311,8 +313,8 @@ def loss_patch(history: History) -> Patch | None:
     restyle = {"x": [], "y": [], "mode": []}
     for values in series:
         keep = np.isfinite(steps) & np.isfinite(values)
-        restyle["x"].append(steps[keep])
-        restyle["y"].append(values[keep])
+        restyle["x"].append(_c(steps[keep]))
+        restyle["y"].append(_c(values[keep]))
         restyle["mode"].append("lines+markers" if keep.sum() <= 60 else "lines")
     return restyle, {}, list(range(len(series)))
 
@@ -332,8 +334,8 @@ def norms_patch(history: History) -> Patch | None:
         for layer in range(n_layers)
     ]
     restyle = {
-        "x": [steps] * n_layers + [[f"W{layer + 1}" for layer in range(n_layers)]],
-        "y": [norms[:, layer] for layer in range(n_layers)] + [norms[-1]],
+        "x": [_c(steps)] * n_layers + [[f"W{layer + 1}" for layer in range(n_layers)]],
+        "y": [_c(norms[:, layer]) for layer in range(n_layers)] + [_c(norms[-1])],
         "hovertemplate": hover + [f"step {step}<br>‖∂L/∂%{{x}}‖ = %{{y:.4g}}<extra></extra>"],
     }
     return restyle, {"xaxis2.title.text": f"latest (step {step})"}, list(range(n_layers + 1))
@@ -351,13 +353,13 @@ def boundary_patch(grid: DecisionGrid, ds: Dataset, contour: bool) -> Patch | No
         return None
     splits = [(ds.X_train, ds.y_train), (ds.X_test, ds.y_test)]
     if grid.y is None:  # one input: the curve a(x), then the data as (x, y) points
-        restyle = {"x": [grid.x], "y": [grid.outputs[:, 0]]}
+        restyle = {"x": [_c(grid.x)], "y": [_c(grid.outputs[:, 0])]}
         for X, y in splits:
             if len(y):
-                restyle["x"].append(X[:, 0].astype(float))
-                restyle["y"].append(y.astype(float))
+                restyle["x"].append(_c(X[:, 0]))
+                restyle["y"].append(_c(y))
         return restyle, {"xaxis.range": [float(grid.x[0]), float(grid.x[-1])]}, list(range(len(restyle["x"])))
-    maps = {"x": [grid.x], "y": [grid.y]}
+    maps = {"x": [_c(grid.x)], "y": [_c(grid.y)]}
     if grid.task == "binary":
         p = _rows(grid.outputs[..., 0])  # (R, R)
         if _has_contour(grid.outputs[..., 0]) != contour:
@@ -377,18 +379,17 @@ def boundary_patch(grid: DecisionGrid, ds: Dataset, contour: bool) -> Patch | No
     points = {"x": [], "y": []}
     colors = []
     for X, y in splits:
-        X = X.astype(float)
         if grid.task == "regression":
             if len(y):
-                points["x"].append(X[:, 0])
-                points["y"].append(X[:, 1])
-                colors.append(y.astype(float))
+                points["x"].append(_c(X[:, 0]))
+                points["y"].append(_c(X[:, 1]))
+                colors.append(_c(y))
             continue
         for k in range(2 if grid.task == "binary" else grid.n_outputs):
             rows = y == k
             if np.any(rows):
-                points["x"].append(X[rows, 0])
-                points["y"].append(X[rows, 1])
+                points["x"].append(_c(X[rows, 0]))
+                points["y"].append(_c(X[rows, 1]))
     n_points = len(points["x"])
     restyle = {key: maps[key] + points.get(key, []) for key in maps}
     if colors:
@@ -400,6 +401,12 @@ def boundary_patch(grid: DecisionGrid, ds: Dataset, contour: bool) -> Patch | No
         "yaxis.range": [float(grid.y[0]), float(grid.y[-1])],
     }
     return restyle, relayout, list(range(n_maps + n_points))
+
+
+def _c(a: np.ndarray) -> np.ndarray:
+    """A contiguous float64 array: the widget sends 1-D arrays as binary buffers, and the kernel's
+    messaging refuses a strided view (a column of a matrix) with "Buffer … is not contiguous"."""
+    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def _rows(z: np.ndarray) -> list[np.ndarray]:
@@ -427,27 +434,47 @@ def _has_contour(p: np.ndarray) -> bool:
 
 
 class _FigureSync(FigureSync):
-    """FigureSync whose in-place update also works when a figure mixes trace types.
+    """FigureSync for go.Figure input, with two fixes found in the browser.
 
-    ``FigureSync.update`` sends every trace property name to every trace, ``None`` where a trace
-    lacks it, and Plotly rejects a property a trace type does not have ("Invalid property path
-    'colorbar' for trace class Scatter": a heat map under scatter points). Here each trace gets
-    only its own properties, all inside one ``batch_update``, which is still one message.
+    - The widget is built from the go.Figure itself, so numpy arrays stay arrays. Built from
+      ``fig.to_plotly_json()`` (as FigureSync does) they become ``{"dtype", "bdata"}`` dicts, and when
+      the browser reports its trace defaults Plotly's ``_remove_overlapping_props`` fails with an
+      AssertionError in the kernel.
+    - An in-place update sends each trace only its own properties: FigureSync sends every property
+      name to every trace (None where a trace lacks it), which Plotly rejects for a heat map under
+      scatter points ("Invalid property path 'colorbar' for trace class Scatter"). All in one
+      ``batch_update``: still one message.
     """
 
+    def __init__(self, fig, layout_keys: tuple[str, ...]):
+        self.layout_keys = tuple(layout_keys)
+        self.widget = go.FigureWidget(fig)
+        self._signature = _trace_signature(fig)
+        self.on_rebuild = None
+        self.updates = 0
+
     def update(self, fig) -> None:
-        spec = fig.to_plotly_json()
-        if _signature(spec) != self._signature:
-            super().update(spec)  # a new trace structure: a new widget
+        if _trace_signature(fig) != self._signature:  # a new trace structure: a new widget, the old one closed
+            old = self.widget
+            self.widget = go.FigureWidget(fig)
+            self._signature = _trace_signature(fig)
+            if self.on_rebuild is not None:
+                self.on_rebuild(self.widget)
+            old.close()
             return
-        layout = spec.get("layout", {})
+        layout = fig.layout
         widget = self.widget
         with widget.batch_update():
-            for trace, props in zip(widget.data, spec["data"]):
-                trace.update({k: v for k, v in props.items() if k not in ("type", "uid")})
+            for trace, new in zip(widget.data, fig.data):
+                trace.update({k: v for k, v in new._props.items() if k not in ("type", "uid")})
             for key in self.layout_keys:
-                widget.layout[key] = layout.get(key)
+                widget.layout[key] = layout[key]
         self.updates += 1
+
+
+def _trace_signature(fig) -> tuple:
+    """(type, name) of every trace: what FigureSync compares to decide between an update and a rebuild."""
+    return tuple((t.type, t.name) for t in fig.data)
 
 
 class _LiveFigure:
@@ -590,7 +617,7 @@ class Playground(App):
             options=[("— preset —", "")] + [(p.title, p.name) for p in PRESETS.values()],
             value="",
             description="preset",
-            layout=W.Layout(width="280px"),
+            layout=W.Layout(width="250px"),
             style={"description_width": "50px"},
         )
         c["dataset"] = W.Dropdown(
@@ -619,8 +646,8 @@ class Playground(App):
             options=list(OPTIMIZERS), value=s.optimizer, description="optimiser", style=wide, layout=row
         )
         c["lr"] = W.FloatLogSlider(
-            value=s.lr, base=10, min=math.log10(LR_RANGE[0]), max=math.log10(LR_RANGE[1]), step=0.05,
-            description="η (learning rate)", readout_format=".3g", continuous_update=True, style=wide, layout=row,
+            value=s.lr, base=10, min=math.log10(LR_RANGE[0]), max=math.log10(LR_RANGE[1]), step=LR_STEP,
+            description="η (learning rate)", readout_format=".2g", continuous_update=True, style=wide, layout=row,
         )  # fmt: skip
         c["batch_size"] = W.Dropdown(
             options=[("full batch", 0)] + [(str(b), b) for b in BATCH_SIZES if b],
@@ -631,14 +658,25 @@ class Playground(App):
             style=wide, layout=row,
         )  # fmt: skip
         c["play"] = W.Play(
-            value=0, min=0, max=2**31 - 1, step=1, interval=100, show_repeat=False,
+            value=0, min=0, max=2**31 - 1, step=1, interval=100, show_repeat=False, layout=W.Layout(width="120px"),
             tooltip="Train continuously: one tick (steps per tick steps) every 100 ms",
         )  # fmt: skip
-        c["step"] = W.Button(description="step", icon="step-forward", tooltip="Train one tick (steps per tick steps)")
-        c["reset"] = W.Button(
-            description="reset", icon="undo", button_style="warning", tooltip="Back to step 0 with the starting weights"
+        c["step"] = W.Button(
+            description="step",
+            icon="step-forward",
+            tooltip="Train one tick (steps per tick steps)",
+            layout=W.Layout(width="90px"),
         )
-        c["lecture"] = W.ToggleButton(value=self.lecture, description="lecture mode", icon="expand")
+        c["reset"] = W.Button(
+            description="reset",
+            icon="undo",
+            button_style="warning",
+            tooltip="Back to step 0 with the starting weights",
+            layout=W.Layout(width="90px"),
+        )
+        c["lecture"] = W.ToggleButton(
+            value=self.lecture, description="lecture mode", icon="expand", layout=W.Layout(width="130px")
+        )
         for name in ("dataset", "noise", "test_fraction", "seed", "hidden", "activation"):
             c[name].observe(self._on_reset_setting_change, names="value")
         c["lr"].observe(self._on_lr_change, names="value")
@@ -880,9 +918,15 @@ class Playground(App):
         if self._silent:
             return
 
+        new = float(change["new"])
+        # The browser's slider snaps η to its grid of 10^(k·LR_STEP) when it first draws (0.3 → 0.302)
+        # and sends that back; a change within half a notch is that rounding, not the user: keep η exact.
+        if abs(math.log10(new / self._settings.lr)) < LR_STEP / 2 + 1e-9:
+            return
+
         def apply():
-            self._session.lr = change["new"]  # no reset: history and optimiser state carry on
-            self._settings = replace(self._settings, lr=float(change["new"]))
+            self._session.lr = new  # no reset: history and optimiser state carry on
+            self._settings = replace(self._settings, lr=new)
             self._update_status()
 
         self._guard(apply, restore=self._restore_controls)
@@ -1099,7 +1143,9 @@ class Playground(App):
 
     # ------------------------------------------------------------------ drawing
     def _size(self, name: str) -> dict:
-        sizes = {"boundary": (470, 450), "loss": (520, 310), "norms": (640, 310)}
+        # The boundary's legend sits below the plot at a fraction of its height: below ~560 px tall it
+        # runs into the x-axis title.
+        sizes = {"boundary": (560, 600), "loss": (520, 320), "norms": (660, 320)}
         w, h = sizes[name]
         k = 1.45 if self.lecture else 1.0
         return {"width": round(w * k), "height": round(h * k)}
@@ -1209,7 +1255,10 @@ class Playground(App):
 
 
 def _fmt_loss(value: float) -> str:
-    return f"{value:.4f}" if np.isfinite(value) else ("NaN" if np.isnan(value) else "∞")
+    """A loss for the status line: 4 decimals, or 4 significant digits when it has blown up."""
+    if not np.isfinite(value):
+        return "NaN" if np.isnan(value) else "∞"
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
 
 
 __all__ = ["Playground", "PRESETS", "Preset", "Settings", "parse_hidden", "check_settings", "display_history"]
