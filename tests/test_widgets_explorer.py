@@ -78,7 +78,7 @@ def test_backward_steps_light_one_more_layer_each_click(app):
     for _ in range(app.network.n_layers + 2):
         app.controls["step"].click()
         labels = node_labels(app)[2:]  # hidden and output neurons (inputs always show x)
-        lit.append(sum(1 for t in labels[:-1] if t))
+        lit.append(sum(1 for t in labels[:-1] if t.strip()))
     assert app.stage == app.network.n_layers + 1
     # stage 0: the two outputs show ∂L/∂a; stage 1: output δ; stage 2: hidden δ too; stage 3: update.
     assert lit[0] == 2 and lit[1] == 2 and lit[2] == 4

@@ -84,14 +84,15 @@ class FigureSync:
 
     def __init__(self, fig: go.Figure | dict, layout_keys: Iterable[str] = ("annotations", "shapes", "title")):
         self.layout_keys = tuple(layout_keys)
-        self.widget = go.FigureWidget(_without_frames(fig))
-        self._last = _without_frames(fig)["data"]
+        spec = _without_frames(fig)
+        self.widget = go.FigureWidget(spec)
+        self._last = spec["data"]
         self._signature = _signature(self.widget.to_plotly_json())
         self.on_rebuild: Callable[[go.FigureWidget], None] | None = None
         self.updates = 0  # messages sent (tests check one per event)
 
     def update(self, fig: go.Figure | dict) -> None:
-        spec = _plain(fig if isinstance(fig, dict) else fig.to_dict())
+        spec = _without_frames(fig)
         traces = spec["data"]
         if _signature(spec) != self._signature:
             old = self.widget
@@ -131,7 +132,19 @@ class FigureSync:
 
 def _without_frames(fig: go.Figure | dict) -> dict:
     spec = _plain(fig if isinstance(fig, dict) else fig.to_dict())
-    return {k: v for k, v in spec.items() if k != "frames"}
+    return {k: (_drawable_texts(v) if k == "data" else v) for k, v in spec.items() if k != "frames"}
+
+
+def _drawable_texts(traces: list[dict]) -> list[dict]:
+    """Traces whose empty text labels are a space: plotly.js removes the SVG text of a point whose text
+    is empty and does not add it back on a later restyle, so a label hidden once would never return."""
+    out = []
+    for tr in traces:
+        text = tr.get("text")
+        if isinstance(text, list) and "" in text:
+            tr = {**tr, "text": [" " if t == "" else t for t in text]}
+        out.append(tr)
+    return out
 
 
 def _plain(value):

@@ -18,6 +18,11 @@ from ._base import App, Coalescer, FigureSync
 MAX_NEURONS = 8  # the diagram reads well up to about 8 neurons a layer
 MAX_LAYERS = 7
 DIAGRAMS = ("network", "neuron")  # the whole network, or one neuron as a computational graph
+# The browser snaps a slider's value to its step when it draws it and sends the snapped value back.
+# Echoes within half a step of the engine's value are ignored, so a trained weight keeps all its digits
+# (w5 = 0.35891648, not 0.36); the readout shows the value to this step.
+PARAMETER_STEP = 1e-4
+LR_LOG_STEP = 1e-3
 
 
 class BackpropExplorer(App):
@@ -78,7 +83,7 @@ class BackpropExplorer(App):
             base=10,
             min=-3,
             max=2,
-            step=0.001,  # fine enough in the exponent that 0.5 reads 0.5, not 10^-0.30 = 0.501
+            step=LR_LOG_STEP,  # fine enough in the exponent that 0.5 reads 0.5, not 10^-0.30 = 0.501
             description="η (learning rate)",
             continuous_update=True,
             readout_format=".3g",
@@ -151,7 +156,7 @@ class BackpropExplorer(App):
                 value=value,
                 min=-bound,
                 max=bound,
-                step=0.01,
+                step=PARAMETER_STEP,
                 description=name,
                 readout_format=".4f",
                 continuous_update=True,
@@ -285,7 +290,8 @@ class BackpropExplorer(App):
 
     @property
     def lr(self) -> float:
-        return float(self.controls["lr"].value)
+        """The learning rate η the engine uses (the slider's value, without the browser's snapping)."""
+        return float(self.session.lr)
 
     def step_backward(self, direction: int = 1) -> None:
         """Show one more (or one fewer) layer of the backward pass: stages 0 (∂L/∂a) to L+1 (update)."""
@@ -375,8 +381,8 @@ class BackpropExplorer(App):
 
     # ------------------------------------------------------------------ callbacks
     def _on_parameter_change(self, name: str, change) -> None:
-        if self._silent:
-            return
+        if self._silent or abs(change["new"] - self.network.get(name)) <= PARAMETER_STEP / 2:
+            return  # ours, or the browser snapping our own value to the slider's step
 
         def apply():
             self.network.set(name, change["new"])
@@ -407,6 +413,9 @@ class BackpropExplorer(App):
     def _on_lr_change(self, change) -> None:
         if self._silent:
             return
+
+        if abs(np.log10(change["new"]) - np.log10(self.session.lr)) <= LR_LOG_STEP / 2:
+            return  # the browser snapping our own value to the slider's step
 
         def apply():
             self.session.lr = change["new"]
