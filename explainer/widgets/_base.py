@@ -132,19 +132,7 @@ class FigureSync:
 
 def _without_frames(fig: go.Figure | dict) -> dict:
     spec = _plain(fig if isinstance(fig, dict) else fig.to_dict())
-    return {k: (_drawable_texts(v) if k == "data" else v) for k, v in spec.items() if k != "frames"}
-
-
-def _drawable_texts(traces: list[dict]) -> list[dict]:
-    """Traces whose empty text labels are a space: plotly.js removes the SVG text of a point whose text
-    is empty and does not add it back on a later restyle, so a label hidden once would never return."""
-    out = []
-    for tr in traces:
-        text = tr.get("text")
-        if isinstance(text, list) and "" in text:
-            tr = {**tr, "text": [" " if t == "" else t for t in text]}
-        out.append(tr)
-    return out
+    return {k: v for k, v in spec.items() if k != "frames"}
 
 
 def _plain(value):

@@ -20,8 +20,8 @@ MAX_LAYERS = 7
 DIAGRAMS = ("network", "neuron")  # the whole network, or one neuron as a computational graph
 # The browser snaps a slider's value to its step when it draws it and sends the snapped value back.
 # Echoes within half a step of the engine's value are ignored, so a trained weight keeps all its digits
-# (w5 = 0.35891648, not 0.36); the readout shows the value to this step.
-PARAMETER_STEP = 1e-4
+# in the engine and the diagram (w5 = 0.35891648, not 0.36), though the slider itself sits on its step.
+PARAMETER_STEP = 0.01
 LR_LOG_STEP = 1e-3
 
 
