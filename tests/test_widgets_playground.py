@@ -531,6 +531,7 @@ def test_the_example_csv_uploads_and_trains(app):
     assert app.controls["dataset"].value == "csv"
     assert "example.csv" in app.message.value and "40 rows" in app.message.value
     assert app.controls["csv"].value == ()  # cleared so the same file can be chosen again
+    assert app.controls["noise"].disabled  # noise applies to the generated data sets only
     tick(app, 2)
     assert app.figures["boundary"].layout.xaxis.title.text == "hours_studied"
     grid = decision_grid(app.network, ds.X, resolution=pg.GRID_RESOLUTION)
@@ -610,10 +611,15 @@ def test_lecture_toggle_rebuilds_larger_figures(app):
     app.controls["lecture"].value = True
     assert app.lecture and "bpx-lecture" in app.root._dom_classes
     assert app.figures["boundary"].layout.width > width
-    assert app.figures["loss"] is not old and old.comm is None
+    assert app.figures["loss"] is not old and old not in app._boxes["loss"].children
+    assert old.comm is not None  # closed at the next event, once the page has the new one
+    tick(app)
+    assert old.comm is None
     assert app.figures["loss"].layout.font.size > 13
+    assert app.controls["lr"].layout.width == "480px" and app.controls["lr"].style.description_width == "192px"
     app.set_lecture(False)
     assert not app.controls["lecture"].value and app.figures["boundary"].layout.width == width
+    assert app.controls["lr"].layout.width == "300px"
 
 
 def test_lecture_option():

@@ -54,6 +54,20 @@ LR_STEP = 0.01  # slider step in log10(η): one notch is ×1.023
 MAX_STEPS_PER_UPDATE = 100
 BATCH_SIZES = (0, 1, 4, 10, 32, 100)  # 0: the full training set (full-batch gradient descent)
 CSV = "csv"  # the dataset name that stands for the uploaded file
+# Control name → (width, description width) in px; lecture mode multiplies both.
+CONTROL_WIDTHS = {
+    **dict.fromkeys(("dataset", "noise", "test_fraction", "hidden", "activation", "optimizer"), (300, 120)),
+    **dict.fromkeys(("lr", "batch_size", "steps_per_update"), (300, 120)),
+    "seed": (200, 120),
+    "preset": (250, 50),
+    "csv": (150, 0),
+    "play": (120, 0),
+    "step": (90, 0),
+    "reset": (90, 0),
+    "lecture": (140, 0),
+}
+COLUMN_WIDTH = 310
+LECTURE_CONTROL_SCALE = 1.6  # the lecture CSS sets 22 px text (from 14)
 
 
 # ---------------------------------------------------------------------------------------------- settings
@@ -521,6 +535,13 @@ class _LiveFigure:
         self.box.children = ()
         self.shape = None
 
+    def retire(self):
+        """Forget the widget so the next drawing builds a new one; returns the old one for closing later."""
+        old = self.widget
+        self.sync = None
+        self.shape = None
+        return old
+
 
 # ---------------------------------------------------------------------------------------------- the app
 class Playground(App):
@@ -592,6 +613,7 @@ class Playground(App):
         self._needs_rebuild = False
         self._coalescer = Coalescer(self._sync)
         self.updates = 0  # figure updates so far (the benchmark reads it)
+        self._retired: list[tuple[int, W.Widget]] = []  # (updates when replaced, widget) awaiting close
         self._build_controls(settings)
         self.status = W.HTML(layout=W.Layout(min_width="260px"))
         self._boxes = {name: W.Box() for name in ("boundary", "loss", "norms")}
@@ -611,72 +633,60 @@ class Playground(App):
     # ------------------------------------------------------------------ controls
     def _build_controls(self, s: Settings) -> None:
         c = self.controls
-        wide = {"description_width": "110px"}
-        row = W.Layout(width="300px")
+        wide = {"description_width": "120px"}  # widths are set by _fit_controls
         c["preset"] = W.Dropdown(
             options=[("— preset —", "")] + [(p.title, p.name) for p in PRESETS.values()],
             value="",
             description="preset",
-            layout=W.Layout(width="250px"),
             style={"description_width": "50px"},
         )
-        c["dataset"] = W.Dropdown(
-            options=self._dataset_options(), value=s.dataset, description="data set", style=wide, layout=row
-        )
+        c["dataset"] = W.Dropdown(options=self._dataset_options(), value=s.dataset, description="data set", style=wide)
         c["noise"] = W.FloatSlider(
-            value=s.noise, min=0.0, max=0.5, step=0.01, description="noise", style=wide, layout=row,
+            value=s.noise, min=0.0, max=0.5, step=0.01, description="noise", style=wide,
             continuous_update=True, readout_format=".2f",
         )  # fmt: skip
         c["test_fraction"] = W.FloatSlider(
             value=s.test_fraction, min=0.0, max=0.9, step=0.05, description="test share", style=wide,
-            layout=row, readout_format=".0%",
+             readout_format=".0%",
         )  # fmt: skip
-        c["seed"] = W.BoundedIntText(
-            value=s.seed, min=0, max=2**31 - 1, description="seed", style=wide, layout=W.Layout(width="200px")
-        )
+        c["seed"] = W.BoundedIntText(value=s.seed, min=0, max=2**31 - 1, description="seed", style=wide)
         c["csv"] = W.FileUpload(accept=".csv,text/csv", multiple=False, description="your CSV", icon="upload")
         c["hidden"] = W.Text(
             value=hidden_text(s.hidden), description="hidden layers", placeholder="e.g. 8, 8",
-            continuous_update=False, style=wide, layout=row,
+            continuous_update=False, style=wide,
         )  # fmt: skip
         c["activation"] = W.Dropdown(
-            options=list(HIDDEN_ACTIVATIONS), value=s.activation, description="activation", style=wide, layout=row
+            options=list(HIDDEN_ACTIVATIONS), value=s.activation, description="activation", style=wide
         )
-        c["optimizer"] = W.Dropdown(
-            options=list(OPTIMIZERS), value=s.optimizer, description="optimiser", style=wide, layout=row
-        )
+        c["optimizer"] = W.Dropdown(options=list(OPTIMIZERS), value=s.optimizer, description="optimiser", style=wide)
         c["lr"] = W.FloatLogSlider(
             value=s.lr, base=10, min=math.log10(LR_RANGE[0]), max=math.log10(LR_RANGE[1]), step=LR_STEP,
-            description="η (learning rate)", readout_format=".2g", continuous_update=True, style=wide, layout=row,
+            description="η (learning rate)", readout_format=".2g", continuous_update=True, style=wide,
         )  # fmt: skip
         c["batch_size"] = W.Dropdown(
             options=[("full batch", 0)] + [(str(b), b) for b in BATCH_SIZES if b],
-            value=s.batch_size, description="batch size", style=wide, layout=row,
+            value=s.batch_size, description="batch size", style=wide,
         )  # fmt: skip
         c["steps_per_update"] = W.IntSlider(
             value=s.steps_per_update, min=1, max=MAX_STEPS_PER_UPDATE, description="steps per tick",
-            style=wide, layout=row,
+            style=wide,
         )  # fmt: skip
         c["play"] = W.Play(
-            value=0, min=0, max=2**31 - 1, step=1, interval=100, show_repeat=False, layout=W.Layout(width="120px"),
+            value=0, min=0, max=2**31 - 1, step=1, interval=100, show_repeat=False,
             tooltip="Train continuously: one tick (steps per tick steps) every 100 ms",
         )  # fmt: skip
         c["step"] = W.Button(
             description="step",
             icon="step-forward",
             tooltip="Train one tick (steps per tick steps)",
-            layout=W.Layout(width="90px"),
         )
         c["reset"] = W.Button(
             description="reset",
             icon="undo",
             button_style="warning",
             tooltip="Back to step 0 with the starting weights",
-            layout=W.Layout(width="90px"),
         )
-        c["lecture"] = W.ToggleButton(
-            value=self.lecture, description="lecture mode", icon="expand", layout=W.Layout(width="130px")
-        )
+        c["lecture"] = W.ToggleButton(value=self.lecture, description="lecture mode", icon="expand")
         for name in ("dataset", "noise", "test_fraction", "seed", "hidden", "activation"):
             c[name].observe(self._on_reset_setting_change, names="value")
         c["lr"].observe(self._on_lr_change, names="value")
@@ -690,6 +700,19 @@ class Playground(App):
         c["preset"].observe(self._on_preset_change, names="value")
         c["lecture"].observe(self._on_lecture_change, names="value")
         self._csv_help = W.HTML(self._csv_help_text())
+        self._columns = [W.VBox(), W.VBox()]  # data, network and training (filled by _layout)
+        self._fit_controls()
+
+    def _fit_controls(self) -> None:
+        """Widths of the controls, larger in lecture mode (the lecture CSS enlarges their text)."""
+        k = LECTURE_CONTROL_SCALE if self.lecture else 1.0
+        for name, (width, label) in CONTROL_WIDTHS.items():
+            widget = self.controls[name]
+            widget.layout.width = f"{round(width * k)}px"
+            if label:
+                widget.style.description_width = f"{round(label * k)}px"
+        for column in self._columns:
+            column.layout.width = f"{round(COLUMN_WIDTH * k)}px"
 
     def _dataset_options(self) -> list[tuple[str, str]]:
         options = [(spec.description.split(":")[0], name) for name, spec in DATASETS.items()]
@@ -711,29 +734,24 @@ class Playground(App):
 
     def _layout(self) -> W.Widget:
         c = self.controls
+        data, training = self._columns
+        data.children = [W.HTML("<b>Data</b>"), c["dataset"], c["noise"], c["test_fraction"], c["seed"], c["csv"]]
+        data.children += (self._csv_help,)
+        training.children = [
+            W.HTML("<b>Network and training</b>"),
+            *(c[name] for name in ("hidden", "activation", "optimizer", "lr", "batch_size", "steps_per_update")),
+        ]
         toolbar = W.HBox(
             [c["play"], c["step"], c["reset"], self.status, c["preset"], c["lecture"]],
             layout=W.Layout(flex_flow="row wrap", align_items="center"),
         )
-        data = W.VBox(
-            [W.HTML("<b>Data</b>"), c["dataset"], c["noise"], c["test_fraction"], c["seed"], c["csv"], self._csv_help],
-            layout=W.Layout(width="310px"),
-        )
-        training = W.VBox(
-            [
-                W.HTML("<b>Network and training</b>"),
-                c["hidden"],
-                c["activation"],
-                c["optimizer"],
-                c["lr"],
-                c["batch_size"],
-                c["steps_per_update"],
-            ],
-            layout=W.Layout(width="310px"),
-        )
-        top = W.HBox([W.VBox([data, training]), self._boxes["boundary"]], layout=W.Layout(flex_flow="row wrap"))
+        controls = W.VBox([data, training])
+        top = W.HBox([controls, self._boxes["boundary"]], layout=W.Layout(flex_flow="row wrap"))
         bottom = W.HBox([self._boxes["loss"], self._boxes["norms"]], layout=W.Layout(flex_flow="row wrap"))
-        return W.VBox([toolbar, top, bottom])
+        body = W.VBox([toolbar, top, bottom])
+        # Closed with the app (App.close closes what _all_widgets lists).
+        self._containers = [data.children[0], training.children[0], toolbar, controls, top, bottom, body]
+        return body
 
     # ------------------------------------------------------------------ public API
     @property
@@ -895,14 +913,29 @@ class Playground(App):
         """Large fonts and figures for a lecture hall."""
         self._set_silently(self.controls["lecture"], bool(on))
         if bool(on) != self.lecture:
-            for fig in self._figures.values():  # every size in every layout changes: draw anew
-                fig.close()
+            # Every size in every layout changes: new widgets. The old ones are closed at the next event,
+            # not now: the page reflows with the lecture CSS and their views, still on the page until
+            # the new ones replace them, would send a resize to a closed model ("no comm channel defined").
+            old = [fig.retire() for fig in self._figures.values()]
+            self._retired += [(self.updates, w) for w in old if w is not None]
         super().set_lecture(on)
+        self._fit_controls()
+
+    def _close_retired(self, everything: bool = True) -> None:
+        """Close replaced widgets: all of them, or those replaced before the last drawing (whose views are gone)."""
+        keep = []
+        for drawn_before, widget in self._retired:
+            if everything or drawn_before < self.updates:
+                widget.close()
+            else:
+                keep.append((drawn_before, widget))
+        self._retired = keep
 
     def refresh(self) -> None:
         self._render()
 
     def close(self) -> None:
+        self._close_retired()
         for fig in self._figures.values():
             fig.close()
         super().close()
@@ -1139,6 +1172,7 @@ class Playground(App):
         for name, value in values.items():
             if c[name].value != value:
                 self._set_silently(c[name], value)
+        c["noise"].disabled = s.dataset == CSV  # your own data has the noise it has
         self._needs_rebuild = False
 
     # ------------------------------------------------------------------ drawing
@@ -1175,6 +1209,8 @@ class Playground(App):
     def _render(self) -> None:
         """Bring the three figures and the status line up to date: one message per figure."""
         session, ds = self._session, self._dataset
+        if self._retired:
+            self._close_retired(everything=False)
         full = session.history
         history = display_history(full)
         grid = decision_grid(session.network, ds.X, resolution=GRID_RESOLUTION)
@@ -1249,7 +1285,7 @@ class Playground(App):
         )
 
     def _all_widgets(self):
-        extra = [self.status, self._csv_help, *self._boxes.values()]
+        extra = [self.status, self._csv_help, *self._boxes.values(), *self._columns, *self._containers]
         extra += [fig.widget for fig in self._figures.values() if fig.widget is not None]
         return super()._all_widgets() + extra
 
