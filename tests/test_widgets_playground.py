@@ -237,7 +237,7 @@ def test_changing_optimizer_and_batch_size_keeps_parameters(app):
 
 @pytest.mark.parametrize(
     ("control", "value"),
-    [("noise", 0.2), ("test_fraction", 0.3), ("seed", 5), ("hidden", "4"), ("activation", "relu"), ("dataset", "xor")],
+    [("noise", 0.2), ("test_fraction", 0.9), ("seed", 5), ("hidden", "4"), ("activation", "relu"), ("dataset", "xor")],
 )
 def test_data_and_architecture_changes_reset_with_a_message(app, control, value):
     tick(app, 2)

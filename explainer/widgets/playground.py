@@ -146,7 +146,7 @@ def check_settings(**values) -> Settings:
             if value > 1:
                 raise ValueError(f"noise must be a number from 0 to 1; got {value!r}")
         elif key == "test_fraction":
-            value = fraction(value, "test_fraction", high=0.9)
+            value = fraction(value, "test_fraction", high=0.95)
         elif key == "seed":
             value = positive_int(value, "seed", minimum=0)
         elif key == "hidden":
@@ -553,7 +553,8 @@ class Playground(App):
     Parameters (each also a control): dataset (a name of ``explainer.datasets.DATASETS``), noise,
     test_fraction, seed, hidden ("8, 8" or a list of ints), activation, optimizer, lr, batch_size
     (0 or None: full batch), steps_per_update; n_samples (generated data sets); max_steps (training
-    stops there: the session keeps every step's parameters in memory); lecture, theme.
+    stops there: the session keeps every step's parameters in memory); lecture, theme. A ``preset``
+    (a name of ``PRESETS``) sets every training setting and overrides those arguments.
 
     ``app.network`` the live Network, ``app.session`` its TrainingSession, ``app.history`` the History
     so far, ``app.record`` the Record at the current parameters on the training data,
@@ -608,11 +609,11 @@ class Playground(App):
         self._settings = settings  # what the network and session were built from (the last good state)
         self._dataset: Dataset | None = None
         self._session: TrainingSession | None = None
-        self._data_version = 0
+        self._data_version = 0  # data, network and session built so far
         self._good_parameters = None
         self._needs_rebuild = False
         self._coalescer = Coalescer(self._sync)
-        self.updates = 0  # figure updates so far (the benchmark reads it)
+        self.updates = 0  # drawings so far (each one message per figure)
         self._retired: list[tuple[int, W.Widget]] = []  # (updates when replaced, widget) awaiting close
         self._build_controls(settings)
         self.status = W.HTML(layout=W.Layout(min_width="260px"))
