@@ -7,6 +7,7 @@
 #   make bench    run every benchmarks/bench_*.py in turn
 #   make export   run every notebook; write artifacts/export/NAME.html and NAME.slides.html, which play offline
 #   make voila    serve the Playground as a standalone app with Voilà (code hidden), on http://localhost:8866
+#   make screenshots  retake the README's pictures (docs/images/*.png) in JupyterLab with headless Chromium
 #
 # Versions: binder/requirements.txt is the one list of exact versions; every install here uses it as pip
 # constraints (-c), so tests run what Binder runs. An install reruns when pyproject.toml or the pins change.
@@ -125,3 +126,11 @@ export: $(LECTURE_STAMP)
 voila: $(LECTURE_STAMP)
 	exec $(BIN)/voila $(VOILA_NOTEBOOK) --theme=light $(addprefix --VoilaConfiguration.extension_denylist=,$(VOILA_DENY)) \
 		$(VOILA_ARGS)
+
+# --- pictures ----------------------------------------------------------------------------------------------
+SCREENSHOT_ARGS ?=
+.PHONY: screenshots
+
+# scripts/screenshots.py: the apps in a throw-away notebook, driven in Debian's Chromium (SCREENSHOT_ARGS=explorer: one).
+screenshots: $(TEST_STAMP) $(CHROMIUM)
+	$(BIN)/python scripts/screenshots.py $(SCREENSHOT_ARGS)
