@@ -160,7 +160,12 @@ def _open_app(page, server, path: str, plots: int) -> None:
     assert state["ok"] and state["executed"] == state["cells"], state
     jh.assert_no_errors(page)
     assert jh.widget_problems(page) == []
-    jh.wait_for_plots(page, plots)
+    try:
+        jh.wait_for_plots(page, plots, timeout=120)
+    except Exception as error:
+        if "Timeout" not in type(error).__name__:
+            raise
+        raise AssertionError(f"{plots} graphs with data expected; problems: {jh.empty_plots(page)}") from None
 
 
 # --------------------------------------------------------------------------------------------- BackpropExplorer
