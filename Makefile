@@ -85,9 +85,14 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Browser tests run in a process of their own: Playwright's sync API leaves an asyncio loop running in the
+# main thread, and the apps' coalescing (which defers work while a loop runs, as in a kernel) must not see it.
 pytest: $(TEST_STAMP)
-	@echo "== pytest tests/"
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@echo "== pytest tests/ (not browser)"
+	@rc=0; $(BIN)/pytest -m "not browser" $(PYTEST_ARGS) || rc=$$?; \
+	echo "== pytest tests/ (browser)"; \
+	$(BIN)/pytest -m browser $(PYTEST_ARGS) || rc=$$?; \
+	exit $$rc
 
 # nbval runs every notebook and compares outputs. Without notebooks there is nothing to run (pytest would exit 5).
 nbval: $(TEST_STAMP)
