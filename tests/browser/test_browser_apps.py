@@ -313,8 +313,15 @@ def test_loss_surface_play_walks_the_paths_point_by_point(page, fixture_lab):
         timeout=WAIT * 1000,
     )
     jh.press_play(page, button="pause")
-    shown = {name: jh.trace_data(page, 0, name) for name in paths}
+    # One read of all three paths: a frame replaces them in a single update, so this is one frame's state.
+    shown = page.evaluate(
+        """(names) => Object.fromEntries(names.map((name) => {
+             const t = document.querySelector('.js-plotly-plot')._fullData.find((t) => t.name === name);
+             return [name, {x: Array.from(t.x), y: Array.from(t.y)}]; }))""",
+        list(paths),
+    )
     n = len(shown["SGD"]["x"])
+    assert {name: len(p["x"]) for name, p in shown.items()} == dict.fromkeys(paths, n)
     assert restart < n < 101
     for name, full in paths.items():
         # Every optimiser at the same frame, showing the first points of the path the app computed.
