@@ -15,6 +15,9 @@ import jupyter_harness as jh
 import nbformat
 import pytest
 
+from explainer.scenarios import worked_example
+from explainer.views.style import fmt
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CELLS = [
@@ -32,6 +35,19 @@ _PLAYER_STATE = """(gd) => ({
   active: gd._fullLayout.sliders[0].active,
   frames: gd._transitionData._frames.map((f) => f.name),
 })"""
+
+
+def _update_labels() -> list[str]:
+    """The weights' labels of animate_backward's update frame, "old → new", from the engine (layer, then j, then i)."""
+    sc = worked_example()
+    rec = sc.network.backprop(sc.X, sc.y)
+    new_w, _ = rec.updated_parameters(sc.lr)
+    return [
+        f"{fmt(W[i, j] + 0.0)} → {fmt(new[i, j] + 0.0)}"
+        for W, new in zip(rec.weights, new_w)
+        for j in range(W.shape[1])
+        for i in range(W.shape[0])
+    ]
 
 
 def _export_module():
@@ -95,6 +111,15 @@ def test_exported_animation_plays_from_file_with_no_network(exported, page, name
     jh.screenshot(page, f"export-{name}-after-play")
     after = figure.evaluate(_PLAYER_STATE)
     assert after["active"] == 3  # the update frame: w ← w − η ∂L/∂w
+    # ... drawn with the engine's numbers: every weight's label reads old → new, as Record.updated_parameters gives.
+    want = _update_labels()
+    page.wait_for_function(
+        "([gd, n]) => Array.from(gd.querySelectorAll('.textpoint text')).filter((t) => t.textContent.includes('→'))"
+        ".length >= n",
+        arg=[figure.element_handle(), len(want)],
+        timeout=10_000,
+    )
+    assert [t for t in jh.trace_texts(page, 0, "edge_labels") if "→" in t] == want
     assert tried == []  # nothing was even requested from the network
 
 
