@@ -72,6 +72,26 @@ def test_one_message_per_slider_event(app):
     assert app._figure.updates - before == 3
 
 
+def test_the_derivation_is_sent_only_while_its_panel_is_open(app):
+    def shown():
+        return [o["data"]["text/markdown"] for o in app.derivation.outputs]
+
+    app.flush()
+    assert app._derivation_panel.selected_index is None and shown() == []  # closed: nothing typeset
+    app.controls["W2[0,0]"].value = 0.9
+    app.flush()
+    assert shown() == []
+    app._derivation_panel.selected_index = 0  # the learner opens it: the current numbers at once
+    assert shown() == [app.derivation_text] and "0.9" in app.derivation_text
+    app.controls["W2[0,0]"].value = 0.7  # open: every change follows
+    app.flush()
+    assert shown() == [app.derivation_text] and "0.7 \\cdot" in app.derivation_text
+    app._derivation_panel.selected_index = None
+    app.controls["W2[0,0]"].value = 0.6
+    app.flush()
+    assert "0.6 \\cdot" in app.derivation_text and shown() != [app.derivation_text]  # closed again: not sent
+
+
 def test_backward_steps_light_one_more_layer_each_click(app):
     app.controls["mode"].value = "gradients"
     lit = []

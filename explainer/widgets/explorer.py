@@ -70,6 +70,13 @@ class BackpropExplorer(App):
         self._figure: FigureSync | None = None
         self._figure_box = W.Box()
         self.derivation = W.Output(layout=W.Layout(max_height="520px", overflow="auto", padding="0 8px"))
+        self.derivation_text = ""
+        # Closed at first. Typesetting the derivation's maths costs the browser ~140 ms, more than the
+        # rest of an update together, so it is sent only while the learner has it open (and on opening).
+        self._derivation_panel = W.Accordion(
+            children=[self.derivation], titles=("The worked derivation, with these numbers",)
+        )
+        self._derivation_panel.observe(lambda _: self._guard(self._show_derivation), names="selected_index")
         self.chain = W.HTML()
         self.loss_label = W.HTML()
         self._load(network, X, y, lr, scenario=scenario)
@@ -236,7 +243,7 @@ class BackpropExplorer(App):
                     layout=W.Layout(flex_flow="row wrap"),
                 ),
                 self._sliders_box,
-                W.Accordion(children=[self.derivation], titles=("The worked derivation, with these numbers",)),
+                self._derivation_panel,
             ]
         )
 
@@ -552,14 +559,7 @@ class BackpropExplorer(App):
                 + "</div>"
             )
             self.derivation_text = worked_derivation(rec, lr=self.lr, sample=self.controls["sample"].value)
-            # One message, no clear_output flicker: the Output widget's outputs replaced as a whole.
-            self.derivation.outputs = (
-                {
-                    "output_type": "display_data",
-                    "data": {"text/markdown": self.derivation_text, "text/plain": "worked derivation"},
-                    "metadata": {},
-                },
-            )
+            self._show_derivation()
             if self.selected:
                 self.chain.value = explain_parameter(
                     rec, self.selected, lr=self.lr, sample=self.controls["sample"].value
@@ -571,6 +571,19 @@ class BackpropExplorer(App):
                 )
 
         self._guard(work, restore=self._restore)
+
+    def _show_derivation(self) -> None:
+        """Put the current derivation in its panel, if the panel is open (see ``_derivation_panel``)."""
+        if self._derivation_panel.selected_index is None:
+            return
+        # One message, no clear_output flicker: the Output widget's outputs replaced as a whole.
+        self.derivation.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {"text/markdown": self.derivation_text, "text/plain": "worked derivation"},
+                "metadata": {},
+            },
+        )
 
     def _mount_figure(self, widget) -> None:
         for trace in widget.data:
@@ -606,7 +619,7 @@ class BackpropExplorer(App):
             self._silent -= 1
 
     def _all_widgets(self):
-        extra = [self.derivation, self.chain, self.loss_label, self._figure_box]
+        extra = [self.derivation, self._derivation_panel, self.chain, self.loss_label, self._figure_box]
         if self._figure is not None:
             extra.append(self._figure.widget)
         return super()._all_widgets() + extra
