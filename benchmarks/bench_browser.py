@@ -82,12 +82,12 @@ class Case:
 
 CASES = [
     Case("bare FigureWidget, 1 trace (floor)", FLOOR_CODE, slider="w"),
-    # Case(
-    #     "BackpropExplorer 2-2-2, W1[0,0]",
-    #     "from explainer.widgets import BackpropExplorer\napp = BackpropExplorer()\napp",
-    #     slider="W1[0,0]",
-    # ),
-    # Case("Playground, noise", "from explainer.widgets import Playground\napp = Playground()\napp", slider="noise"),
+    Case(
+        "BackpropExplorer 2-2-2, W1[0,0]",
+        "from explainer.widgets import BackpropExplorer\napp = BackpropExplorer()\napp",
+        slider="W1[0,0]",
+    ),
+    Case("Playground, noise", "from explainer.widgets import Playground\napp = Playground()\napp", slider="noise"),
 ]
 
 # In the page: installs the key listener and the observer, and leaves the promise of the timings in
