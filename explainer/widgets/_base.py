@@ -132,7 +132,20 @@ class FigureSync:
 
 def _without_frames(fig: go.Figure | dict) -> dict:
     spec = _plain(fig if isinstance(fig, dict) else fig.to_dict())
-    return {k: v for k, v in spec.items() if k != "frames"}
+    return {k: v for k, v in spec.items() if k != "frames"} | {"data": [_drawable(tr) for tr in spec["data"]]}
+
+
+def _drawable(trace: dict) -> dict:
+    """The trace with its empty point texts as a blank (" "), which draws nothing either.
+
+    plotly.js removes the SVG text of a point whose text is empty and never adds it back on a later
+    restyle, so a label hidden once (a δ not yet reached by the backward pass) would stay undrawn when
+    its number comes. A blank keeps the text element alive.
+    """
+    text = trace.get("text")
+    if not isinstance(text, list) or "" not in text:
+        return trace
+    return trace | {"text": [" " if t == "" else t for t in text]}
 
 
 def _plain(value):

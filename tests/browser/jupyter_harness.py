@@ -677,9 +677,16 @@ def slider_selector(label: str | None = None, index: int = 0) -> str:
 
 
 def slider_readout(page, handle_selector: str) -> str:
-    """The readout text next to a slider, from the selector of its handle."""
+    """The readout text next to a slider, from the selector of its handle: the slider's own, or the app's
+    ``.bpx-readout`` beside it where the app prints the engine's exact value instead (BackpropExplorer)."""
     handle = page.locator(handle_selector)
-    return handle.evaluate("(h) => h.closest('.widget-slider').querySelector('.widget-readout').textContent.trim()")
+    return handle.evaluate(
+        """(h) => {
+          const slider = h.closest('.widget-slider');
+          const exact = slider.parentElement.querySelector('.bpx-readout');
+          return (exact || slider.querySelector('.widget-readout')).textContent.trim();
+        }"""
+    )
 
 
 def press_slider(page, handle_selector: str, key: str = "ArrowRight", times: int = 1) -> None:
@@ -816,8 +823,8 @@ def trace_data(page, index: int, name: str) -> dict | None:
 
 def trace_texts(page, index: int, name: str) -> list[str]:
     """The texts plotly drew in the SVG for the trace named ``name`` of the ``index``-th graph, in point
-    order, a multi-line text's lines joined by newlines. Points with an empty text draw nothing and are
-    left out, so this is what a reader sees, not what the data holds."""
+    order, a multi-line text's lines joined by newlines. Points with an empty or blank text draw nothing
+    and are left out, so this is what a reader sees, not what the data holds."""
     return page.evaluate(
         """([index, name]) => {
           const gd = document.querySelectorAll('.js-plotly-plot')[index];
@@ -828,7 +835,7 @@ def trace_texts(page, index: int, name: str) -> list[str]:
           return Array.from(g.querySelectorAll('.textpoint text')).map((t) => {
             const lines = Array.from(t.querySelectorAll('tspan.line')).map((s) => s.textContent);
             return lines.length ? lines.join('\\n') : t.textContent;
-          }).filter((s) => s !== '');
+          }).filter((s) => s.trim() !== '');
         }""",
         [index, name],
     )

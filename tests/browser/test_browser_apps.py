@@ -90,11 +90,11 @@ def read_diagram(page, index: int = 0) -> dict[str, list[str]]:
 
 
 def read_diagram_data(page, index: int = 0) -> dict[str, list[str]]:
-    """The same texts as plotly.js holds them in ``gd._fullData`` (tags removed, empty ones left out)."""
+    """The same texts as plotly.js holds them in ``gd._fullData`` (tags removed, empty and blank ones left out)."""
     out = {}
     for name in ("edge_labels", "labels"):
         trace = jh.trace_data(page, index, name) or {"text": []}
-        out[name] = [_plain(t) for t in trace["text"] or [] if t]
+        out[name] = [_plain(t) for t in trace["text"] or [] if t.strip()]
     return out
 
 
@@ -178,15 +178,16 @@ def test_weight_slider_moved_with_the_keyboard_sets_loss_and_diagram_to_the_engi
     start_loss = loss_text(page)
 
     jh.press_slider(page, handle, "ArrowRight", times=KEY_PRESSES)
-    readout = jh.slider_readout(page, handle)
-    assert readout == f"{0.15 + 0.01 * KEY_PRESSES:.4f}"
+    # The readout prints the engine's value, so it follows once the kernel has the new weight.
+    readout = f"{0.15 + 0.01 * KEY_PRESSES:.4f}"
+    _wait_until_equal(lambda: jh.slider_readout(page, handle), readout, WAIT, "W1[0,0]'s readout")
     check_explorer_matches_engine(page, {"W1[0,0]": float(readout)})
     assert loss_text(page) != start_loss  # the numbers moved: the check above compared new values
     jh.screenshot(page, "app-explorer-after-keys", selector=".jp-OutputArea-output:has(.bpx-loss)")
 
     jh.press_slider(page, handle, "ArrowLeft", times=3)
-    readout = jh.slider_readout(page, handle)
-    assert readout == f"{0.15 + 0.01 * (KEY_PRESSES - 3):.4f}"
+    readout = f"{0.15 + 0.01 * (KEY_PRESSES - 3):.4f}"
+    _wait_until_equal(lambda: jh.slider_readout(page, handle), readout, WAIT, "W1[0,0]'s readout")
     check_explorer_matches_engine(page, {"W1[0,0]": float(readout)})
     jh.assert_no_errors(page)
 
@@ -207,7 +208,7 @@ def test_backward_step_lights_one_more_layer_per_click(explorer):
             arg=[status.element_handle(), f"backward stage {stage} of {L + 1}"],
             timeout=WAIT * 1000,
         )
-        # What plotly.js holds for the diagram (see the xfail test below for what it draws).
+        # What plotly.js holds for the diagram (the test below checks what it draws).
         if stage <= L:
             want = expected_diagram(rec, stage)
             _wait_until_equal(lambda: read_diagram_data(page), want, WAIT, f"the diagram at backward stage {stage}")
@@ -232,13 +233,9 @@ def test_backward_step_lights_one_more_layer_per_click(explorer):
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(
-    strict=True,
-    reason="plotly.js 4.1 removes the SVG <text> of a point whose text is empty and does not add it back on the "
-    "next restyle, so the W2 numbers, blank at stage 0, are not drawn at stage 1 (they are in gd.data; a full "
-    "redraw shows them). Fix: a non-empty placeholder such as ' ' for hidden labels (reported to the lead)",
-)
 def test_backward_step_draws_every_number_it_lights(explorer):
+    """plotly.js 4.1 removes the SVG text of a point whose text is empty and never adds it back: the W2 numbers,
+    hidden at stage 0, would be in gd.data at stage 1 but not drawn. The app sends hidden labels as blanks."""
     page = explorer
     sc = worked_example()
     rec = sc.network.backprop(sc.X, sc.y)
@@ -256,12 +253,6 @@ def test_backward_step_draws_every_number_it_lights(explorer):
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(
-    strict=True,
-    reason="the weight sliders (FloatSlider, step 0.01) snap the updated weights to their step when the browser "
-    "draws them and send that back: w5 = 0.35891648 becomes 0.36 and the loss after one update reads 0.291289, "
-    "not Mazur's 0.291028 (reported to the lead; remove this mark when fixed)",
-)
 def test_one_update_gives_mazurs_numbers(explorer):
     page = explorer
     assert "η = 0.5" in page.locator(".bpx-loss").first.locator("xpath=..").text_content()
@@ -284,7 +275,8 @@ def test_check_fails_when_the_diagram_does_not_follow(page, fixture_lab):
 
     handle = jh.slider_selector("W1[0,0]")
     jh.press_slider(page, handle, "ArrowRight", times=KEY_PRESSES)
-    value = float(jh.slider_readout(page, handle))
+    value = 0.15 + 0.01 * KEY_PRESSES
+    _wait_until_equal(lambda: jh.slider_readout(page, handle), f"{value:.4f}", WAIT, "W1[0,0]'s readout")
     with pytest.raises(AssertionError, match=r"the diagram's drawn texts") as failure:
         check_explorer_matches_engine(page, {"W1[0,0]": value}, timeout=5)
     assert "+0.0004386" in str(failure.value)  # the stale ∂L/∂w1 of w1 = 0.15, still drawn
