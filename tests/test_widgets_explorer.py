@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,6 +12,7 @@ import psutil
 import pytest
 
 from explainer import Network, worked_example
+from explainer.views.network import network_spec
 from explainer.views.style import fmt
 from explainer.widgets import BackpropExplorer
 from explainer.widgets._base import Coalescer
@@ -108,6 +110,18 @@ def test_backward_steps_light_one_more_layer_each_click(app):
     assert app.stage == app.network.n_layers
 
 
+def test_hidden_labels_are_blanks_that_plotly_can_draw_again(app):
+    # plotly.js never redraws a point text that was once empty: a hidden label is " ", never "".
+    app.controls["step"].click()  # stage 0: only the output links and output neurons carry numbers
+    view = network_spec(app.record, "gradients", stage=0, lr=app.lr)
+    hidden = [k for k, t in enumerate(next(t for t in view["data"] if t["name"] == "edge_labels")["text"]) if not t]
+    assert len(hidden) == 8  # every weight's number waits for its layer's δ
+    shown = list(trace(app, "edge_labels").text)
+    assert [shown[k] for k in hidden] == [" "] * 8 and "" not in shown + node_labels(app)
+    app.controls["step"].click()  # stage 1: the W2 numbers arrive in the same points
+    assert sum(bool(shown_now.strip()) for shown_now in trace(app, "edge_labels").text) == 4 + 2
+
+
 def test_apply_update_is_gradient_descent_with_frozen_biases(app):
     rec = app.record
     new_w, new_b = rec.updated_parameters(0.5)
@@ -117,6 +131,23 @@ def test_apply_update_is_gradient_descent_with_frozen_biases(app):
     assert app.network.get("W2[0,0]") == pytest.approx(0.35891648, abs=1e-8)
     assert app.controls["W2[0,0]"].value == pytest.approx(0.35891648, abs=1e-8)
     assert app.session.steps_done == 1
+
+
+def test_each_weight_prints_the_engines_value_not_the_sliders_step(app):
+    def readout(name):
+        return re.sub(r"<[^>]+>", "", app._readouts[name].value)
+
+    assert not app.controls["W2[0,0]"].readout  # the slider's own readout would print its snapped step
+    assert readout("W2[0,0]") == "0.4000"
+    app.controls["update"].click()  # Mazur: w5 = 0.35891648 after one update, between two steps of 0.01
+    assert app.network.get("W2[0,0]") == pytest.approx(0.35891648, abs=1e-8)
+    assert readout("W2[0,0]") == "0.3589"
+    app.controls["W2[0,0]"].value = 0.36  # the browser's snapped echo: ignored, the engine keeps its digits
+    app.flush()
+    assert readout("W2[0,0]") == "0.3589"
+    app.controls["W1[0,0]"].value = 0.42  # a learner's move
+    app.flush()
+    assert readout("W1[0,0]") == "0.4200"
 
 
 def test_train_undo_reset(app):

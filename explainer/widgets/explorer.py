@@ -21,6 +21,8 @@ DIAGRAMS = ("network", "neuron")  # the whole network, or one neuron as a comput
 # The browser snaps a slider's value to its step when it draws it and sends the snapped value back.
 # Echoes within half a step of the engine's value are ignored, so a trained weight keeps all its digits
 # in the engine and the diagram (w5 = 0.35891648, not 0.36), though the slider itself sits on its step.
+# For the same reason a slider's own readout would print the snapped 0.3600: the parameter sliders hide
+# it and an HTML readout beside each prints the engine's value instead.
 PARAMETER_STEP = 0.01
 LR_LOG_STEP = 1e-3
 
@@ -145,7 +147,10 @@ class BackpropExplorer(App):
                 f"to be drawn readably; got sizes {list(network.sizes)}"
             )
         session = TrainingSession(network, X, y, lr=lr)
-        old = [w for k, w in self.controls.items() if _is_data_control(k)]
+        old = [w for k, w in self.controls.items() if _is_data_control(k)] + list(
+            getattr(self, "_readouts", {}).values()
+        )
+        self._readouts: dict[str, W.HTML] = {}
         self.network = network
         self.session = session
         self.scenario = scenario
@@ -165,7 +170,7 @@ class BackpropExplorer(App):
                 max=bound,
                 step=PARAMETER_STEP,
                 description=name,
-                readout_format=".4f",
+                readout=False,
                 continuous_update=True,
                 style={"description_width": "70px"},
             )
@@ -174,6 +179,7 @@ class BackpropExplorer(App):
                 s.tooltip = "held fixed during training (frozen)"
             s.observe(lambda change, name=name: self._on_parameter_change(name, change), names="value")
             c[name] = s
+            self._readouts[name] = W.HTML(layout=W.Layout(width="70px"))
         for i in range(network.sizes[0]):
             c[f"x[{i}]"] = W.FloatSlider(
                 value=float(self._X[0, i]),
@@ -259,9 +265,8 @@ class BackpropExplorer(App):
         tabs, titles = [], []
         for layer in range(1, self.network.n_layers + 1):
             names = [n for n in self.network.parameter_names if n[1:].startswith(f"{layer}[")]
-            tabs.append(
-                W.GridBox([c[n] for n in names], layout=W.Layout(grid_template_columns="repeat(auto-fill, 300px)"))
-            )
+            pairs = [W.HBox([c[n], self._readouts[n]]) for n in names]
+            tabs.append(W.GridBox(pairs, layout=W.Layout(grid_template_columns="repeat(auto-fill, 380px)")))
             titles.append(f"layer {layer}: W{layer}, b{layer}")
         data = [c[k] for k in c if k.startswith("x[")] + [c[k] for k in c if k.startswith("y")]
         tabs.append(
@@ -558,6 +563,8 @@ class BackpropExplorer(App):
                 + (f" · backward stage {self.stage} of {rec.n_layers + 1}" if self.stage is not None else "")
                 + "</div>"
             )
+            for name, value in zip(self.network.parameter_names, self.network.parameters):
+                self._readouts[name].value = f'<span class="bpx-readout">{value:.4f}</span>'
             self.derivation_text = worked_derivation(rec, lr=self.lr, sample=self.controls["sample"].value)
             self._show_derivation()
             if self.selected:
@@ -619,7 +626,14 @@ class BackpropExplorer(App):
             self._silent -= 1
 
     def _all_widgets(self):
-        extra = [self.derivation, self._derivation_panel, self.chain, self.loss_label, self._figure_box]
+        extra = [
+            *self._readouts.values(),
+            self.derivation,
+            self._derivation_panel,
+            self.chain,
+            self.loss_label,
+            self._figure_box,
+        ]
         if self._figure is not None:
             extra.append(self._figure.widget)
         return super()._all_widgets() + extra
