@@ -72,7 +72,6 @@ class BackpropExplorer(App):
         self._figure: FigureSync | None = None
         self._figure_box = W.Box()
         self.derivation = W.Output(layout=W.Layout(max_height="520px", overflow="auto", padding="0 8px"))
-        self.derivation_text = ""
         # Closed at first. Typesetting the derivation's maths costs the browser ~140 ms, more than the
         # rest of an update together, so it is sent only while the learner has it open (and on opening).
         self._derivation_panel = W.Accordion(
@@ -565,7 +564,6 @@ class BackpropExplorer(App):
             )
             for name, value in zip(self.network.parameter_names, self.network.parameters):
                 self._readouts[name].value = f'<span class="bpx-readout">{value:.4f}</span>'
-            self.derivation_text = worked_derivation(rec, lr=self.lr, sample=self.controls["sample"].value)
             self._show_derivation()
             if self.selected:
                 self.chain.value = explain_parameter(
@@ -578,6 +576,11 @@ class BackpropExplorer(App):
                 )
 
         self._guard(work, restore=self._restore)
+
+    @property
+    def derivation_text(self) -> str:
+        """The worked derivation of the current record, as Markdown with LaTeX."""
+        return worked_derivation(self.record, lr=self.lr, sample=self.controls["sample"].value)
 
     def _show_derivation(self) -> None:
         """Put the current derivation in its panel, if the panel is open (see ``_derivation_panel``)."""
