@@ -16,6 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.basedatatypes import Undefined
 
+from ._figurewidget import FigureWidget
+
 LECTURE_CSS = """
 <style>
 .bpx-app { font-size: 14px; }
@@ -85,7 +87,7 @@ class FigureSync:
     def __init__(self, fig: go.Figure | dict, layout_keys: Iterable[str] = ("annotations", "shapes", "title")):
         self.layout_keys = tuple(layout_keys)
         spec = _without_frames(fig)
-        self.widget = go.FigureWidget(spec)
+        self.widget = FigureWidget(spec)
         self._last = spec["data"]
         self._signature = _signature(self.widget.to_plotly_json())
         self.on_rebuild: Callable[[go.FigureWidget], None] | None = None
@@ -96,7 +98,7 @@ class FigureSync:
         traces = spec["data"]
         if _signature(spec) != self._signature:
             old = self.widget
-            self.widget = go.FigureWidget(_without_frames(spec))
+            self.widget = FigureWidget(_without_frames(spec))
             self._signature = _signature(spec)
             self._last = traces
             if self.on_rebuild is not None:
