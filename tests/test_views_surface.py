@@ -16,6 +16,7 @@ from explainer.training import train
 from explainer.views.style import get_theme
 from explainer.views.surface import (
     animate_descent,
+    animate_descent_parts,
     contour_lines,
     decode_typed_array,
     frame_entries,
@@ -170,6 +171,14 @@ def test_frames_carry_only_path_traces(surface, histories):
     assert not [t for t in fig.data if t.type == "contour"]
     assert fig.layout.images and fig.layout.shapes
     assert_all_finite(fig)
+
+
+def test_parts_are_the_animation_with_its_frames_unvalidated(surface, histories):
+    fig = animate_descent(surface, histories, max_frames=30)
+    base, frames = animate_descent_parts(surface, histories, max_frames=30)
+    assert not base.frames and all(isinstance(f, dict) for f in frames)
+    base.frames = frames  # validated here, as animate_descent does
+    assert base.to_json() == fig.to_json()
 
 
 def test_frames_draw_the_path_progressively(surface, histories):

@@ -980,6 +980,46 @@ def animate_descent(
         included; with more steps than frames, the path joins the sampled steps.
     frame_ms: milliseconds per frame when playing.
     """
+    fig, frames = animate_descent_parts(
+        surface,
+        histories,
+        kind=kind,
+        max_frames=max_frames,
+        frame_ms=frame_ms,
+        log_z=log_z,
+        show_gradient=show_gradient,
+        theme=theme,
+        lecture=lecture,
+        width=width,
+        height=height,
+        title=title,
+    )
+    # Plain dicts, validated once on assignment: building go.Scatter objects per frame costs more than
+    # everything else in this function together.
+    fig.frames = frames
+    return fig
+
+
+def animate_descent_parts(
+    surface: LossSurface,
+    histories,
+    *,
+    kind: str = "both",
+    max_frames: int = 100,
+    frame_ms: int = 80,
+    log_z: bool = False,
+    show_gradient: bool = True,
+    theme: str | Theme = "light",
+    lecture: bool = False,
+    width: int | None = None,
+    height: int | None = None,
+    title: str | None = "Gradient descent on the loss surface",
+) -> tuple[go.Figure, list[dict]]:
+    """``animate_descent`` without its frames validated: the figure (player included, no frames) and the
+    frames as plain dicts (``name``, ``data``, ``traces``). Plotly's validation of ~100 frames costs far
+    more than computing them; an app that plays the frames itself (``LossSurfaceExplorer``) takes these.
+    Parameters and checks as in ``animate_descent``.
+    """
     surface = _check_surface(surface)
     histories = _check_histories(histories, surface, "histories", allow_none=False)
     kind = _check_kind(kind)
@@ -1015,10 +1055,6 @@ def animate_descent(
             state = _state(paths[k], samples_at(lengths[k], int(entry)), arrows, view, role, typed=True)
             data.append({"type": "scatter3d" if view == "surface" else "scatter", **state})
         frames.append({"name": str(int(longest.steps[entry])), "data": data, "traces": trace_ids})
-    # Plain dicts, validated once on assignment: building go.Scatter objects per frame costs more than
-    # everything else in this function together.
-    fig.frames = frames
-
     # WebGL scenes must redraw on every frame; a 2-D-only figure animates its lines without a full redraw.
     redraw = kind != "contour"
     play = {"frame": {"duration": int(frame_ms), "redraw": redraw}, "fromcurrent": True, "transition": {"duration": 0}}
@@ -1064,7 +1100,14 @@ def animate_descent(
             }
         ],
     )
-    return fig
+    return fig, frames
 
 
-__all__ = ["plot_loss_surface", "animate_descent", "frame_entries", "decode_typed_array", "KINDS"]
+__all__ = [
+    "plot_loss_surface",
+    "animate_descent",
+    "animate_descent_parts",
+    "frame_entries",
+    "decode_typed_array",
+    "KINDS",
+]

@@ -24,7 +24,7 @@ from ..scenarios import get_scenario
 from ..surface import LossSurface, loss_surface
 from ..training import OPTIMIZERS, History, train
 from ..views.style import get_theme
-from ..views.surface import KINDS, animate_descent, decode_typed_array
+from ..views.surface import KINDS, animate_descent_parts, decode_typed_array
 from ._base import App, Coalescer, FigureSync, _signature
 
 # Display names of the optimisers: the legend's and the figure's trace names. They never contain the
@@ -184,7 +184,8 @@ class LossSurfaceExplorer(App):
         self._X, self._Y = Xa.copy(), Ya.copy()
         self._surface: LossSurface | None = None
         self._histories: dict[str, History] = {}
-        self._anim: go.Figure | None = None  # the animate_descent figure with its frames
+        self._anim: go.Figure | None = None  # the animate_descent figure, without its frames
+        self._frames: list[dict] = []  # its frames, plain dicts (unvalidated: validating them cost ~0.2 s)
         self._frame_updates: dict[int, tuple[dict, list[int]]] = {}  # frame index → (restyle data, traces)
         self._figure: _SurfaceFigure | None = None
         self._figure_box = W.Box(layout=W.Layout(width="100%"))
@@ -383,7 +384,7 @@ class LossSurfaceExplorer(App):
     def n_frames(self) -> int:
         """Frames of the animation (steps + 1 up to 101; beyond, spread evenly over the steps)."""
         self._flush()
-        return len(self._anim.frames)
+        return len(self._frames)
 
     def start_from(self, u: float, v: float) -> None:
         """Start every optimiser from the point (u, v) of the plane: θ₀ = centre + u·d_u + v·d_v.
@@ -408,7 +409,7 @@ class LossSurfaceExplorer(App):
     def show_frame(self, k: int) -> None:
         """Show frame ``k`` of the animation (0 = the start; the last = every step)."""
         self._flush()
-        last = len(self._anim.frames) - 1
+        last = len(self._frames) - 1
         if isinstance(k, bool) or not isinstance(k, Integral) or not 0 <= k <= last:
             raise ValueError(f"k must be a frame index from 0 to {last}; got {k!r}")
         self._set_silently(self.controls["step"], int(k))
@@ -433,7 +434,9 @@ class LossSurfaceExplorer(App):
     def snapshot(self) -> go.Figure:
         """A plain plotly Figure of the surface and the current paths, with plotly's own ▶ and slider (no kernel)."""
         self._flush()
-        return copy.deepcopy(self._anim)
+        fig = copy.deepcopy(self._anim)
+        fig.frames = self._frames
+        return fig
 
     def refresh(self) -> None:
         self._request(_FIGURE)
@@ -478,7 +481,7 @@ class LossSurfaceExplorer(App):
             self.kind = old_kind
             self._set_silently(self.controls["view"], old_kind)
             raise
-        if 0 <= frame < len(self._anim.frames):
+        if 0 <= frame < len(self._frames):
             self.show_frame(frame)
         lecture = bool(state.get("lecture", False))
         if lecture != self.lecture:
@@ -601,7 +604,7 @@ class LossSurfaceExplorer(App):
             surface, histories = self._compute_surface(s)
         elif level >= _TRAIN:
             histories = self._train_all(s, surface)
-        anim = animate_descent(
+        anim, frames = animate_descent_parts(
             surface,
             {OPTIMIZER_LABELS[name]: h for name, h in histories.items()},
             kind=self.kind,
@@ -615,7 +618,7 @@ class LossSurfaceExplorer(App):
         )
         fig = _live_figure(anim, surface)
         # Everything computed: only now does the app take the new state (a failure above keeps the old one).
-        self._surface, self._histories, self._anim = surface, histories, anim
+        self._surface, self._histories, self._anim, self._frames = surface, histories, anim, frames
         self._frame_updates = {}
         self._applied = s
         if self._figure is None:
@@ -624,7 +627,7 @@ class LossSurfaceExplorer(App):
             self._mount_figure(self._figure.widget)
         else:
             self._figure.update(fig)
-        last = len(anim.frames) - 1
+        last = len(frames) - 1
         self._silent += 1
         try:
             c = self.controls
@@ -680,16 +683,15 @@ class LossSurfaceExplorer(App):
 
     def _apply_frame(self, k: int) -> None:
         """Frame k of the animation in ONE plotly_update: the frame's trace data as restyle data."""
-        k = int(np.clip(k, 0, len(self._anim.frames) - 1))
+        k = int(np.clip(k, 0, len(self._frames) - 1))
         if k not in self._frame_updates:
-            self._frame_updates[k] = _frame_restyle(self._anim.frames[k])
+            self._frame_updates[k] = _frame_restyle(self._frames[k])
         restyle, traces = self._frame_updates[k]
         self._figure.widget.plotly_update(restyle_data=restyle, trace_indexes=traces)
         self._status(k)
 
     def _status(self, k: int) -> None:
-        frame = self._anim.frames[k]
-        step = int(frame.name)
+        step = int(self._frames[k]["name"])
         parts = []
         for name, h in self._histories.items():
             t = min(step, len(h) - 1)
@@ -945,14 +947,14 @@ def _plain(value):
     return value
 
 
-def _frame_restyle(frame) -> tuple[dict, list[int]]:
-    """A plotly frame as restyle data: key → one value per trace (Undefined where a trace sets nothing).
+def _frame_restyle(frame: dict) -> tuple[dict, list[int]]:
+    """A frame (a plain dict) as restyle data: key → one value per trace (Undefined where a trace sets nothing).
 
     Nested properties (``marker``) become dotted keys, so that, as when plotly.js plays a frame, only the
     properties the frame gives change (a whole ``marker`` would reset its size and line).
     """
-    traces = list(frame.traces)
-    flats = [_flatten(tr.to_plotly_json()) for tr in frame.data]
+    traces = list(frame["traces"])
+    flats = [_flatten(tr) for tr in frame["data"]]
     keys = sorted({k for f in flats for k in f} - {"type", "uid"})
     restyle = {k: [f.get(k, Undefined) for f in flats] for k in keys}
     return restyle, traces
