@@ -220,6 +220,21 @@ def test_presets_reset_to_a_known_state(app):
     assert app.record.loss == pytest.approx(0.298371109, abs=1e-9)
 
 
+def test_switching_presets_leaves_no_widgets_behind(app):
+    from ipywidgets.widgets.widget import _instances  # every open widget model, layouts and styles included
+
+    def open_widgets():
+        return len(_instances)
+
+    for name in ("xor", "worked_example"):  # once round, so every kind of widget exists
+        app.load_preset(name)
+    before = open_widgets()
+    for _ in range(3):
+        for name in ("xor", "worked_example"):
+            app.load_preset(name)
+    assert open_widgets() == before
+
+
 def test_a_diverging_learning_rate_is_a_lesson(app):
     app.load_preset("diverging_learning_rate")
     app.controls["train_steps"].value = 400

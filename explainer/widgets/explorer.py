@@ -159,7 +159,7 @@ class BackpropExplorer(App):
         for k in [k for k in c if _is_data_control(k)]:
             del c[k]
         for w in old:
-            w.close()
+            _close_with_style(w)
         for name in network.parameter_names:
             value = network.get(name)
             bound = max(3.0, float(np.ceil(abs(value) * 2)))
@@ -279,8 +279,11 @@ class BackpropExplorer(App):
         titles.append("inputs x and targets y")
         tabs.append(W.VBox([c["lr"], c["activation"], c["output_activation"], c["loss"]]))
         titles.append("η, activations, loss")
+        old = self._sliders.children
         self._sliders.children = tabs
         self._sliders.titles = titles
+        for box in old:
+            _close_wrappers(box)
 
     # ------------------------------------------------------------------ public API
     def flush(self) -> None:
@@ -640,6 +643,22 @@ class BackpropExplorer(App):
         if self._figure is not None:
             extra.append(self._figure.widget)
         return super()._all_widgets() + extra
+
+
+def _close_wrappers(widget: W.Widget) -> None:
+    """Close a layout box and the boxes inside it, not the controls they hold (those are reused or closed apart)."""
+    if isinstance(widget, W.Box):
+        for child in widget.children:
+            _close_wrappers(child)
+        _close_with_style(widget)
+
+
+def _close_with_style(widget: W.Widget) -> None:
+    """Close a widget and its Layout and Style models (ipywidgets leaves those open)."""
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, W.Widget):
+            part.close()
+    widget.close()
 
 
 def _is_data_control(key: str) -> bool:
