@@ -279,11 +279,20 @@ def _p95(values: np.ndarray) -> float:
     return float(np.percentile(values, 95))
 
 
-def report(results: list[Result]) -> None:
-    """Print the table: median and p95 per measure, ratio of the frame median to the first row's (the floor)."""
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def report(results: list[Result], load_before: float | None = None) -> None:
+    """Print the table: median and p95 per measure, ratio of the frame median to the first row's (the floor).
+
+    ``load_before``: the load average before the run started. The run's own lab, kernel and Chromium raise
+    the load seen at the end to about 2, so only the load before says whether other work was running.
+    """
+    load = _load() if load_before is None else load_before
+    when = "before the run" if load_before is not None else "at the end of the run (its own processes included)"
     cores = os.cpu_count() or 1
-    print(f"{cores} cores, load average {load:.1f} over the last minute; times in ms from the key press (page clock)")
+    print(f"{cores} cores, load average {load:.1f} over the last minute {when}; times in ms from the key press")
     if load > 0.75 * cores:
         print(f"WARNING: other work is running (load {load:.1f} on {cores} cores): these figures are pessimistic")
     head = ["case", "presses", "dom median", "dom p95", "frame median", "frame p95", "settled median",
@@ -316,10 +325,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     presses = 20 if args.quick else 60
     cases = CASES if args.code is None else [CASES[0], Case(f"--code, slider {args.slider}", args.code, args.slider)]
-    start = time.perf_counter()
+    start, load_before = time.perf_counter(), _load()
     with Session() as session:
         results = [measure(c.source, c.slider, name=c.name, presses=presses, session=session) for c in cases]
-    report(results)
+    report(results, load_before)
     print(f"({time.perf_counter() - start:.0f} s in all, lab start and notebook runs included)")
     return 0
 
