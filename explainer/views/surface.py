@@ -948,21 +948,7 @@ def frame_entries(lengths: Sequence[int], max_frames: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, total - 1, n)).astype(int))
 
 
-def animate_descent(
-    surface: LossSurface,
-    histories,
-    *,
-    kind: str = "both",
-    max_frames: int = 100,
-    frame_ms: int = 80,
-    log_z: bool = False,
-    show_gradient: bool = True,
-    theme: str | Theme = "light",
-    lecture: bool = False,
-    width: int | None = None,
-    height: int | None = None,
-    title: str | None = "Gradient descent on the loss surface",
-) -> go.Figure:
+def animate_descent(surface: LossSurface, histories, **options) -> go.Figure:
     """Gradient descent drawn step by step over the loss surface, one path per optimiser, with ▶ and a slider.
 
     Each frame shows θₜ projected on the plane, (uₜ, vₜ) = ``surface.project(history.parameters)[t]``,
@@ -970,30 +956,10 @@ def animate_descent(
     scaled for display (the legend gives the factor). The surface is one static trace: frames carry
     only the path traces. The figure opens on the last frame, so it reads as a still picture too.
 
-    Parameters
-    ----------
-    surface: a LossSurface.
-    histories: a History, a list of Histories or a dict name → History (several optimisers on one
-        surface, each in its own colour).
-    kind: "surface", "contour" or "both".
-    max_frames: at most this many frames (≥ 2), spread evenly over the steps, the last step always
-        included; with more steps than frames, the path joins the sampled steps.
-    frame_ms: milliseconds per frame when playing.
+    Options (keyword only): kind, max_frames, frame_ms, log_z, show_gradient, theme, lecture, width,
+    height, title — see ``animate_descent_parts``.
     """
-    fig, frames = animate_descent_parts(
-        surface,
-        histories,
-        kind=kind,
-        max_frames=max_frames,
-        frame_ms=frame_ms,
-        log_z=log_z,
-        show_gradient=show_gradient,
-        theme=theme,
-        lecture=lecture,
-        width=width,
-        height=height,
-        title=title,
-    )
+    fig, frames = animate_descent_parts(surface, histories, **options)
     # Plain dicts, validated once on assignment: building go.Scatter objects per frame costs more than
     # everything else in this function together.
     fig.frames = frames
@@ -1015,10 +981,19 @@ def animate_descent_parts(
     height: int | None = None,
     title: str | None = "Gradient descent on the loss surface",
 ) -> tuple[go.Figure, list[dict]]:
-    """``animate_descent`` without its frames validated: the figure (player included, no frames) and the
+    """``animate_descent`` with its frames not validated: the figure (player included, no frames) and the
     frames as plain dicts (``name``, ``data``, ``traces``). Plotly's validation of ~100 frames costs far
     more than computing them; an app that plays the frames itself (``LossSurfaceExplorer``) takes these.
-    Parameters and checks as in ``animate_descent``.
+
+    Parameters
+    ----------
+    surface: a LossSurface.
+    histories: a History, a list of Histories or a dict name → History (several optimisers on one
+        surface, each in its own colour).
+    kind: "surface", "contour" or "both".
+    max_frames: at most this many frames (≥ 2), spread evenly over the steps, the last step always
+        included; with more steps than frames, the path joins the sampled steps.
+    frame_ms: milliseconds per frame when playing.
     """
     surface = _check_surface(surface)
     histories = _check_histories(histories, surface, "histories", allow_none=False)
