@@ -13,7 +13,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from explainer.widgets import Playground
-from explainer.widgets._figurewidget import FigureWidget, figure_widget
+from explainer.widgets._figurewidget import FigureWidget
 
 SHIM = Path(__file__).resolve().parents[1] / "explainer" / "widgets" / "figurewidget.js"
 
@@ -23,7 +23,7 @@ def _scatter() -> go.Figure:
 
 
 def test_it_is_a_plotly_figurewidget_with_the_same_figure():
-    w = figure_widget(_scatter())
+    w = FigureWidget(_scatter())
     assert isinstance(w, go.FigureWidget)
     (trace,) = w.to_dict()["data"]
     assert {k: v for k, v in trace.items() if k != "uid"} == {
@@ -35,7 +35,7 @@ def test_it_is_a_plotly_figurewidget_with_the_same_figure():
 
 
 def test_the_esm_is_small_and_plotlys_bundle_travels_in_a_trait():
-    state = figure_widget(_scatter()).get_state()
+    state = FigureWidget(_scatter()).get_state()
     bundle = str(go.FigureWidget._esm)
     assert len(bundle) > 1_000_000  # plotly.js itself
     assert len(state["_esm"]) < 10_000
@@ -45,7 +45,7 @@ def test_the_esm_is_small_and_plotlys_bundle_travels_in_a_trait():
 
 
 def test_every_plotly_message_trait_is_queued_until_plotly_has_loaded():
-    messages = figure_widget().get_state()["_plotly_messages"]
+    messages = FigureWidget().get_state()["_plotly_messages"]
     expected = {name for name in go.FigureWidget.class_trait_names() if name.startswith("_py2js_")}
     assert set(messages) == expected
     assert {"_py2js_restyle", "_py2js_relayout", "_py2js_update"} <= expected
@@ -53,13 +53,13 @@ def test_every_plotly_message_trait_is_queued_until_plotly_has_loaded():
 
 def test_the_esm_reads_exactly_the_traits_the_widget_syncs():
     read = set(re.findall(r'model\.get\("(\w+)"\)', SHIM.read_text(encoding="utf-8")))
-    synced = set(figure_widget().get_state())
+    synced = set(FigureWidget().get_state())
     assert read == {"_plotly_bundle", "_plotly_bundle_id", "_plotly_messages"}
     assert read <= synced
 
 
 def test_an_update_still_reaches_the_figure():
-    w = figure_widget(_scatter())
+    w = FigureWidget(_scatter())
     w.plotly_update(restyle_data={"y": [[5.0, 6.0, 7.0]]}, trace_indexes=[0])
     assert list(w.data[0].y) == [5.0, 6.0, 7.0]
 

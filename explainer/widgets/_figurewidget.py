@@ -55,8 +55,3 @@ class FigureWidget(go.FigureWidget):
     @traitlets.default("_plotly_messages")
     def _default_plotly_messages(self) -> list[str]:
         return _plotly_messages()
-
-
-def figure_widget(fig=None) -> FigureWidget:
-    """``go.FigureWidget(fig)`` that initialises reliably in the browser (see the module docstring)."""
-    return FigureWidget(fig)

@@ -38,7 +38,7 @@ from ..session import TrainingSession
 from ..training import OPTIMIZERS, History
 from ..views.training import layer_label, plot_decision_boundary, plot_gradient_norms, plot_loss_curve
 from ._base import App, Coalescer, FigureSync
-from ._figurewidget import figure_widget
+from ._figurewidget import FigureWidget
 
 GRID_RESOLUTION = 50  # 2,500 grid points: one forward pass well under a millisecond for a 2-8-8-1 net
 SNAPSHOT_RESOLUTION = 100
@@ -462,7 +462,7 @@ class _FigureSync(FigureSync):
 
     def __init__(self, fig, layout_keys: tuple[str, ...]):
         self.layout_keys = tuple(layout_keys)
-        self.widget = figure_widget(fig)
+        self.widget = FigureWidget(fig)
         self._signature = _trace_signature(fig)
         self.on_rebuild = None
         self.updates = 0
@@ -470,7 +470,7 @@ class _FigureSync(FigureSync):
     def update(self, fig) -> None:
         if _trace_signature(fig) != self._signature:  # a new trace structure: a new widget, the old one closed
             old = self.widget
-            self.widget = figure_widget(fig)
+            self.widget = FigureWidget(fig)
             self._signature = _trace_signature(fig)
             if self.on_rebuild is not None:
                 self.on_rebuild(self.widget)
