@@ -233,6 +233,9 @@ def test_switching_presets_leaves_no_widgets_behind(app):
         for name in ("xor", "worked_example"):
             app.load_preset(name)
     assert open_widgets() == before
+    slider = app.controls["W1[0,0]"]
+    app.close()  # closing the app closes its controls' layout and style models too
+    assert slider.comm is None and slider.layout.comm is None and slider.style.comm is None
 
 
 def test_a_diverging_learning_rate_is_a_lesson(app):

@@ -132,6 +132,14 @@ class FigureSync:
         self.widget.close()
 
 
+def close_widget(widget: W.Widget) -> None:
+    """Close a widget and its Layout and Style models (ipywidgets leaves those open)."""
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, W.Widget):
+            part.close()
+    widget.close()
+
+
 def _without_frames(fig: go.Figure | dict) -> dict:
     spec = _plain(fig if isinstance(fig, dict) else fig.to_dict())
     return {k: v for k, v in spec.items() if k != "frames"} | {"data": [_drawable(tr) for tr in spec["data"]]}
@@ -228,9 +236,9 @@ class App:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Close every widget of the app (figures included)."""
+        """Close every widget of the app (figures included), with their layout and style models."""
         for widget in self._all_widgets():
-            widget.close()
+            close_widget(widget)
 
     def _all_widgets(self) -> list[W.Widget]:
         return [self.root, self.message, self._css, *self.controls.values()]

@@ -13,7 +13,7 @@ from ..scenarios import SCENARIOS, get_scenario
 from ..session import TrainingSession
 from ..views import explain_parameter, plot_neuron_graph, worked_derivation
 from ..views.network import network_spec
-from ._base import App, Coalescer, FigureSync
+from ._base import App, Coalescer, FigureSync, close_widget
 
 MAX_NEURONS = 8  # the diagram reads well up to about 8 neurons a layer
 MAX_LAYERS = 7
@@ -80,6 +80,7 @@ class BackpropExplorer(App):
         self._derivation_panel.observe(lambda _: self._guard(self._show_derivation), names="selected_index")
         self.chain = W.HTML()
         self.loss_label = W.HTML()
+        self._readouts: dict[str, W.HTML] = {}  # name → the engine's value beside its slider
         self._load(network, X, y, lr, scenario=scenario)
         self.root = self._wrap(self._layout())
 
@@ -146,10 +147,8 @@ class BackpropExplorer(App):
                 f"to be drawn readably; got sizes {list(network.sizes)}"
             )
         session = TrainingSession(network, X, y, lr=lr)
-        old = [w for k, w in self.controls.items() if _is_data_control(k)] + list(
-            getattr(self, "_readouts", {}).values()
-        )
-        self._readouts: dict[str, W.HTML] = {}
+        old = [w for k, w in self.controls.items() if _is_data_control(k)] + list(self._readouts.values())
+        self._readouts = {}
         self.network = network
         self.session = session
         self.scenario = scenario
@@ -159,7 +158,7 @@ class BackpropExplorer(App):
         for k in [k for k in c if _is_data_control(k)]:
             del c[k]
         for w in old:
-            _close_with_style(w)
+            close_widget(w)
         for name in network.parameter_names:
             value = network.get(name)
             bound = max(3.0, float(np.ceil(abs(value) * 2)))
@@ -650,15 +649,7 @@ def _close_wrappers(widget: W.Widget) -> None:
     if isinstance(widget, W.Box):
         for child in widget.children:
             _close_wrappers(child)
-        _close_with_style(widget)
-
-
-def _close_with_style(widget: W.Widget) -> None:
-    """Close a widget and its Layout and Style models (ipywidgets leaves those open)."""
-    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
-        if isinstance(part, W.Widget):
-            part.close()
-    widget.close()
+        close_widget(widget)
 
 
 def _is_data_control(key: str) -> bool:
