@@ -16,6 +16,7 @@ under MAX_BYTES so the repository stays small.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 import time
@@ -115,18 +116,11 @@ def shoot_backward_animation(page, cell: int, out: Path) -> Path:
     return path
 
 
-def shoot_loss_surface(page, cell: int, out: Path) -> Path:
+def shoot_app(page, cell: int, out: Path, name: str) -> Path:
+    """The whole app (controls, figures, status) of the cell's output, as ``name``.png."""
     app = _output(page, cell).locator(".bpx-app")
     _scroll_to(page, app)
-    path = out / "loss_surface.png"
-    app.screenshot(path=str(path))
-    return path
-
-
-def shoot_playground(page, cell: int, out: Path) -> Path:
-    app = _output(page, cell).locator(".bpx-app")
-    _scroll_to(page, app)
-    path = out / "playground.png"
+    path = out / f"{name}.png"
     app.screenshot(path=str(path))
     return path
 
@@ -134,8 +128,8 @@ def shoot_playground(page, cell: int, out: Path) -> Path:
 SHOOTERS = {
     "explorer": shoot_explorer,
     "backward_animation": shoot_backward_animation,
-    "loss_surface": shoot_loss_surface,
-    "playground": shoot_playground,
+    "loss_surface": functools.partial(shoot_app, name="loss_surface"),
+    "playground": functools.partial(shoot_app, name="playground"),
 }
 PLOTS = {"explorer": 1, "backward_animation": 1, "loss_surface": 1, "playground": 3}
 
