@@ -14,8 +14,10 @@ Every test under tests/browser gets the ``browser`` marker and a bounded timeout
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,25 @@ BROWSER_TEST_TIMEOUT = 300  # seconds per test: a cold lab start plus a notebook
 
 _HERE = Path(__file__).resolve().parent
 _RUNNING: list[jh.Server] = []
+
+
+@contextlib.contextmanager
+def _one_server_per_path(start: Callable[[Path], jh.Server]):
+    """``server_for(path) -> Server``: ``start(path)`` once per resolved path, every server stopped at the end."""
+    servers: dict[Path, jh.Server] = {}
+
+    def server_for(path: Path | str) -> jh.Server:
+        key = Path(path).resolve()
+        if key not in servers:
+            servers[key] = start(key)
+            _RUNNING.append(servers[key])
+        return servers[key]
+
+    try:
+        yield server_for
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 def pytest_configure(config):
@@ -84,18 +105,8 @@ def browser(_playwright):
 @pytest.fixture(scope="session")
 def lab_server():
     """Factory: ``lab_server(root_dir) -> Server``, one JupyterLab per folder for the whole session."""
-    servers: dict[Path, jh.Server] = {}
-
-    def start(root_dir: Path | str = jh.REPO_ROOT) -> jh.Server:
-        key = Path(root_dir).resolve()
-        if key not in servers:
-            servers[key] = jh.start_lab(key)
-            _RUNNING.append(servers[key])
-        return servers[key]
-
-    yield start
-    for server in servers.values():
-        server.stop()
+    with _one_server_per_path(jh.start_lab) as server_for:
+        yield lambda root_dir=jh.REPO_ROOT: server_for(root_dir)
 
 
 @pytest.fixture(scope="session")
@@ -121,18 +132,8 @@ def fixture_lab(lab_server, fixture_dir):
 @pytest.fixture(scope="session")
 def voila_server():
     """Factory: ``voila_server(notebook_path) -> Server``, one Voilà per notebook for the whole session."""
-    servers: dict[Path, jh.Server] = {}
-
-    def start(notebook: Path | str) -> jh.Server:
-        key = Path(notebook).resolve()
-        if key not in servers:
-            servers[key] = jh.start_voila(key)
-            _RUNNING.append(servers[key])
-        return servers[key]
-
-    yield start
-    for server in servers.values():
-        server.stop()
+    with _one_server_per_path(jh.start_voila) as server_for:
+        yield server_for
 
 
 @pytest.fixture
