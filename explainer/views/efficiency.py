@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..efficiency import CostComparison, GradientNorms
-from .style import QUALITATIVE, Theme, fmt, new_figure
+from .style import QUALITATIVE, Theme, fmt, muted_note, new_figure
 from .training import check_figure_options, figure_size
 
 BACKPROP_COLOR, FD_COLOR, FORWARD_COLOR = QUALITATIVE[0], QUALITATIVE[1], QUALITATIVE[2]
@@ -223,17 +223,5 @@ def plot_gradient_norms_by_activation(
         yaxis=_axis(th, f"{symbol} (log scale)", type="log", dtick=1, exponentformat="power"),
         **figure_size(th, width, height, (760, 460)),
     )
-    fig.add_annotation(
-        text=note,
-        xref="paper",
-        yref="paper",
-        x=0.0,
-        y=1.0,
-        xanchor="left",
-        yanchor="bottom",
-        yshift=th.size(4),
-        showarrow=False,
-        font=dict(size=th.size(th.font_size * 0.85), color=th.muted),
-        name="ratio",
-    )
+    fig.add_annotation(muted_note(th, note, th.size(4), name="ratio"))
     return fig

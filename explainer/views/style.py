@@ -252,6 +252,23 @@ def colorbar(theme: Theme, title: str) -> dict:
     )
 
 
+def muted_note(theme: Theme, text: str, yshift: float, name: str = "note") -> dict:
+    """A layout annotation: a small muted line at the plot's top left, ``yshift`` px above its top edge."""
+    return dict(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0.0,
+        y=1.0,
+        xanchor="left",
+        yanchor="bottom",
+        yshift=yshift,
+        showarrow=False,
+        font=dict(size=theme.size(theme.font_size * 0.85), color=theme.muted),
+        name=name,
+    )
+
+
 def divergence_note(theme: Theme, text: str) -> dict:
     """The layout annotation of ``divergence_annotation``, as a plain dict."""
     return dict(

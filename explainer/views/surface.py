@@ -25,7 +25,7 @@ from plotly.subplots import make_subplots
 
 from ..surface import LossSurface
 from ..training import History
-from .style import Theme, apply_theme, divergence_annotation, fmt, fmt_plain, magnitude_scale
+from .style import Theme, apply_theme, divergence_annotation, fmt, fmt_plain, magnitude_scale, muted_note
 from .training import DIVERGED_COLOR, check_figure_options
 
 KINDS = ("surface", "contour", "both")
@@ -602,19 +602,7 @@ def _finish(
     )
     base = th.size(28) if kind == "both" else th.size(4)
     for k, note in enumerate(notes):
-        fig.add_annotation(
-            text=note,
-            xref="paper",
-            yref="paper",
-            x=0.0,
-            y=1.0,
-            yanchor="bottom",
-            xanchor="left",
-            yshift=base + k * line,
-            showarrow=False,
-            font={"size": th.size(th.font_size * 0.85), "color": th.muted},
-            name="note",
-        )
+        fig.add_annotation(muted_note(th, note, base + k * line))
     if banner:
         divergence_annotation(fig, th, banner)
         fig.layout.annotations[-1].update(yshift=base + len(notes) * line)

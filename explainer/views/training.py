@@ -28,6 +28,7 @@ from .style import (
     divergence_annotation,
     fmt,
     get_theme,
+    muted_note,
     ordered_colors,
 )
 
@@ -100,19 +101,7 @@ def pin_title(fig: go.Figure, th: Theme, title: str | None, extra_top: float) ->
 
 def zero_note(fig: go.Figure, th: Theme, text: str, row: int) -> None:
     """A muted note just above the plot (row 0 the lowest)."""
-    fig.add_annotation(
-        text=text,
-        xref="paper",
-        yref="paper",
-        x=0.0,
-        y=1.0,
-        xanchor="left",
-        yanchor="bottom",
-        yshift=th.size(4 + 22 * row),
-        showarrow=False,
-        font={"size": th.size(th.font_size * 0.85), "color": th.muted},
-        name="note",
-    )
+    fig.add_annotation(muted_note(th, text, th.size(4 + 22 * row)))
 
 
 def _diverged_step(history: History) -> tuple[int, int] | None:
