@@ -16,6 +16,7 @@ from explainer.views.network import network_spec
 from explainer.views.style import fmt
 from explainer.widgets import BackpropExplorer
 from explainer.widgets._base import Coalescer
+from explainer.widgets._diagram import check_spec
 
 
 def trace(app, name):
@@ -65,13 +66,16 @@ def test_inputs_and_targets_move_the_record(app):
     assert app.record.loss == worked_example().network.backprop([0.05, 0.7], [0.5, 0.99]).loss
 
 
-def test_one_message_per_slider_event(app):
-    app.flush()
-    before = app._figure.updates
+def test_one_message_per_slider_event(app, monkeypatch):
+    diagram = app.diagram_widget
+    sent = []
+    monkeypatch.setattr(diagram.comm, "send", lambda data=None, **kw: sent.append(data))
     for v in (0.2, 0.3, 0.4):
         app.controls["W2[1,1]"].value = v
     app.flush()
-    assert app._figure.updates - before == 3
+    assert [sorted(m["state"]) for m in sent] == [["spec"]] * 3
+    assert diagram.updates == 3
+    assert sent[-1]["state"]["spec"] == diagram.spec  # the last message is what the diagram shows
 
 
 def test_the_derivation_is_sent_only_while_its_panel_is_open(app):
@@ -110,16 +114,15 @@ def test_backward_steps_light_one_more_layer_each_click(app):
     assert app.stage == app.network.n_layers
 
 
-def test_hidden_labels_are_blanks_that_plotly_can_draw_again(app):
-    # plotly.js never redraws a point text that was once empty: a hidden label is " ", never "".
+def test_the_diagram_shows_the_view_of_each_backward_stage(app):
+    # The diagram draws exactly the view's figure: numbers not yet reached are empty, then arrive.
     app.controls["step"].click()  # stage 0: only the output links and output neurons carry numbers
     view = network_spec(app.record, "gradients", stage=0, lr=app.lr)
-    hidden = [k for k, t in enumerate(next(t for t in view["data"] if t["name"] == "edge_labels")["text"]) if not t]
-    assert len(hidden) == 8  # every weight's number waits for its layer's δ
-    shown = list(trace(app, "edge_labels").text)
-    assert [shown[k] for k in hidden] == [" "] * 8 and "" not in shown + node_labels(app)
+    assert app.diagram_widget.spec == check_spec(view)
+    assert sum(not t for t in trace(app, "edge_labels").text) == 8  # every weight waits for its layer's δ
     app.controls["step"].click()  # stage 1: the W2 numbers arrive in the same points
-    assert sum(bool(shown_now.strip()) for shown_now in trace(app, "edge_labels").text) == 4 + 2
+    assert app.diagram_widget.spec == check_spec(network_spec(app.record, "gradients", stage=1, lr=app.lr))
+    assert sum(bool(t) for t in trace(app, "edge_labels").text) == 4 + 2
 
 
 def test_apply_update_is_gradient_descent_with_frozen_biases(app):
@@ -254,11 +257,10 @@ def test_a_diverging_learning_rate_is_a_lesson(app):
 def test_click_on_a_weight_selects_its_slider_and_explains_it(app):
     edge = trace(app, "edge_labels")
     index = list(edge.customdata).index("W2[0,0]")
-
-    class Points:
-        point_inds = [index]
-
-    app._on_figure_click(edge, Points(), None)
+    k = [t.name for t in app.figure.data].index("edge_labels")
+    # What the front end sends when the learner clicks the number of w5.
+    click = {"method": "custom", "content": {"event": "click", "trace": k, "point": index}}
+    app.diagram_widget._handle_msg({"content": {"data": click}, "buffers": []})
     assert app.selected == "W2[0,0]"
     assert "bpx-selected" in app.controls["W2[0,0]"]._dom_classes
     assert "0.5933" in app.chain.value and "0.1385" in app.chain.value and "0.08217" in app.chain.value

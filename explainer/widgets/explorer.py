@@ -13,7 +13,8 @@ from ..scenarios import SCENARIOS, get_scenario
 from ..session import TrainingSession
 from ..views import explain_parameter, plot_neuron_graph, worked_derivation
 from ..views.network import network_spec
-from ._base import App, Coalescer, FigureSync, close_widget
+from ._base import App, Coalescer, close_widget
+from ._diagram import Diagram
 
 MAX_NEURONS = 8  # the diagram reads well up to about 8 neurons a layer
 MAX_LAYERS = 7
@@ -69,7 +70,7 @@ class BackpropExplorer(App):
         self.stage: int | None = None  # None: the whole backward pass; 0..L+1: one step of it
         self.selected: str | None = None
         self._build_static_controls(lr)
-        self._figure: FigureSync | None = None
+        self._diagram: Diagram | None = None  # drawn as SVG: see _diagram.py for why not a FigureWidget
         self._figure_box = W.Box()
         self.derivation = W.Output(layout=W.Layout(max_height="520px", overflow="auto", padding="0 8px"))
         # Closed at first. Typesetting the derivation's maths costs the browser ~140 ms, more than the
@@ -296,10 +297,15 @@ class BackpropExplorer(App):
         return self._record
 
     @property
-    def figure(self):
-        """The live network diagram (a plotly FigureWidget)."""
+    def figure(self) -> go.Figure:
+        """What the live diagram draws now, as a plotly Figure (the widget on screen is ``diagram_widget``)."""
+        return self.diagram_widget.figure
+
+    @property
+    def diagram_widget(self) -> Diagram:
+        """The live diagram widget (network or neuron), up to date with every pending change."""
         self._coalescer.flush()
-        return self._figure.widget
+        return self._diagram
 
     @property
     def lr(self) -> float:
@@ -388,8 +394,6 @@ class BackpropExplorer(App):
     def refresh(self) -> None:
         """Redraw from scratch (after a change of look such as lecture mode)."""
         self._coalescer.flush()
-        if self._figure is not None and self._record is not None:
-            self._figure.rebuild(self._spec())
         self._render()
 
     # ------------------------------------------------------------------ callbacks
@@ -515,14 +519,12 @@ class BackpropExplorer(App):
             return
         self.set_lecture(change["new"])
 
-    def _on_figure_click(self, trace, points, selector) -> None:
-        if not points.point_inds:
-            return
+    def _on_diagram_click(self, trace: str, point: int, customdata) -> None:
+        """A click on a weight's or a bias's number selects that parameter."""
 
         def apply():
-            name = trace.customdata[points.point_inds[0]]
-            if isinstance(name, str) and name[:1] in "Wb" and "[" in name:
-                self.select(name)
+            if isinstance(customdata, str) and customdata[:1] in "Wb" and "[" in customdata:
+                self.select(customdata)
 
         self._guard(apply)
 
@@ -552,12 +554,12 @@ class BackpropExplorer(App):
             rec = self.network.backprop(self._X, self._Y)
             self._record = rec
             fig = self._spec()
-            if self._figure is None:
-                self._figure = FigureSync(fig)
-                self._figure.on_rebuild = self._mount_figure
-                self._mount_figure(self._figure.widget)
+            if self._diagram is None:
+                self._diagram = Diagram(fig)
+                self._diagram.on_click(self._on_diagram_click)
+                self._figure_box.children = (self._diagram,)
             else:
-                self._figure.update(fig)
+                self._diagram.update(fig)
             self.loss_label.value = (
                 f'<div class="bpx-loss">L = {rec.loss:.6g}</div>'
                 f"<div>step {self.session.steps_done} · η = {self.lr:.3g}"
@@ -597,12 +599,6 @@ class BackpropExplorer(App):
             },
         )
 
-    def _mount_figure(self, widget) -> None:
-        for trace in widget.data:
-            if trace.name in ("edge_labels", "labels") or trace.customdata is not None:
-                trace.on_click(self._on_figure_click)
-        self._figure_box.children = (widget,)
-
     def _restore(self) -> None:
         """Put the last good parameters back into the network and the sliders."""
         self.network.set_parameters(self._good)
@@ -639,8 +635,8 @@ class BackpropExplorer(App):
             self.loss_label,
             self._figure_box,
         ]
-        if self._figure is not None:
-            extra.append(self._figure.widget)
+        if self._diagram is not None:
+            extra.append(self._diagram)
         return super()._all_widgets() + extra
 
 
