@@ -3,7 +3,7 @@
 Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_widgets.py``.
 
 Latency is measured from setting a slider's value (what a comm message from the browser does) to
-the record recomputed and the FigureWidget's data updated (the coalesced work flushed). The peer,
+the record recomputed and the diagram's new figure sent (the coalesced work flushed). The peer,
 measured in the same run, is the least any app can do per event: one bare FigureWidget whose one
 trace is restyled from one slider. Targets (2-2-2 explorer): median ≤ 10 ms, p95 ≤ 25 ms; memory
 growth < 5 MB over 10,000 changes.
