@@ -374,10 +374,14 @@ function render({ model, el }) {
       tooltip.style.borderColor = hover.color ?? layout.font?.color ?? "#000";
       tooltip.style.fontFamily = hover.family ?? "";
       tooltip.style.fontSize = `${hover.size ?? 13}px`;
-      const scale = drawn.svg.getBoundingClientRect().width / drawn.f.width || 1;
-      tooltip.style.left = `${x * scale + 14}px`;
-      tooltip.style.top = `${y * scale + 10}px`;
+      // Beside the point, on the side with more room (as plotly flips its hover labels), kept inside
+      // the diagram's box as far as its width allows.
       tooltip.hidden = false;
+      const scale = drawn.svg.getBoundingClientRect().width / drawn.f.width || 1;
+      const width = tooltip.offsetWidth;
+      const wanted = x > drawn.f.width / 2 ? x * scale - 14 - width : x * scale + 14;
+      tooltip.style.left = `${Math.max(0, Math.min(wanted, root.clientWidth - width))}px`;
+      tooltip.style.top = `${y * scale + 10}px`;
     },
     click(k, i) {
       model.send({ event: "click", trace: k, point: i });
@@ -394,6 +398,8 @@ function render({ model, el }) {
       role: "img",
     });
     canvas.style.maxWidth = `${f.width}px`;
+    const title = parseMarkup(layout.title?.text ?? "").map((runs) => runs.map((r) => r.text).join("")).join(" ");
+    if (title) canvas.setAttribute("aria-label", title);
     const paper = svg("rect", { width: f.width, height: f.height }, canvas);
     paper.style.fill = layout.paper_bgcolor ?? "#fff";
     const plot = svg("rect", { x: f.m.l, y: f.m.t, width: f.pw, height: f.ph }, canvas);
