@@ -478,9 +478,9 @@ def run_all_cells(page, timeout: float = 180.0) -> dict:
 
 def wait_for_widgets(page, timeout: float = 30.0, quiet_ms: int = 750) -> bool:
     """Wait until the widgets have settled: no output shows a widget-loading placeholder, every plotly graph
-    is drawn, and the number of widgets and graphs has not changed for ``quiet_ms`` (a FigureWidget's view
-    is attached a moment after its box, later still on a busy machine). False if not settled at ``timeout``;
-    ``widget_problems`` and ``empty_plots`` then say what is missing."""
+    and every Diagram (``.bpx-diagram``) is drawn, and the number of widgets and figures has not changed for
+    ``quiet_ms`` (a FigureWidget's view is attached a moment after its box, later still on a busy machine).
+    False if not settled at ``timeout``; ``widget_problems`` and ``empty_plots`` then say what is missing."""
     try:
         page.wait_for_function(
             """([needle, quietMs]) => {
@@ -488,7 +488,10 @@ def wait_for_widgets(page, timeout: float = 30.0, quiet_ms: int = 750) -> bool:
               if (outputs.some((o) => o.textContent.includes(needle))) return false;
               const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'));
               if (graphs.some((gd) => !gd._fullData)) return false;
-              const signature = `${document.querySelectorAll('.jupyter-widgets').length}/${graphs.length}`;
+              const diagrams = Array.from(document.querySelectorAll('.bpx-diagram'));
+              if (diagrams.some((root) => !root.querySelector('text.bpx-text'))) return false;
+              const signature = [document.querySelectorAll('.jupyter-widgets').length, graphs.length,
+                                 diagrams.length].join('/');
               const now = performance.now(), seen = window.__bpxWidgetSignature;
               if (!seen || seen.signature !== signature) {
                 window.__bpxWidgetSignature = {signature, since: now};
@@ -581,8 +584,9 @@ def assert_no_errors(page) -> None:
 
 def widget_problems(page) -> list[str]:
     """Outputs where a widget did not render: a text repr such as ``IntSlider(value=1)`` in place of the
-    widget, a widget view rendered as plain text, a 'Loading widget...' placeholder left, or the widget
-    manager's error message. Empty list = every widget rendered."""
+    widget, a widget view rendered as plain text, a 'Loading widget...' placeholder left, the widget
+    manager's error message, or a Diagram (``.bpx-diagram``) that never drew a text. Empty list = every
+    widget rendered."""
     found = page.evaluate(
         """(args) => {
           const [pattern, needles] = args, re = new RegExp(pattern), out = [];
@@ -596,6 +600,10 @@ def widget_problems(page) -> list[str]:
             const text = (node.textContent || '').trim();
             if (re.test(text)) out.push(`text repr instead of a widget: ${text.slice(0, 200)}`);
           });
+          // A Diagram draws its texts as soon as its view renders: none means its figure never arrived.
+          document.querySelectorAll('.bpx-diagram').forEach((root, i) => {
+            if (!root.querySelector('text.bpx-text')) out.push(`diagram ${i} drew no text: its figure never arrived`);
+          });
           // JupyterLab: every output whose data offers a widget view must hold a rendered widget.
           const app = window.jupyterapp;
           const panel = app && app.shell && app.shell.currentWidget;
@@ -608,7 +616,7 @@ def widget_problems(page) -> list[str]:
                 if (!('application/vnd.jupyter.widget-view+json' in data)) continue;
                 const node = nodes[k];
                 const rendered = node.classList.contains('jupyter-widgets')
-                  || !!node.querySelector('.jupyter-widgets, .js-plotly-plot');
+                  || !!node.querySelector('.jupyter-widgets, .js-plotly-plot, .bpx-diagram');
                 const text = node.querySelector('.jp-RenderedText');
                 if (!rendered || text) {
                   out.push(`cell ${i + 1}: widget view not rendered: ${(node.textContent || '').trim().slice(0, 200)}`);
@@ -745,10 +753,12 @@ def lab_settings(page, plugin: str) -> dict:
 
 
 def empty_plots(page) -> list[str]:
-    """Plotly graphs on the page that show no data: never drawn, no traces, or no visible trace with a point.
+    """Plotly graphs and Diagrams on the page that show no data: never drawn, no traces, no visible trace
+    with a point, or (a Diagram, ``.bpx-diagram``) no point text drawn.
 
     A graph can be drawn with axes and a title and still be blank (the figure's data never reached the
-    browser): ``widget_problems`` cannot see that, this can. Each entry names the graph by index and title.
+    browser): ``widget_problems`` cannot see that, this can. Each entry names the graph or diagram by index
+    and title.
     """
     return page.evaluate(
         """() => {
@@ -764,6 +774,16 @@ def empty_plots(page) -> list[str]:
             if (!gd._fullData) out.push(`${name}: never drawn`);
             else if (gd._fullData.length === 0) out.push(`${name}: no traces`);
             else if (!gd._fullData.some(hasPoints)) out.push(`${name}: no visible trace has a point`);
+          });
+          // A Diagram holds the figure it drew in root.bpxSpec (explainer/widgets/diagram.js).
+          document.querySelectorAll('.bpx-diagram').forEach((root, i) => {
+            const title = (root.querySelector('.bpx-title') || {}).textContent || '';
+            const name = `diagram ${i}${title ? ` '${title}'` : ''}`;
+            const data = root.bpxSpec && root.bpxSpec.data;
+            if (!data) out.push(`${name}: never drawn`);
+            else if (data.length === 0) out.push(`${name}: no traces`);
+            else if (!data.some(hasPoints)) out.push(`${name}: no visible trace has a point`);
+            else if (!root.querySelector('text.bpx-text')) out.push(`${name}: no point text drawn`);
           });
           return out;
         }"""
@@ -838,4 +858,86 @@ def trace_texts(page, index: int, name: str) -> list[str]:
           }).filter((s) => s.trim() !== '');
         }""",
         [index, name],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Diagram helpers: explainer.widgets._diagram.Diagram draws a plotly figure as plain SVG (diagram.js)
+# --------------------------------------------------------------------------------------------------
+#
+# Its DOM: div.bpx-diagram (property bpxSpec: the figure drawn now, as gd._fullData is plotly's) >
+# svg.bpx-svg > g.bpx-traces > g.bpx-trace[data-name] > text.bpx-text[data-index] > tspan.bpx-line;
+# g.bpx-targets > g[data-name] > circle.bpx-target[data-index] take hovers (div.bpx-tooltip) and clicks.
+
+
+def wait_for_diagrams(page, count: int = 1, timeout: float = 60.0) -> None:
+    """Wait until at least ``count`` Diagrams on the page have drawn their figure (a point text at least)."""
+    page.wait_for_function(
+        """(count) => Array.from(document.querySelectorAll('.bpx-diagram'))
+             .filter((root) => root.bpxSpec && root.querySelector('text.bpx-text')).length >= count""",
+        arg=count,
+        timeout=timeout * 1000,
+        polling=100,
+    )
+
+
+def diagram_data(page, index: int, name: str) -> dict | None:
+    """``x``, ``y``, ``text``, ``hovertext`` and ``customdata`` of the trace named ``name`` of the
+    ``index``-th Diagram, as the figure it drew holds them (``bpxSpec``); None if there is no such trace."""
+    return page.evaluate(
+        """([index, name]) => {
+          const root = document.querySelectorAll('.bpx-diagram')[index];
+          const t = root && root.bpxSpec && root.bpxSpec.data.find((t) => t.name === name);
+          if (!t) return null;
+          const get = (key) => (t[key] === undefined ? null : t[key]);
+          return {x: get('x'), y: get('y'), text: get('text'), hovertext: get('hovertext'),
+                  customdata: get('customdata')};
+        }""",
+        [index, name],
+    )
+
+
+def diagram_texts(page, index: int, name: str) -> list[str]:
+    """The texts the ``index``-th Diagram drew in its SVG for the trace named ``name``, in point order, a
+    multi-line text's lines joined by newlines. Points with an empty or blank text draw nothing and are
+    left out, so this is what a reader sees, not what the data holds (``diagram_data``)."""
+    return page.evaluate(
+        """([index, name]) => {
+          const root = document.querySelectorAll('.bpx-diagram')[index];
+          const groups = root ? Array.from(root.querySelectorAll('g.bpx-traces > g.bpx-trace')) : [];
+          const g = groups.find((g) => g.dataset.name === name);
+          if (!g) return [];
+          return Array.from(g.querySelectorAll('text.bpx-text'))
+            .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+            .map((t) => Array.from(t.querySelectorAll('tspan.bpx-line'), (s) => s.textContent.replace(/\\u200b/g, ''))
+                          .join('\\n'))
+            .filter((s) => s.trim() !== '');
+        }""",
+        [index, name],
+    )
+
+
+def diagram_target(page, index: int, name: str, customdata):
+    """The hover and click target (a Playwright locator) of the point of trace ``name`` of the ``index``-th
+    Diagram whose customdata is ``customdata`` (``"W2[0,0]"``: w5's number on the network diagram)."""
+    trace = diagram_data(page, index, name)
+    custom = (trace or {}).get("customdata") or []
+    if customdata not in custom:
+        raise ValueError(f"customdata must be one of trace {name!r}'s customdata {custom}; got {customdata!r}")
+    return (
+        page.locator(".bpx-diagram")
+        .nth(index)
+        .locator(f'g.bpx-targets > g[data-name="{name}"] > circle.bpx-target[data-index="{custom.index(customdata)}"]')
+    )
+
+
+def diagram_tooltip(page, index: int = 0) -> str | None:
+    """The text of the ``index``-th Diagram's tooltip (``<br>`` a newline), or None while it is hidden."""
+    return page.evaluate(
+        """(index) => {
+          const root = document.querySelectorAll('.bpx-diagram')[index];
+          const tip = root && root.querySelector('.bpx-tooltip');
+          return tip && !tip.hidden ? tip.innerText : null;
+        }""",
+        index,
     )

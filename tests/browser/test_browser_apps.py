@@ -3,9 +3,10 @@
 Each app runs from a one-cell notebook in tests/browser/fixtures/apps/ (served from a throw-away copy).
 
 - BackpropExplorer: ArrowRight on the W1[0,0] slider moves the loss line and every number printed on the
-  diagram to what ``explainer.Network`` computes for the new weight (``check_explorer_matches_engine``);
-  "backward step ▶" lights one more layer of δ per click. A notebook whose diagram is broken on purpose
-  shows that the check fails when the diagram does not follow.
+  diagram (its SVG Diagram, ``.bpx-diagram``) to what ``explainer.Network`` computes for the new weight
+  (``check_explorer_matches_engine``); "backward step ▶" lights one more layer of δ per click; hovering w5's
+  number shows its ∂L/∂w5 and clicking it puts w5's chain rule beside the diagram. A notebook whose diagram
+  is broken on purpose shows that the check fails when the diagram does not follow.
 - LossSurfaceExplorer: ▶ plays the descent: the drawn paths grow, point by point along the engine's path.
 - Playground: ▶ trains: the step count grows and the loss shown falls.
 
@@ -86,16 +87,23 @@ def expected_diagram(rec, stage: int | None = None) -> dict[str, list[str]]:
 
 def read_diagram(page, index: int = 0) -> dict[str, list[str]]:
     """The diagram's printed numbers: the texts drawn in the SVG, per text trace (empty texts left out)."""
-    return {name: jh.trace_texts(page, index, name) for name in ("edge_labels", "labels")}
+    return {name: jh.diagram_texts(page, index, name) for name in ("edge_labels", "labels")}
 
 
 def read_diagram_data(page, index: int = 0) -> dict[str, list[str]]:
-    """The same texts as plotly.js holds them in ``gd._fullData`` (tags removed, empty and blank ones left out)."""
+    """The same texts as the figure the diagram drew holds them (``bpxSpec``; tags removed, empty and blank
+    ones left out)."""
     out = {}
     for name in ("edge_labels", "labels"):
-        trace = jh.trace_data(page, index, name) or {"text": []}
+        trace = jh.diagram_data(page, index, name) or {"text": []}
         out[name] = [_plain(t) for t in trace["text"] or [] if t.strip()]
     return out
+
+
+def chain_text(page) -> str:
+    """The text of the panel beside the diagram: the loss line, then the chain rule of the selected weight."""
+    panel = page.locator(".bpx-loss").first.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
+    return panel.text_content()
 
 
 def loss_text(page) -> str:
@@ -106,7 +114,7 @@ def check_explorer_matches_engine(page, values: dict[str, float], timeout: float
     """The explorer on the page shows what the engine computes for the worked example with ``values`` set.
 
     Waits (up to ``timeout``) for the loss line (``L = {rec.loss:.6g}``), the diagram's drawn texts and
-    its plotly data (every ∂L/∂w on an edge, δ and ∂L/∂b under each neuron, ∂L/∂a on the output links,
+    the figure it drew (every ∂L/∂w on an edge, δ and ∂L/∂b under each neuron, ∂L/∂a on the output links,
     L at the loss node, formatted by ``explainer.views.style.fmt``) and the hover text of every weight
     (its ∂L/∂w). AssertionError naming what differs.
     """
@@ -118,7 +126,7 @@ def check_explorer_matches_engine(page, values: dict[str, float], timeout: float
     want = expected_diagram(rec)
     _wait_until_equal(lambda: read_diagram(page), want, timeout, "the diagram's drawn texts (edge_labels, labels)")
     _wait_until_equal(lambda: read_diagram_data(page), want, timeout, "the diagram's data (edge_labels, labels)")
-    hovers = jh.trace_data(page, 0, "edge_labels")["hovertext"]
+    hovers = jh.diagram_data(page, 0, "edge_labels")["hovertext"]
     grads = [G[i, j] for G in rec.grad_weights for j in range(G.shape[1]) for i in range(G.shape[0])]
     missing = [k for k, g in enumerate(grads) if f"= {fmt(g + 0.0)}" not in _plain(hovers[k])]
     assert not missing, f"hover texts of edges {missing} do not give the engine's ∂L/∂w: {[hovers[k] for k in missing]}"
@@ -143,8 +151,8 @@ def explorer(explorer_page, request):
     page, console = explorer_page
     state = jh.run_all_cells(page)
     assert state["ok"] and state["executed"] == state["cells"] == 1, state
-    jh.wait_for_plots(page, 1)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .textpoint').length > 10")
+    jh.wait_for_diagrams(page, 1)
+    page.wait_for_function("() => document.querySelectorAll('.bpx-diagram text.bpx-text').length > 10")
     before = len(console.messages)
     yield page
     report = getattr(request.node, "rep_call", None)
@@ -154,7 +162,8 @@ def explorer(explorer_page, request):
     assert not unexpected, "unexpected browser console errors:\n" + "\n".join(unexpected)
 
 
-def _open_app(page, server, path: str, plots: int) -> None:
+def _open_app(page, server, path: str, plots: int = 0, diagrams: int = 0) -> None:
+    """Open and run an app's notebook; wait for ``plots`` plotly graphs and ``diagrams`` Diagrams with data."""
     jh.open_notebook(page, server, path)
     state = jh.run_all_cells(page)
     assert state["ok"] and state["executed"] == state["cells"], state
@@ -162,10 +171,13 @@ def _open_app(page, server, path: str, plots: int) -> None:
     assert jh.widget_problems(page) == []
     try:
         jh.wait_for_plots(page, plots, timeout=120)
+        jh.wait_for_diagrams(page, diagrams, timeout=120)
     except Exception as error:
         if "Timeout" not in type(error).__name__:
             raise
-        raise AssertionError(f"{plots} graphs with data expected; problems: {jh.empty_plots(page)}") from None
+        raise AssertionError(
+            f"{plots} graphs and {diagrams} diagrams with data expected; problems: {jh.empty_plots(page)}"
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------- BackpropExplorer
@@ -208,7 +220,7 @@ def test_backward_step_lights_one_more_layer_per_click(explorer):
             arg=[status.element_handle(), f"backward stage {stage} of {L + 1}"],
             timeout=WAIT * 1000,
         )
-        # What plotly.js holds for the diagram (the test below checks what it draws).
+        # The figure the diagram drew (the test below checks the texts drawn).
         if stage <= L:
             want = expected_diagram(rec, stage)
             _wait_until_equal(lambda: read_diagram_data(page), want, WAIT, f"the diagram at backward stage {stage}")
@@ -234,8 +246,8 @@ def test_backward_step_lights_one_more_layer_per_click(explorer):
 
 @pytest.mark.timeout(180)
 def test_backward_step_draws_every_number_it_lights(explorer):
-    """plotly.js 4.1 removes the SVG text of a point whose text is empty and never adds it back: the W2 numbers,
-    hidden at stage 0, would be in gd.data at stage 1 but not drawn. The app sends hidden labels as blanks."""
+    """The W2 numbers, hidden (empty) at stage 0, are drawn again at stage 1 (plotly.js 4.1 never drew a text
+    again once it was empty; test_browser_diagram.py checks the Diagram's own redraw without Jupyter)."""
     page = explorer
     sc = worked_example()
     rec = sc.network.backprop(sc.X, sc.y)
@@ -265,12 +277,37 @@ def test_one_update_gives_mazurs_numbers(explorer):
     _wait_until_equal(lambda: loss_text(page), "L = 0.291028", 5, "the loss line after one update")
 
 
+@pytest.mark.timeout(180)
+def test_hovering_w5_shows_its_gradient_and_clicking_it_shows_its_chain_rule(explorer):
+    page = explorer
+    sc = worked_example()
+    grad_w5 = fmt(sc.network.backprop(sc.X, sc.y).grad_weights[1][0, 0] + 0.0)
+    assert grad_w5 == "+0.08217"  # Mazur's ∂E/∂w5 = 0.082167041
+    target = jh.diagram_target(page, 0, "edge_labels", "W2[0,0]")
+    assert jh.diagram_tooltip(page) is None
+
+    target.hover()
+    page.wait_for_selector(".bpx-diagram .bpx-tooltip:not([hidden])", timeout=WAIT * 1000)
+    tooltip = jh.diagram_tooltip(page)
+    assert f"∂L/∂w₅ = a_h₁ · δ_o₁ = 0.5933 × 0.1385 = {grad_w5}" in tooltip, tooltip
+    jh.screenshot(page, "app-explorer-hover-w5", selector=".jp-OutputArea-output:has(.bpx-loss)")
+
+    assert grad_w5[1:] not in chain_text(page)  # no weight selected yet: the panel shows the loss line only
+    target.dispatch_event("click")  # the click goes to the kernel, which selects w5
+    _wait_until_equal(lambda: grad_w5[1:] in chain_text(page), True, WAIT, "w5's chain rule beside the diagram")
+    assert "W2[0,0]" in chain_text(page)
+    assert "bpx-selected" in page.locator(jh.slider_selector("W2[0,0]")).evaluate(
+        "(h) => h.closest('.widget-slider').className"
+    )
+    jh.assert_no_errors(page)
+
+
 @pytest.mark.timeout(240)
 def test_check_fails_when_the_diagram_does_not_follow(page, fixture_lab):
-    """The check can go red: in this notebook FigureSync.update is replaced by a no-op, so the diagram keeps
-    its first drawing while the loss line (plain HTML) still follows the slider."""
-    _open_app(page, fixture_lab, "apps/explorer_frozen_figure.ipynb", plots=1)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .textpoint').length > 10")
+    """The check can go red: in this notebook Diagram.update is replaced by a no-op, so the diagram keeps its
+    first drawing while the loss line (plain HTML) still follows the slider."""
+    _open_app(page, fixture_lab, "apps/explorer_frozen_figure.ipynb", diagrams=1)
+    page.wait_for_function("() => document.querySelectorAll('.bpx-diagram text.bpx-text').length > 10")
     check_explorer_matches_engine(page, {})  # the first drawing is right
 
     handle = jh.slider_selector("W1[0,0]")

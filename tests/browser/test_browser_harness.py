@@ -188,6 +188,27 @@ def test_empty_plots_are_detected(page):
     ]
 
 
+def test_empty_diagrams_are_detected(page):
+    # Stand-ins for the explorer's SVG Diagram: the figure it drew (root.bpxSpec) and its texts are all the checks read.
+    page.set_content("".join(f'<div class="bpx-diagram" id="d{i}"><svg class="bpx-svg"></svg></div>' for i in range(4)))
+    page.evaluate(
+        """() => {
+          const point = {name: 'nodes', x: [0], y: [0], text: ['h₁']};
+          document.getElementById('d1').bpxSpec = {data: [], layout: {}};
+          document.getElementById('d2').bpxSpec = {data: [point], layout: {}};
+          document.getElementById('d3').bpxSpec = {data: [point], layout: {}};
+          const text = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+          text.setAttribute('class', 'bpx-text');
+          text.textContent = 'h₁';
+          document.querySelector('#d3 svg').appendChild(text);
+        }"""
+    )
+    assert jh.empty_plots(page) == ["diagram 0: never drawn", "diagram 1: no traces", "diagram 2: no point text drawn"]
+    assert jh.widget_problems(page) == [f"diagram {i} drew no text: its figure never arrived" for i in range(3)]
+    assert jh.wait_for_widgets(page, timeout=1) is False  # three diagrams never drew
+    jh.wait_for_diagrams(page, 1, timeout=1)  # the fourth did
+
+
 def test_console_errors_are_collected(page, console):
     page.set_content("<p>console test</p>")
     page.evaluate("() => { console.error('bpx deliberate console error'); console.warn('only a warning'); }")

@@ -2,9 +2,9 @@
 
 One test per notebook (collected from the folder, so a new notebook is checked without being listed here):
 run all cells, then no traceback in any output, no error broadcast by the kernel, every code cell executed,
-no widget left as a text repr or a 'model not found', no plotly graph without data, no unexpected console
-error (the ``page`` fixture),
-and a screenshot in artifacts/screenshots/notebook-<name>.png to look at.
+no widget left as a text repr or a 'model not found', no plotly graph or explorer diagram (``.bpx-diagram``)
+without data, no unexpected console error (the ``page`` fixture), and a screenshot in
+artifacts/screenshots/notebook-<name>.png to look at.
 """
 
 from __future__ import annotations
@@ -30,5 +30,5 @@ def test_notebook_runs_in_lab_without_errors(page, lab, path):
     jh.assert_no_errors(page)
     assert state["executed"] == state["cells"], state
     assert jh.widget_problems(page) == []
-    assert jh.empty_plots(page) == []  # a figure drawn with axes but without its data
+    assert jh.empty_plots(page) == []  # a figure drawn with axes but without its data, a diagram without texts
     jh.screenshot(page, f"notebook-{Path(path).stem}")
