@@ -74,7 +74,7 @@ def _clip(page, top_el, bottom_el, pad: int = 6) -> dict:
 
 
 def _scroll_to(page, el) -> None:
-    """Put ``el``'s top at the top of the notebook's scrolling panel, the mouse out of the way (no hover, no
+    """Put ``el``'s top at the top of the notebook's scrolling panel, the mouse out of the way (no tooltip, no
     plotly mode bar)."""
     page.mouse.move(1, 1)
     el.evaluate("(n) => n.scrollIntoView({block: 'start'})")
@@ -84,18 +84,13 @@ def _scroll_to(page, el) -> None:
 def shoot_explorer(page, cell: int, out: Path) -> Path:
     app = _output(page, cell).locator(".bpx-app")
     _scroll_to(page, app)
-    graph = app.locator(".js-plotly-plot").first
-    # The mouse on w5's edge (W2[0,0]: h1 → o1): its hover writes ∂L/∂w5 = a_h1 · δ_o1 with the numbers.
-    point = graph.evaluate(
-        """(gd) => {
-          const t = gd._fullData.find((t) => t.name === 'edge_labels');
-          const k = Array.from(t.customdata).indexOf('W2[0,0]');
-          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
-          return {x: box.left + xa._offset + xa.l2p(t.x[k]), y: box.top + ya._offset + ya.l2p(t.y[k])};
-        }"""
+    # The mouse on w5's number (W2[0,0]: h1 → o1): its tooltip writes ∂L/∂w5 = a_h1 · δ_o1 with the numbers.
+    index = page.evaluate(
+        "(app) => Array.from(document.querySelectorAll('.bpx-diagram')).indexOf(app.querySelector('.bpx-diagram'))",
+        app.element_handle(),
     )
-    page.mouse.move(point["x"], point["y"])
-    page.wait_for_selector(".js-plotly-plot .hoverlayer .hovertext", timeout=10_000)
+    jh.diagram_target(page, index, "edge_labels", "W2[0,0]").hover()
+    app.locator(".bpx-diagram .bpx-tooltip:not([hidden])").wait_for(timeout=10_000)
     buttons = app.locator(".widget-button", has_text="backward step").locator("xpath=..")
     path = out / "explorer.png"
     page.screenshot(path=str(path), clip=_clip(page, app, buttons))
@@ -131,11 +126,13 @@ SHOOTERS = {
     "loss_surface": functools.partial(shoot_app, name="loss_surface"),
     "playground": functools.partial(shoot_app, name="playground"),
 }
-PLOTS = {"explorer": 1, "backward_animation": 1, "loss_surface": 1, "playground": 3}
+PLOTS = {"explorer": 0, "backward_animation": 1, "loss_surface": 1, "playground": 3}  # plotly graphs
+DIAGRAMS = {"explorer": 1}  # the explorer's SVG Diagram (explainer/widgets/_diagram.py)
 
 
 def _run_until_drawn(page, out: Path, names: list[str], attempts: int = 3) -> None:
-    """Run the notebook until every graph holds data (a FigureWidget now and then stays blank: run it again)."""
+    """Run the notebook until every graph and diagram holds data (a FigureWidget now and then stays blank: run
+    it again)."""
     for attempt in range(1, attempts + 1):
         state = jh.run_all_cells(page, timeout=600)
         jh.assert_no_errors(page)
@@ -143,14 +140,15 @@ def _run_until_drawn(page, out: Path, names: list[str], attempts: int = 3) -> No
             raise RuntimeError(f"only {state['executed']} of {len(names)} cells ran: {state}")
         try:
             jh.wait_for_plots(page, sum(PLOTS[n] for n in names), timeout=90)
+            jh.wait_for_diagrams(page, sum(DIAGRAMS.get(n, 0) for n in names), timeout=90)
             return
         except Exception as error:
             if "Timeout" not in type(error).__name__:
                 raise
-            print(f"screenshots: attempt {attempt}: graphs without data: {jh.empty_plots(page)}", flush=True)
+            print(f"screenshots: attempt {attempt}: figures without data: {jh.empty_plots(page)}", flush=True)
     debug = out / "screenshots-FAILED.png"
     page.screenshot(path=str(debug))
-    raise RuntimeError(f"graphs still without data after {attempts} runs; see {debug}")
+    raise RuntimeError(f"figures still without data after {attempts} runs; see {debug}")
 
 
 def main(argv: list[str] | None = None) -> int:
