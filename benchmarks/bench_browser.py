@@ -97,7 +97,9 @@ _ARM_JS = """
   const handle = document.querySelector(handleSelector);
   const cell = handle.closest('.jp-OutputArea') || document.body;
   const graphs = Array.from(cell.querySelectorAll('.js-plotly-plot, .bpx-diagram'));
-  if (graphs.length === 0) throw new Error('no figure (plotly graph or diagram) in the output of the slider ' + handleSelector);
+  if (graphs.length === 0) {
+    throw new Error('no figure (plotly graph or diagram) in the output of the slider ' + handleSelector);
+  }
   if (document.activeElement !== handle) handle.focus();
   const readout = handle.closest('.widget-slider').querySelector('.widget-readout');
   const state = {t0: null, dom: null, frame: null, last: null, lastFrame: null, mutations: 0,
