@@ -7,6 +7,7 @@ plotly.py ships, draws the same figure dict below it.
 
 - Every point text plotly draws, the Diagram draws with the same content, its box the same size and centred
   within TOLERANCE_PX of plotly's; every marker plotly draws visibly sits at the same centre, the same size.
+  The title and the colour bar should sit within DECOR_TOLERANCE_PX of plotly's too: not yet (strict xfail).
 - Hovering a point's target shows its hovertext; a click sends ``{event: 'click', trace, point}``.
 - A new spec redraws only the traces whose JSON changed (the others keep their very nodes), and a text that
   becomes empty disappears and comes back when it is filled again (backward stages 0 → 1 → 2).
@@ -32,6 +33,9 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # plotly.js 4.1.1 in Chromium. Half a pixel still tells a misplaced text (a wrong anchor or line shift is
 # several px) from rounding.
 TOLERANCE_PX = 0.5
+# The title and the colour bar are laid out by formulas of their own (plotly's colour bar pads and rounds):
+# 2 px is what a faithful layout reaches (measured up to 1.9 px), a misplaced one is off by 5 px and more.
+DECOR_TOLERANCE_PX = 2.0
 
 # The Diagram and plotly's graph side by side in layout terms: each at the page's left edge, wide enough for
 # the widest figure (the lecture theme's), so neither scales its SVG.
@@ -203,6 +207,47 @@ def test_every_text_and_marker_is_drawn_where_plotly_draws_it(plotly_page, figur
     assert compared > 20, f"{figure}: only {compared} texts and markers compared"
     unexpected = [m for m in console.unexpected() if m in console.messages[seen:]]
     assert not unexpected, "unexpected browser console errors:\n" + "\n".join(unexpected)
+
+
+# The figure's title and its colour bar (outline, tick labels, title): [text, centre x, centre y, width, height].
+DECOR_JS = """() => {
+  const box = (node, origin) => {
+    const b = node.getBoundingClientRect();
+    return [b.left + b.width / 2 - origin.left, b.top + b.height / 2 - origin.top, b.width, b.height];
+  };
+  const plotlyOrigin = document.querySelector('#plotly .main-svg').getBoundingClientRect();
+  const diagramOrigin = document.querySelector('#diagram svg.bpx-svg').getBoundingClientRect();
+  const decor = document.querySelector('#diagram g.bpx-decor');
+  return {
+    plotly: [['title', ...box(document.querySelector('#plotly .gtitle'), plotlyOrigin)],
+             ['colour bar', ...box(document.querySelector('#plotly .colorbar .cboutline'), plotlyOrigin)],
+             ...Array.from(document.querySelectorAll('#plotly .colorbar text'),
+                           (t) => [t.textContent, ...box(t, plotlyOrigin)])],
+    diagram: [['title', ...box(decor.querySelector('.bpx-title'), diagramOrigin)],
+              ['colour bar', ...box(decor.querySelector('rect.bpx-colorbar'), diagramOrigin)],
+              ...Array.from(decor.querySelectorAll(':scope > text:not(.bpx-title)'),
+                            (t) => [t.textContent, ...box(t, diagramOrigin)])],
+  };
+}"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="diagram.js: the title's first baseline is not at margin.t / 2 as in plotly.js 4.1 (5-8 px high for "
+    "two lines); the colour bar lacks its ypad (10 px each end) and picks other ticks (span/5, steps of 2.5)",
+)
+@pytest.mark.parametrize("figure", FIGURES)
+def test_title_and_colour_bar_are_drawn_where_plotly_draws_them(plotly_page, figure):
+    page, _ = plotly_page
+    spec = _spec(FIGURES[figure])
+    page.evaluate(RENDER_JS, [DIAGRAM_JS, spec])
+    page.evaluate("(s) => Plotly.newPlot('plotly', s.data, s.layout, {displayModeBar: false})", spec)
+    drawn = page.evaluate(DECOR_JS)
+    theirs = {text: box for text, *box in drawn["plotly"]}
+    ours = {text: box for text, *box in drawn["diagram"]}
+    assert sorted(ours) == sorted(theirs), f"{figure}: title and colour bar texts unlike plotly's"
+    off = {text: round(_off(ours[text], box), 1) for text, box in theirs.items()}
+    assert max(off.values()) <= DECOR_TOLERANCE_PX, f"{figure}: px off plotly's (centre, size): {off}"
 
 
 # --------------------------------------------------------------------------------------------- hover and click
