@@ -247,24 +247,29 @@ function drawTrace(g, trace, f, layout) {
 }
 
 // ------------------------------------------------------------------------------------------ colour bar
-function niceTicks(lo, hi) {
+/** Ticks as plotly picks them for a colour bar `length` px long: about one per 40 px, steps 1, 2, 5 × 10ⁿ. */
+function colorbarTicks(lo, hi, length) {
   const span = hi - lo;
-  if (!(span > 0) || !Number.isFinite(span)) return [];
-  const raw = span / 5;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((k) => k * power).find((s) => s >= raw) ?? 10 * power;
+  if (!(span > 0) || !Number.isFinite(span)) return { ticks: [], step: 1 };
+  const rough = span / (Math.min(Math.max(length / 40, 4), 9) + 1);
+  const base = 10 ** Math.floor(Math.log10(rough));
+  const step = base * ([2, 5, 10].find((k) => k > rough / base) ?? 10);
   const ticks = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1) ticks.push(k * step);
   return { ticks, step };
 }
 
 function tickLabel(value, step) {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0));
-  let text = Math.abs(value).toFixed(Math.min(decimals, 20));
-  if (text.includes(".")) text = text.replace(/\.?0+$/, ""); // as plotly prints ticks: 0, 0.1, 0.25
-  return value < 0 ? `\u2212${text}` : text;
+  const decimals = Math.min(Math.max(0, -Math.floor(Math.log10(step) + 1e-9)), 20);
+  let text = Math.abs(value).toFixed(decimals);
+  if (text.includes(".")) text = text.replace(/\.?0+$/, ""); // as plotly prints ticks: 0, 0.1, 0.02
+  return value < 0 && Number(text) !== 0 ? `\u2212${text}` : text;
 }
 
+/**
+ * A vertical colour bar laid out as plotly lays it out: its `len` (a fraction of the plot's height)
+ * centred on `y`, `ypad` inside each end, the title at the top and the bar below it.
+ */
 function drawColorbar(g, marker, f, layout) {
   const bar = marker.colorbar ?? {};
   const scale = marker.colorscale ?? [
@@ -272,14 +277,16 @@ function drawColorbar(g, marker, f, layout) {
     [1, "#fff"],
   ];
   const thickness = bar.thickness ?? 30;
+  const ypad = bar.ypad ?? 10;
   const title = bar.title ?? {};
   const tfont = { ...(layout.font ?? {}), ...(title.font ?? {}) };
-  // As in plotly, the title sits at the top of the bar's `len` and the bar fills the rest.
+  const tsize = tfont.size ?? 12;
   const box = (bar.len ?? 1) * f.ph;
-  const titleHeight = title.text ? 1.6 * (tfont.size ?? 12) : 0;
-  const length = box - titleHeight;
+  const boxTop = f.paperY(bar.y ?? 0.5) - box / 2;
+  // Fitted to plotly.js 4.1 (its title's measured height and gap): 5.5 px + 1.115 em.
+  const top = boxTop + ypad + (title.text ? 5.5 + 1.115 * tsize : 0);
+  const length = boxTop + box - ypad - top;
   const x = f.paperX(bar.x ?? 1.02) + (bar.xpad ?? 10);
-  const top = f.paperY(bar.y ?? 0.5) - box / 2 + titleHeight;
   const id = `bpx-cb-${Math.random().toString(36).slice(2)}`;
   const gradient = svg("linearGradient", { id, x1: 0, y1: 1, x2: 0, y2: 0 }, svg("defs", {}, g));
   for (const [offset, color] of scale) svg("stop", { offset, "stop-color": color }, gradient);
@@ -290,12 +297,12 @@ function drawColorbar(g, marker, f, layout) {
   const lo = marker.cmin;
   const hi = marker.cmax;
   const font = { ...(layout.font ?? {}), ...(bar.tickfont ?? {}) };
-  const { ticks = [], step } = niceTicks(lo, hi) || {};
+  const { ticks, step } = colorbarTicks(lo, hi, length);
   for (const t of ticks) {
     const ty = top + length - ((t - lo) / (hi - lo)) * length;
-    svgText(g, tickLabel(t, step), x + thickness + 3, ty + 0.35 * (font.size ?? 12), font, "start");
+    svgText(g, tickLabel(t, step), x + thickness + 3, ty + 0.28 * (font.size ?? 12), font, "start");
   }
-  if (title.text) svgText(g, title.text, x, top - 0.6 * (tfont.size ?? 12), tfont, "start");
+  if (title.text) svgText(g, title.text, x, boxTop + ypad + 0.905 * tsize, tfont, "start");
 }
 
 // ------------------------------------------------------------------------------------------ layout
@@ -305,9 +312,9 @@ function drawTitle(g, layout, f) {
   const font = { ...(layout.font ?? {}), ...(title.font ?? {}) };
   const size = font.size ?? 17;
   const drawn = svgText(g, title.text, 0, 0, font, "middle");
-  const lines = (drawn.lines - 1) * LINE_SPACING;
   const x = title.x === undefined ? f.width / 2 : title.x * f.width;
-  const y = f.m.t / 2 + 0.35 * size - (lines * size) / 2;
+  // As plotly.js 4.1 measured: a one-line title centred on margin.t / 2, a longer one's first baseline there.
+  const y = f.m.t / 2 + (drawn.lines === 1 ? 0.35 * size : 0);
   drawn.node.setAttribute("transform", `translate(${x},${y})`);
   drawn.node.setAttribute("class", "bpx-title");
 }
