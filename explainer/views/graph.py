@@ -149,7 +149,8 @@ def _draw(graph: GraphLayout, th: Theme, width: int | None, height: int | None) 
             text=top_text,
             textposition=top_pos,
             textfont=dict(size=label_font, color=th.text),
-            marker=dict(size=[s + th.size(6) for s in sizes], color="rgba(0,0,0,0)", opacity=1),
+            # No outline: with an array of sizes plotly takes a bubble chart and rings each point in the paper colour.
+            marker=dict(size=[s + th.size(6) for s in sizes], color="rgba(0,0,0,0)", opacity=1, line=dict(width=0)),
             hoverinfo="skip",
         )
     )

@@ -29,8 +29,8 @@ CSS = """
 .bpx-diagram { position: relative; margin: 0 auto; }
 .bpx-diagram .bpx-svg { display: block; height: auto; }
 .bpx-diagram .bpx-text, .bpx-diagram .bpx-title, .bpx-diagram .bpx-annotation { pointer-events: none; }
-.bpx-diagram .bpx-tooltip { position: absolute; z-index: 10; pointer-events: none; white-space: nowrap;
-  border: 1px solid; border-radius: 3px; padding: 4px 7px; line-height: 1.35; text-align: left;
+.bpx-diagram .bpx-tooltip { position: absolute; z-index: 10; pointer-events: none; white-space: pre;
+  border: 1px solid; border-radius: 3px; padding: 4px 7px; line-height: 1.3; text-align: left;
   box-shadow: 0 1px 4px rgba(0,0,0,0.25); }
 """
 

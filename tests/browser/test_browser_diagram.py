@@ -7,7 +7,7 @@ plotly.py ships, draws the same figure dict below it.
 
 - Every point text plotly draws, the Diagram draws with the same content, its box the same size and centred
   within TOLERANCE_PX of plotly's; every marker plotly draws visibly sits at the same centre, the same size.
-  The title and the colour bar should sit within DECOR_TOLERANCE_PX of plotly's too: not yet (strict xfail).
+  The title and the colour bar sit within DECOR_TOLERANCE_PX of plotly's.
 - Hovering a point's target shows its hovertext; a click sends ``{event: 'click', trace, point}``.
 - A new spec redraws only the traces whose JSON changed (the others keep their very nodes), and a text that
   becomes empty disappears and comes back when it is filled again (backward stages 0 → 1 → 2).
@@ -231,11 +231,6 @@ DECOR_JS = """() => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diagram.js: the title's first baseline is not at margin.t / 2 as in plotly.js 4.1 (5-8 px high for "
-    "two lines); the colour bar lacks its ypad (10 px each end) and picks other ticks (span/5, steps of 2.5)",
-)
 @pytest.mark.parametrize("figure", FIGURES)
 def test_title_and_colour_bar_are_drawn_where_plotly_draws_them(plotly_page, figure):
     page, _ = plotly_page
