@@ -37,6 +37,9 @@ import psutil
 from ipywidgets.widgets import widget as widget_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the memory test's scripted learner
+
+from playground_script import change, tick
 
 from explainer.boundary import decision_grid
 from explainer.widgets import Playground
@@ -57,10 +60,6 @@ def timed(fn, repeats: int, warmup: int = 3) -> np.ndarray:
         fn()
         out[:, k] = time.perf_counter() - t0, time.process_time() - c0
     return out
-
-
-def tick(app: Playground) -> None:
-    app.controls["play"].value += 1
 
 
 def fresh(**kwargs) -> Playground:
@@ -168,33 +167,14 @@ def main() -> None:
 
     # ---- memory over many control changes
     app = fresh()
-    c = app.controls
-
-    def change(k: int) -> None:
-        kind = k % 20
-        if kind < 8:
-            c["lr"].value = [0.1, 0.3, 0.03, 1.0][k % 4]
-        elif kind < 10:
-            c["optimizer"].value = ["sgd", "momentum", "adam"][k % 3]
-        elif kind < 12:
-            c["batch_size"].value = [0, 10, 32][k % 3]
-        elif kind < 14:
-            c["steps_per_update"].value = 1 + k % 5
-        elif kind < 18:
-            tick(app)
-        elif kind == 18:
-            c["noise"].value = [0.05, 0.1, 0.15][k % 3]
-        else:
-            c["hidden"].value = ["8, 8", "8, x"][k % 2]
-
     for k in range(500):
-        change(k)
+        change(app, k)
     gc.collect()
     rss0, widgets0, objects0 = psutil.Process().memory_info().rss, len(widget_module._instances), len(gc.get_objects())
     traces0 = {name: len(w.data) for name, w in app.figures.items()}
     t0 = time.perf_counter()
     for k in range(500, 500 + n_changes):
-        change(k)
+        change(app, k)
     elapsed = time.perf_counter() - t0
     gc.collect()
     grown = (psutil.Process().memory_info().rss - rss0) / 2**20

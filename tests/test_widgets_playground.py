@@ -14,6 +14,7 @@ import psutil
 import pytest
 from ipywidgets.widgets import widget as widget_module
 from jupyter_client.session import json_packer
+from playground_script import change, tick
 
 from explainer.boundary import decision_grid
 from explainer.datasets import EXAMPLE_CSV, make_dataset
@@ -26,12 +27,6 @@ SEND = ("_send_update_msg", "_send_restyle_msg", "_send_relayout_msg", "_send_ad
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def tick(app, n: int = 1) -> None:
-    """What the Play widget does every 100 ms: count up by one."""
-    for _ in range(n):
-        app.controls["play"].value += 1
-
-
 def upload(app, name: str, content: bytes) -> None:
     """Set the FileUpload value as ipywidgets 8 does after a file is chosen."""
     app.controls["csv"].value = (
@@ -724,34 +719,15 @@ def test_display_history_keeps_short_histories_and_thins_long_ones():
 
 # ---------------------------------------------------------------------------------------------- memory
 def test_2000_control_changes_do_not_pile_up_memory_or_traces(app):
-    c = app.controls
-
-    def change(k: int) -> None:
-        kind = k % 20
-        if kind < 8:
-            c["lr"].value = [0.1, 0.3, 0.03, 1.0][k % 4]
-        elif kind < 10:
-            c["optimizer"].value = ["sgd", "momentum", "adam"][k % 3]
-        elif kind < 12:
-            c["batch_size"].value = [0, 10, 32][k % 3]
-        elif kind < 14:
-            c["steps_per_update"].value = 1 + k % 5
-        elif kind < 18:
-            tick(app)
-        elif kind == 18:
-            c["noise"].value = [0.05, 0.1, 0.15][k % 3]  # a reset: the history starts again
-        else:
-            c["hidden"].value = ["8, 8", "8, x"][k % 2]  # every other one an error message
-
     for k in range(200):  # warm caches
-        change(k)
+        change(app, k)
     gc.collect()
     counts = {name: len(w.data) for name, w in app.figures.items()}
     n_widgets = len(widget_module._instances)  # open widgets: one not closed would stay here
     n_objects = len(gc.get_objects())
     rss = psutil.Process().memory_info().rss
     for k in range(200, 2200):
-        change(k)
+        change(app, k)
     gc.collect()
     grown = psutil.Process().memory_info().rss - rss
     assert grown < 5 * 2**20, f"resident memory grew by {grown / 2**20:.2f} MB"
