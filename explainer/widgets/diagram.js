@@ -447,24 +447,20 @@ function render({ model, el }) {
     const spec = model.get("spec");
     if (!spec || !Array.isArray(spec.data)) return;
     const old = drawn?.spec;
-    const sameShape =
-      old &&
-      old.data.length === spec.data.length &&
-      old.data.every((t, k) => t.name === spec.data[k].name) &&
-      same(frame(old.layout ?? {}), frame(spec.layout ?? {})) &&
-      same(old.layout?.margin, spec.layout?.margin) &&
-      same(old.layout?.xaxis, spec.layout?.xaxis) &&
-      same(old.layout?.yaxis, spec.layout?.yaxis) &&
-      same(old.layout?.paper_bgcolor, spec.layout?.paper_bgcolor);
-    if (!sameShape) {
+    // What every trace's drawing depends on: when it changes, everything is drawn again.
+    const canvas = (s) => {
+      const l = s.layout ?? {};
+      return [s.data.map((t) => t.name), l.width, l.height, l.margin, l.xaxis, l.yaxis, l.font, l.paper_bgcolor, l.plot_bgcolor];
+    };
+    if (!old || !same(canvas(old), canvas(spec))) {
       drawAll(spec);
     } else {
       drawn.spec = spec;
       spec.data.forEach((trace, k) => {
         if (!same(trace, old.data[k])) drawOne(k, trace);
       });
-      const marks = (s) => [s.layout?.title, s.layout?.annotations, s.layout?.font, s.data.map((t) => t.marker?.showscale && t.marker)];
-      if (!same(marks(old), marks(spec))) drawDecor(spec);
+      const decor = (s) => [s.layout?.title, s.layout?.annotations, s.data.map((t) => t.marker?.showscale && t.marker)];
+      if (!same(decor(old), decor(spec))) drawDecor(spec);
     }
     root.bpxSpec = spec; // what is drawn, for tests (as plotly's graph div holds _fullData)
     root.dataset.updates = String(Number(root.dataset.updates ?? 0) + 1);
