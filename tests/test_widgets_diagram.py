@@ -131,6 +131,9 @@ def test_a_click_on_no_such_point_is_an_error_naming_it(record):
         diagram.click(99, 0)
     with pytest.raises(ValueError, match=r"point must be an index from 0 to 9 of trace 'edge_labels'; got 10"):
         diagram.click([t["name"] for t in diagram.spec["data"]].index("edge_labels"), 10)
+    callable_error = r"callback must be callable as callback\(trace_name, point, customdata\); got 3"
+    with pytest.raises(ValueError, match=callable_error):
+        diagram.on_click(3)
 
 
 def test_figure_is_the_drawing_as_a_plotly_figure(record):

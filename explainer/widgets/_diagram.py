@@ -123,6 +123,8 @@ class Diagram(anywidget.AnyWidget):
             self.updates += 1
 
     def on_click(self, callback: Callable[[str, int, object], None]) -> None:
+        if not callable(callback):
+            raise ValueError(f"callback must be callable as callback(trace_name, point, customdata); got {callback!r}")
         self._click_callbacks.append(callback)
 
     @property
