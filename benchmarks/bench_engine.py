@@ -22,10 +22,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from explainer import Network
-from explainer.surface import loss_surface
+from explainer.engine.loss_surface import loss_surface
 
 try:
-    from explainer.training import train
+    from explainer.engine.training import train
 except ImportError:  # the engine without training.py: measure the same step by hand
     train = None
 
@@ -95,7 +95,7 @@ def step_data(key: str) -> tuple[np.ndarray, np.ndarray]:
 def ours_step_times(net: Network, X, y, lr: float, steps: int, runs: int) -> tuple[np.ndarray, str]:
     """Per-step durations of training with SGD, one entry per update.
 
-    With explainer.training: the time between successive callbacks of ``train`` (each interval is
+    With explainer.engine.training: the time between successive callbacks of ``train`` (each interval is
     one whole step as ``train`` does it: gradient, recording, divergence check, update), over ``runs``
     calls of ``steps`` steps, the first call a warm-up. Without it: the gradient plus an in-place update.
     """
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             peer = sample(torch_recorded_run(NETS["2-8-8-1 tanh"](), X, y, 0.5, 200), repeats=reps, warmup=2)
         rows.append(Row(work, ours, 35e-3, peer))
     else:
-        rows.append(Row(work + " (explainer.training missing: not measured)", np.array([np.nan]), 35e-3))
+        rows.append(Row(work + " (explainer.engine.training missing: not measured)", np.array([np.nan]), 35e-3))
 
     print_table(rows)
     if torch:

@@ -31,9 +31,9 @@ import plotly.graph_objects as go
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from explainer import Network
-from explainer.datasets import make_dataset
-from explainer.surface import loss_surface
-from explainer.training import train
+from explainer.course.datasets import make_dataset
+from explainer.engine.loss_surface import loss_surface
+from explainer.engine.training import train
 from explainer.views import (
     animate_descent,
     plot_decision_boundary,

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the me
 
 from playground_script import change, tick
 
-from explainer.boundary import decision_grid
+from explainer.engine.boundary import decision_grid
 from explainer.widgets import Playground
 from explainer.widgets import playground as pg
 

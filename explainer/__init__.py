@@ -1,18 +1,25 @@
 """backprop-explainer: see how a neural network learns, every number of backpropagation on screen.
 
-The engine (numpy only) is importable from here; figures live in ``explainer.views`` and the
-interactive apps in ``explainer.widgets``.
+The package is a house of four floors, each importing only the ones below it:
+
+- ``explainer.engine``: the maths, NumPy only (activations, losses, the network and its records,
+  training, gradient checks, loss surfaces);
+- ``explainer.course``: what the lessons are made of (scenarios, data sets, questions, exercises);
+- ``explainer.views``: pure functions from records to figures and diagrams;
+- ``explainer.widgets``: the interactive apps.
+
+The engine and the course are importable from here.
 """
 
-from .activations import ACTIVATIONS
-from .datasets import DATASETS, Dataset, load_csv, make_dataset
-from .gradcheck import GradcheckReport, gradcheck
-from .losses import LOSSES
-from .network import Network, Record, parameter_names
-from .scenarios import SCENARIOS, Scenario, get_scenario, worked_example
-from .session import TrainingSession
-from .surface import LossSurface, loss_surface
-from .training import OPTIMIZERS, SGD, Adam, History, Momentum, make_optimizer, train
+from .course.datasets import DATASETS, Dataset, load_csv, make_dataset
+from .course.scenarios import SCENARIOS, Scenario, get_scenario, worked_example
+from .engine.activations import ACTIVATIONS
+from .engine.gradcheck import GradcheckReport, gradcheck
+from .engine.loss_surface import LossSurface, loss_surface
+from .engine.losses import LOSSES
+from .engine.network import Network, Record, parameter_names
+from .engine.session import TrainingSession
+from .engine.training import OPTIMIZERS, SGD, Adam, History, Momentum, make_optimizer, train
 
 __all__ = [
     "ACTIVATIONS",

@@ -1,4 +1,4 @@
-"""Tests for explainer.activations: every registry entry's derivative against finite differences,
+"""Tests for explainer.engine.activations: every registry entry's derivative against finite differences,
 known values, and numerical stability for huge |z|.
 
 The loops run over ``ACTIVATIONS`` itself, so a new entry is checked without touching this file.
@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from explainer.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
+from explainer.engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
 
 H = 1e-6  # central-difference step: truncation ~h² f‴ ≈ 1e-12, rounding ~ε/h ≈ 1e-10
 KINK_MARGIN = 1e-2  # relu and leaky_relu have a kink at 0; finite differences are meaningless there

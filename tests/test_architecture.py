@@ -1,4 +1,4 @@
-"""The house's one-way arrows, checked by import-linter: widgets -> views -> engine.
+"""The house's one-way arrows, checked by import-linter: widgets -> views -> course -> engine.
 
 The contracts live in pyproject.toml ([tool.importlinter]). The first test runs them on the real package;
 the others copy the package, inject one forbidden import and check that the contracts catch it, so a
@@ -63,10 +63,18 @@ def test_the_unchanged_copy_passes(package_copy: Path):
 @pytest.mark.parametrize(
     ("module", "line", "expected"),
     [
-        ("network.py", "import plotly", "explainer.network is not allowed to import plotly"),
-        ("network.py", "import ipywidgets", "explainer.network is not allowed to import ipywidgets"),
-        ("activations.py", "import anywidget", "explainer.activations is not allowed to import anywidget"),
-        ("losses.py", "import explainer.views", "explainer.losses is not allowed to import explainer.views"),
+        ("engine/network.py", "import plotly", "explainer.engine is not allowed to import plotly"),
+        ("engine/network.py", "import ipywidgets", "explainer.engine is not allowed to import ipywidgets"),
+        (
+            "engine/activations.py",
+            "import anywidget",
+            "explainer.engine is not allowed to import anywidget",
+        ),
+        (
+            "engine/losses.py",
+            "import explainer.views",
+            "explainer.engine is not allowed to import explainer.views",
+        ),
         ("views/__init__.py", "import ipywidgets", "explainer.views is not allowed to import ipywidgets"),
     ],
 )
@@ -78,6 +86,8 @@ def test_a_forbidden_import_breaks_a_contract(package_copy: Path, module: str, l
     result = _lint_imports(package_copy)
     assert result.returncode != 0, f"lint-imports passed with `{line}` in explainer/{module}:\n{result.stdout}"
     assert expected in result.stdout, result.stdout
+    injected = "explainer." + module.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+    assert injected in result.stdout, result.stdout  # the chain names the module that was changed
 
 
 def test_a_new_engine_module_is_covered_without_being_listed(package_copy: Path):
@@ -97,3 +107,10 @@ def test_a_view_importing_a_widget_breaks_the_layers(package_copy: Path):
     result = _lint_imports(package_copy)
     assert result.returncode != 0, result.stdout
     assert "explainer.views is not allowed to import explainer.widgets" in result.stdout, result.stdout
+
+
+def test_the_engine_never_imports_the_course(package_copy: Path):
+    _inject(package_copy / "explainer" / "engine" / "network.py", "import explainer.course.datasets")
+    result = _lint_imports(package_copy)
+    assert result.returncode != 0, result.stdout
+    assert "explainer.engine is not allowed to import explainer.course" in result.stdout, result.stdout

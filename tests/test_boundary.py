@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from explainer import Network
-from explainer.boundary import DecisionGrid, decision_grid, infer_task
+from explainer.engine.boundary import DecisionGrid, decision_grid, infer_task
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for explainer.datasets: generated shapes, geometry, determinism, splits and CSV loading."""
+"""Tests for explainer.course.datasets: generated shapes, geometry, determinism, splits and CSV loading."""
 
 import math
 import re
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explainer import Network
-from explainer.datasets import (
+from explainer.course.datasets import (
     DATASETS,
     EXAMPLE_CSV,
     TASKS,

@@ -1,4 +1,4 @@
-"""explainer.efficiency: backprop's cost against finite differences, gradient norms by activation."""
+"""explainer.course.efficiency: backprop's cost against finite differences, gradient norms by activation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from explainer import Network
-from explainer.datasets import make_dataset
-from explainer.efficiency import (
+from explainer.course.datasets import make_dataset
+from explainer.course.efficiency import (
     CostComparison,
     GradientNorms,
     compare_gradient_costs,

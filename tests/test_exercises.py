@@ -1,4 +1,4 @@
-"""explainer.exercises: the learner's layer backward pass, checked against the engine with helpful messages."""
+"""explainer.course.exercises: the learner's layer backward pass, checked against the engine with helpful messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from explainer import Network
-from explainer.exercises import (
+from explainer.course.exercises import (
     EXERCISE_SIZES,
     MISTAKES,
     ExerciseResult,

@@ -249,7 +249,7 @@ def test_renderer_embeds_plotlyjs_rather_than_linking_a_cdn():
 
 
 def test_quiz_html_escapes_and_folds_answers():
-    from explainer.questions import Question
+    from explainer.course.questions import Question
 
     q = Question("k", "forward pass", "Is <b> a tag?", ("yes & no", "no"), 0, "Because <b>.")
     html = export_static.quiz_html([q])

@@ -1,4 +1,4 @@
-"""Tests for explainer.gradcheck: backprop agrees with finite differences on random architectures,
+"""Tests for explainer.engine.gradcheck: backprop agrees with finite differences on random architectures,
 activations and losses (hypothesis), and gradcheck does flag a wrong derivative.
 """
 
@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from explainer import GradcheckReport, Network, gradcheck
-from explainer.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from explainer.losses import LOSSES
+from explainer.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from explainer.engine.losses import LOSSES
 
 KINKED = ("relu", "leaky_relu")
 KINK_MARGIN = 1e-2  # the stencil moves a weight by at most 2h = 2e-3; keep every relu input farther than that

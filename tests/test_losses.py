@@ -1,4 +1,4 @@
-"""Tests for explainer.losses: values against textbook formulas, ∂ℓ/∂a and δ = ∂ℓ/∂z against
+"""Tests for explainer.engine.losses: values against textbook formulas, ∂ℓ/∂a and δ = ∂ℓ/∂z against
 finite differences for every loss and every output activation it allows, and saturation safety.
 
 The reference formulas below are written in terms of the output a, independently of the registry
@@ -11,8 +11,8 @@ import warnings
 import numpy as np
 import pytest
 
-from explainer.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from explainer.losses import LOSSES, get_loss, log_softmax, softplus
+from explainer.engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from explainer.engine.losses import LOSSES, get_loss, log_softmax, softplus
 
 H = 1e-6
 KINK_MARGIN = 1e-2

@@ -49,9 +49,9 @@ def test_every_pattern_is_read_by_nbval():
             '<div id="<uuid>" class="plotly-graph-div">',
         ),
         (
-            "<explainer.network.Network object at 0x7f3a2b1c9d50>",
-            "<explainer.network.Network object at 0x7f00deadbeef>",
-            "<explainer.network.Network object at 0x<address>>",
+            "<explainer.engine.network.Network object at 0x7f3a2b1c9d50>",
+            "<explainer.engine.network.Network object at 0x7f00deadbeef>",
+            "<explainer.engine.network.Network object at 0x<address>>",
         ),
     ],
 )

@@ -1,4 +1,4 @@
-"""Tests for explainer.network: the Record of one forward/backward pass (values, indexing, read-only,
+"""Tests for explainer.engine.network: the Record of one forward/backward pass (values, indexing, read-only,
 exports) and the Network's parameter storage, naming, freezing, copies, files and initialisation.
 
 The gradients themselves are checked against finite differences in test_gradcheck.py and against
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from explainer import Network, parameter_names
-from explainer.activations import ACTIVATIONS
+from explainer.engine.activations import ACTIVATIONS
 
 
 def mixed_net(seed=0):

@@ -1,4 +1,4 @@
-"""explainer.questions: the registry is well formed, and every numeric answer is what the engine computes."""
+"""explainer.course.questions: the registry is well formed, and every numeric answer is what the engine computes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from explainer import Network, get_scenario, train, worked_example
-from explainer.efficiency import count_operations, gradient_norms_by_activation
-from explainer.questions import QUESTIONS, TOPICS, Question, get_questions
+from explainer.course.efficiency import count_operations, gradient_norms_by_activation
+from explainer.course.questions import QUESTIONS, TOPICS, Question, get_questions
 
 
 def _number(text: str) -> float:

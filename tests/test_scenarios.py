@@ -1,4 +1,4 @@
-"""Tests for explainer.scenarios: Matt Mazur's hand-worked example reproduced to every digit the post
+"""Tests for explainer.course.scenarios: Matt Mazur's hand-worked example reproduced to every digit the post
 prints, and the named scenarios behaving as their descriptions promise.
 
 Reference: Matt Mazur, "A Step by Step Backpropagation Example" (2015),

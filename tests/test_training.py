@@ -1,4 +1,4 @@
-"""Tests for explainer.training: each optimiser's update rule re-derived independently here, frozen
+"""Tests for explainer.engine.training: each optimiser's update rule re-derived independently here, frozen
 parameters, the History's contents and exports, mini-batches, callbacks and divergence.
 
 The PyTorch trajectories (SGD, momentum, Adam) are compared in test_reference_torch.py.

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from explainer import SCENARIOS, Adam, Momentum, Network, get_scenario, gradcheck, make_optimizer, train
-from explainer.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from explainer.losses import LOSSES
-from explainer.training import OPTIMIZERS
+from explainer.engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from explainer.engine.losses import LOSSES
+from explainer.engine.training import OPTIMIZERS
 
 
 def net_2_3_1():

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from explainer.efficiency import CostComparison, gradient_norms_by_activation
+from explainer.course.efficiency import CostComparison, gradient_norms_by_activation
 from explainer.views.efficiency import plot_gradient_costs, plot_gradient_norms_by_activation
 from explainer.views.style import THEMES
 

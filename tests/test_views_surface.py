@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from explainer import Network
-from explainer.datasets import make_dataset
-from explainer.surface import loss_surface
-from explainer.training import train
+from explainer.course.datasets import make_dataset
+from explainer.engine.loss_surface import loss_surface
+from explainer.engine.training import train
 from explainer.views.style import get_theme
 from explainer.views.surface import (
     animate_descent,
@@ -322,7 +322,7 @@ def test_the_loss_map_image_is_a_png(surface):
 
 
 def _any_history(surface):
-    from explainer.training import History
+    from explainer.engine.training import History
 
     P = surface.center.shape[0]
     params = surface.center[None, :] + np.zeros((3, P))

@@ -8,9 +8,9 @@ import plotly.graph_objects as go
 import pytest
 
 from explainer import Network
-from explainer.boundary import decision_grid
-from explainer.datasets import make_dataset
-from explainer.training import train
+from explainer.course.datasets import make_dataset
+from explainer.engine.boundary import decision_grid
+from explainer.engine.training import train
 from explainer.views.style import QUALITATIVE
 from explainer.views.training import (
     BINARY_COLORS,

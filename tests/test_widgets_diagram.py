@@ -10,7 +10,7 @@ import json
 import plotly.graph_objects as go
 import pytest
 
-from explainer import scenarios
+from explainer.course import scenarios
 from explainer.views import plot_neuron_graph
 from explainer.views.network import network_spec
 from explainer.widgets._diagram import Diagram, check_spec

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explainer.exercises import reference_backward, solution_code
+from explainer.course.exercises import reference_backward, solution_code
 from explainer.widgets.exercise import ExerciseChecker, check_exercise
 
 

@@ -16,9 +16,9 @@ from ipywidgets.widgets import widget as widget_module
 from jupyter_client.session import json_packer
 from playground_script import change, tick
 
-from explainer.boundary import decision_grid
-from explainer.datasets import EXAMPLE_CSV, make_dataset
-from explainer.training import History
+from explainer.course.datasets import EXAMPLE_CSV, make_dataset
+from explainer.engine.boundary import decision_grid
+from explainer.engine.training import History
 from explainer.views.training import plot_decision_boundary, plot_gradient_norms
 from explainer.widgets import Playground
 from explainer.widgets import playground as pg
@@ -369,7 +369,7 @@ def test_patches_match_the_view_functions_directly():
         np.testing.assert_array_equal(restyle["y"][i], fig.data[i].y)
     assert relayout["xaxis.range"] == list(fig.layout.xaxis.range)
     assert relayout["yaxis.range"] == list(fig.layout.yaxis.range)
-    from explainer.training import train
+    from explainer.engine.training import train
 
     h = train(net, ds.X_train, ds.targets("train"), steps=5, lr=0.2)
     restyle, relayout, index = pg.norms_patch(h)

@@ -7,7 +7,7 @@ import json
 import ipywidgets as W
 import pytest
 
-from explainer.questions import QUESTIONS, Question, get_questions
+from explainer.course.questions import QUESTIONS, Question, get_questions
 from explainer.widgets.quiz import Quiz
 
 

@@ -19,7 +19,7 @@ from numbers import Real
 import numpy as np
 
 from .._validate import one_of, positive_int
-from ..network import Record
+from ..engine.network import Record
 from .style import THEMES, finite_max_abs, fmt, fmt_plain
 
 # Where along an edge (from its source) its hover marker sits; its number starts there. Not 0.5: in a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..network import Record
+from ..engine.network import Record
 from ._layout import check_common, check_lr, network_layout
 
 MAX_UNITS = 4  # δ terms shown per layer above the parameter; wider layers say how many were left out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import positive_int
-from ..network import Record
+from ..engine.network import Record
 from ._layout import PAIRED, check_common, check_lr, weight_number
 from .style import fmt_plain
 

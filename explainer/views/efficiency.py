@@ -1,6 +1,6 @@
 """Figures for the deeper-networks notebook: backprop's cost against finite differences, gradient norms by activation.
 
-Pure functions from the engine's results (``explainer.efficiency``) to ``go.Figure``; nothing here
+Pure functions from the engine's results (``explainer.course.efficiency``) to ``go.Figure``; nothing here
 measures, trains or runs a network.
 """
 
@@ -11,7 +11,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 
-from ..efficiency import CostComparison, GradientNorms
+from ..course.efficiency import CostComparison, GradientNorms
 from .style import QUALITATIVE, Theme, fmt, muted_note, new_figure
 from .training import check_figure_options, figure_size
 
@@ -58,7 +58,7 @@ def plot_gradient_costs(
     """
     if not isinstance(comparison, CostComparison):
         raise ValueError(
-            f"comparison must be a CostComparison from explainer.efficiency.compare_gradient_costs; "
+            f"comparison must be a CostComparison from explainer.course.efficiency.compare_gradient_costs; "
             f"got {type(comparison).__name__}"
         )
     th = check_figure_options(theme, lecture, width, height)
@@ -161,7 +161,7 @@ def plot_gradient_norms_by_activation(
     """
     if not isinstance(result, GradientNorms):
         raise ValueError(
-            f"result must be a GradientNorms from explainer.efficiency.gradient_norms_by_activation; "
+            f"result must be a GradientNorms from explainer.course.efficiency.gradient_norms_by_activation; "
             f"got {type(result).__name__}"
         )
     if quantity not in ("weights", "deltas"):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from ..network import Record
+from ..engine.network import Record
 from ._layout import NetworkLayout, check_common, check_lr, network_layout
 from .style import (
     DIVERGING,

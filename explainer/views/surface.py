@@ -1,6 +1,6 @@
 """Loss-surface figures: the landscape L(u, v) and gradient descent walking over it.
 
-The numbers come from the engine: ``surface.losses`` (a LossSurface from ``explainer.surface.loss_surface``),
+The numbers come from the engine: ``surface.losses`` (a LossSurface from ````explainer.loss_surface``),
 the path ``surface.project(history.parameters)``, the loss along it ``history.train_loss`` and the
 arrow −``surface.project_gradients(history.gradients)``. Nothing is recomputed here.
 
@@ -23,8 +23,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..surface import LossSurface
-from ..training import History
+from ..engine.loss_surface import LossSurface
+from ..engine.training import History
 from .style import Theme, apply_theme, divergence_annotation, fmt, fmt_plain, magnitude_scale, muted_note
 from .training import DIVERGED_COLOR, check_figure_options
 
@@ -46,7 +46,7 @@ CLIP_PERCENTILE = 99.0
 def _check_surface(surface) -> LossSurface:
     if not isinstance(surface, LossSurface):
         raise ValueError(
-            f"surface must be a LossSurface from explainer.surface.loss_surface; got {type(surface).__name__}"
+            f"surface must be a LossSurface from explainer.loss_surface(...); got {type(surface).__name__}"
         )
     return surface
 

@@ -1,7 +1,7 @@
 """Training figures: the loss per step, per-layer gradient norms, and what the network predicts over the input plane.
 
-Each function turns an engine object (a History from ``explainer.training.train``, a DecisionGrid from
-``explainer.boundary.decision_grid``) into a ``go.Figure``. Nothing here trains or runs the network
+Each function turns an engine object (a History from ``explainer.engine.training.train``, a DecisionGrid from
+``explainer.engine.boundary.decision_grid``) into a ``go.Figure``. Nothing here trains or runs the network
 except through ``decision_grid``.
 
 A diverged run still draws: non-finite numbers are left out of every trace (a log axis also leaves
@@ -16,9 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..boundary import TASKS, DecisionGrid, decision_grid
-from ..network import Network
-from ..training import History
+from ..engine.boundary import TASKS, DecisionGrid, decision_grid
+from ..engine.network import Network
+from ..engine.training import History
 from .style import (
     DIVERGING,
     QUALITATIVE,
@@ -57,7 +57,9 @@ def check_figure_options(theme, lecture, width, height) -> Theme:
 def check_history(history, argument: str = "history") -> History:
     """``history`` if it is a History with at least one entry; ValueError otherwise."""
     if not isinstance(history, History):
-        raise ValueError(f"{argument} must be a History from explainer.training.train; got {type(history).__name__}")
+        raise ValueError(
+            f"{argument} must be a History from explainer.engine.training.train; got {type(history).__name__}"
+        )
     if len(history) == 0:
         raise ValueError(f"{argument} must hold at least one step; it is empty")
     return history
@@ -375,7 +377,7 @@ def plot_decision_boundary(
 
     Parameters
     ----------
-    source: a DecisionGrid (from ``explainer.boundary.decision_grid``), or a Network, for which the
+    source: a DecisionGrid (from ``explainer.engine.boundary.decision_grid``), or a Network, for which the
         grid is computed here by ``decision_grid`` over X and X_test.
     X: (n_train, n_features) training inputs drawn as filled markers with a white outline.
     y: (n_train,) class labels (or one-hot rows, or (n, 1) 0/1) or regression targets.

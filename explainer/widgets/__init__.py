@@ -8,4 +8,4 @@ from .exercise import check_exercise as check_exercise
 from .explorer import BackpropExplorer as BackpropExplorer
 from .playground import Playground as Playground
 from .quiz import Quiz as Quiz
-from .surface import LossSurfaceExplorer as LossSurfaceExplorer
+from .surface_explorer import LossSurfaceExplorer as LossSurfaceExplorer

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import ipywidgets as W
 
-from ..exercises import ExerciseResult, check_layer_backward, exercise_case, solution_code
+from ..course.exercises import ExerciseResult, check_layer_backward, exercise_case, solution_code
 from ._base import App
 
 EXERCISE_CSS = """
@@ -27,7 +27,7 @@ EXERCISE_CSS = """
 class ExerciseChecker(App):
     """Check ``backward(a_prev, W, z, grad_a) -> (delta, grad_W, grad_b, grad_a_prev)`` and show the verdict.
 
-    ``ExerciseChecker(backward)`` runs ``explainer.exercises.check_layer_backward`` at once; ``app.check(fn)``
+    ``ExerciseChecker(backward)`` runs ``explainer.course.exercises.check_layer_backward`` at once; ``app.check(fn)``
     checks another function. ``app.result`` is the ExerciseResult, ``app.verdict`` the HTML widget showing
     it (green when right, red with the first wrong gradient otherwise). ``app.controls["solution"]``
     toggles the reference solution's code (``app.solution``).

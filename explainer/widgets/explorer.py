@@ -6,11 +6,11 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from ..losses import LOSSES
-from ..network import Network, Record
-from ..scenarios import SCENARIOS, get_scenario
-from ..session import TrainingSession
+from ..course.scenarios import SCENARIOS, get_scenario
+from ..engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..engine.losses import LOSSES
+from ..engine.network import Network, Record
+from ..engine.session import TrainingSession
 from ..views import explain_parameter, plot_neuron_graph, worked_derivation
 from ..views.network import network_spec
 from ._base import App, Coalescer, close_widget

@@ -30,12 +30,12 @@ import numpy as np
 from plotly.basedatatypes import Undefined  # the sentinel batch_update uses for "no change"
 
 from .._validate import fraction, one_of, positive_float, positive_int
-from ..activations import HIDDEN_ACTIVATIONS
-from ..boundary import DecisionGrid, decision_grid
-from ..datasets import DATASETS, Dataset, load_csv, make_dataset, sample_csv_text
-from ..network import Network, Record
-from ..session import TrainingSession
-from ..training import OPTIMIZERS, History
+from ..course.datasets import DATASETS, Dataset, load_csv, make_dataset, sample_csv_text
+from ..engine.activations import HIDDEN_ACTIVATIONS
+from ..engine.boundary import DecisionGrid, decision_grid
+from ..engine.network import Network, Record
+from ..engine.session import TrainingSession
+from ..engine.training import OPTIMIZERS, History
 from ..views.training import layer_label, plot_decision_boundary, plot_gradient_norms, plot_loss_curve
 from ._base import App, Coalescer, FigureSync
 from ._figurewidget import FigureWidget
@@ -550,7 +550,7 @@ class Playground(App):
     ``Playground()`` starts on circles with a 2-8-8-1 tanh network; ``Playground(preset="spiral")``
     on a named scenario (see ``PRESETS``). Press ▶ (or ``app.controls["step"].click()``).
 
-    Parameters (each also a control): dataset (a name of ``explainer.datasets.DATASETS``), noise,
+    Parameters (each also a control): dataset (a name of ``explainer.course.datasets.DATASETS``), noise,
     test_fraction, seed, hidden ("8, 8" or a list of ints), activation, optimizer, lr, batch_size
     (0 or None: full batch), steps_per_update; n_samples (generated data sets); max_steps (training
     stops there: the session keeps every step's parameters in memory); lecture, theme. A ``preset``

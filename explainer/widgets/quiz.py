@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import ipywidgets as W
 
-from ..questions import QUESTIONS, Question, get_questions
+from ..course.questions import QUESTIONS, Question, get_questions
 from ._base import App
 
 QUIZ_CSS = """
@@ -46,7 +46,7 @@ def _resolve(questions) -> list[Question]:
 class Quiz(App):
     """Each question with its options as radio buttons; choosing one shows right/wrong and the explanation at once.
 
-    ``Quiz()`` asks every question of ``explainer.questions.QUESTIONS``; ``Quiz(["chain_rule", "frozen"])``
+    ``Quiz()`` asks every question of ``explainer.course.questions.QUESTIONS``; ``Quiz(["chain_rule", "frozen"])``
     or a list of Question objects asks those. ``app.controls`` holds ``"q0"``, ``"q1"``, … (the radio
     buttons, values = option indices or None) and ``"reset"``; ``app.score`` counts the questions whose
     chosen option is right, ``app.first_try`` those answered right at the first attempt.

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import jupyter_harness as jh
 import pytest
 
-from explainer.scenarios import worked_example
+from explainer.course.scenarios import worked_example
 from explainer.views.style import fmt
 
 EXPLORER = "apps/explorer.ipynb"

@@ -23,7 +23,7 @@ import plotly
 import pytest
 
 import explainer.widgets._diagram as diagram_module
-from explainer.scenarios import worked_example
+from explainer.course.scenarios import worked_example
 from explainer.views import plot_neuron_graph
 from explainer.views.network import network_spec
 

@@ -15,7 +15,7 @@ import jupyter_harness as jh
 import nbformat
 import pytest
 
-from explainer.scenarios import worked_example
+from explainer.course.scenarios import worked_example
 from explainer.views.style import fmt
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Tests for explainer.surface: every grid value against the network's own loss at that point."""
+"""Tests for explainer.engine.loss_surface: every grid value against the network's own loss at that point."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import explainer.surface as surface_module
+import explainer.engine.loss_surface as surface_module
 from explainer import Network
-from explainer.surface import MAX_RESOLUTION, LossSurface, loss_surface
+from explainer.engine.loss_surface import MAX_RESOLUTION, LossSurface, loss_surface
 
 
 # ---------------------------------------------------------------------- helpers
@@ -314,7 +314,7 @@ def test_pca_explained_variance_of_a_noisy_trajectory():
 
 
 def test_pca_from_a_training_history():
-    training = pytest.importorskip("explainer.training")
+    training = pytest.importorskip("explainer.engine.training")
     net = NETWORKS["tanh-bce"]()
     X, y = data(net, n=32)
     history = training.train(net, X, y, optimizer="sgd", lr=0.5, steps=30)

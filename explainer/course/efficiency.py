@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import one_of, positive_float, positive_int, rng_from
-from .activations import HIDDEN_ACTIVATIONS
+from .._validate import one_of, positive_float, positive_int, rng_from
+from ..engine.activations import HIDDEN_ACTIVATIONS
+from ..engine.network import INITS, Network
+from ..engine.training import train
 from .datasets import make_dataset
-from .network import INITS, Network
-from .training import train
 
 # The step of the central differences: near the cube root of machine ε, where truncation (∝ h²) and
 # rounding (∝ ε/h) errors balance for a loss of order one.

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import rng_from
-from .network import Network
+from .._validate import rng_from
+from ..engine.network import Network
 
 # A layer whose four arrays all have different shapes (n = 5, n_in = 4, n_out = 3), so a transposed or
 # mis-summed result always shows as a wrong shape, never as a lucky match.

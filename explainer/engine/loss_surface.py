@@ -30,7 +30,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._validate import positive_float, rng_from
+from .._validate import positive_float, rng_from
 from .network import Network
 
 Array = np.ndarray
@@ -167,7 +167,7 @@ def loss_surface(
         "filter" (Gaussian, each weight column W[:, j] rescaled to the norm of the current column,
         biases zero: Li et al. 2018) or "pca" (the top two principal directions of a training
         trajectory; needs ``history``). Default span 1.0, resolution 51.
-    history: for "pca", a History from ``explainer.training.train`` (its ``parameters``, (T, P)) or a
+    history: for "pca", a History from ``explainer.engine.training.train`` (its ``parameters``, (T, P)) or a
         (T, P) array of parameter vectors; non-finite rows are ignored.
     span: > 0, the largest offset along each direction.
     resolution: grid points per axis, 2 to 501.
@@ -322,7 +322,9 @@ def _pca_directions(history, center: Array) -> tuple[Array, Array, Array]:
     so that the trajectory's start has coordinates ≤ 0 (the path runs towards the centre).
     """
     if history is None:
-        raise ValueError("directions='pca' needs history= (a History from explainer.training.train, or a (T, P) array)")
+        raise ValueError(
+            "directions='pca' needs history= (a History from explainer.engine.training.train, or a (T, P) array)"
+        )
     raw = getattr(history, "parameters", history)
     try:
         traj = np.array(raw, dtype=np.float64)

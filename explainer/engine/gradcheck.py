@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import positive_float
+from .._validate import positive_float
 from .network import Network
 
 

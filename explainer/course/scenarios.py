@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import one_of
-from .network import Network
+from .._validate import one_of
+from ..engine.network import Network
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import fraction, one_of, positive_float, positive_int, rng_from
+from .._validate import fraction, one_of, positive_float, positive_int, rng_from
 from .network import Network, _nan_to_none
 
 

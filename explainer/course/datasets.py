@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import fraction, one_of, positive_float, positive_int, rng_from
+from .._validate import fraction, one_of, positive_float, positive_int, rng_from
 
 Array = np.ndarray
 TASKS = ("binary", "multiclass", "regression")

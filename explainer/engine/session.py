@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import positive_float, positive_int
+from .._validate import positive_float, positive_int
 from .network import Network, Record
 from .training import History, Optimizer, make_optimizer, train
 

@@ -18,7 +18,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._validate import as_finite_array, one_of
+from .._validate import as_finite_array, one_of
 from .network import Network
 
 TASKS = ("binary", "multiclass", "regression")

@@ -1,6 +1,6 @@
 """LossSurfaceExplorer: gradient descent walking over the loss surface, several optimisers side by side.
 
-The picture is L(u, v) = L(θ₀ + u·d_u + v·d_v) around the start θ₀ (``explainer.surface.loss_surface``)
+The picture is L(u, v) = L(θ₀ + u·d_u + v·d_v) around the start θ₀ (``explainer.engine.loss_surface.loss_surface``)
 with each optimiser's path θ_t projected on the plane, (u_t, v_t) = ``surface.project(history.parameters)``
 (``explainer.views.surface.animate_descent``). The ▶ Play widget and the frame slider step through the
 animation's frames; a click on the map (or on the 3-D surface) starts every optimiser again from there.
@@ -19,10 +19,10 @@ import plotly.graph_objects as go
 from plotly.basedatatypes import Undefined
 
 from .._validate import one_of, positive_float
-from ..network import Network, Record
-from ..scenarios import get_scenario
-from ..surface import LossSurface, loss_surface
-from ..training import OPTIMIZERS, History, train
+from ..course.scenarios import get_scenario
+from ..engine.loss_surface import LossSurface, loss_surface
+from ..engine.network import Network, Record
+from ..engine.training import OPTIMIZERS, History, train
 from ..views.style import get_theme
 from ..views.surface import KINDS, animate_descent_parts, decode_typed_array
 from ._base import App, Coalescer, FigureSync, _signature
@@ -94,7 +94,7 @@ class LossSurfaceExplorer(App):
     any plane allows.
 
     Each chosen optimiser trains a copy of the network from θ₀ with the same η and number of steps
-    (``explainer.training.train``); the paths are drawn by ``explainer.views.surface.animate_descent``.
+    (``explainer.engine.training.train``); the paths are drawn by ``explainer.views.surface.animate_descent``.
     With ``only_plane`` (parameters mode) every other parameter is held fixed, so the paths walk on the
     drawn surface itself; otherwise the others train too and a path shows the projection of the walk.
 

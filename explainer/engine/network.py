@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_finite_array, one_of, positive_float, positive_int, rng_from
+from .._validate import as_finite_array, one_of, positive_float, positive_int, rng_from
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, get_activation
 from .losses import LOSSES, get_loss
 

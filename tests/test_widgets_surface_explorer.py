@@ -11,14 +11,14 @@ import psutil
 import pytest
 from plotly.callbacks import Points
 
-import explainer.widgets.surface as surface_module
+import explainer.widgets.surface_explorer as surface_module
 from explainer import Network
-from explainer.scenarios import get_scenario
-from explainer.surface import loss_surface
-from explainer.training import train
+from explainer.course.scenarios import get_scenario
+from explainer.engine.loss_surface import loss_surface
+from explainer.engine.training import train
 from explainer.views.surface import decode_typed_array
 from explainer.widgets import LossSurfaceExplorer
-from explainer.widgets.surface import BLOWUP_FACTOR, OPTIMIZER_LABELS, PRESETS
+from explainer.widgets.surface_explorer import BLOWUP_FACTOR, OPTIMIZER_LABELS, PRESETS
 
 SMALL = dict(steps=20, resolution=21)  # quick apps: 21 frames, a 21 × 21 grid
 
