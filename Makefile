@@ -1,6 +1,6 @@
 # backprop-explainer: the two commands a fresh machine needs are `make lab` and `make test`.
 #
-#   make lab      create .venv if missing, install the package + lecture extras, open JupyterLab at the start notebook
+#   make lab      create .venv if missing, install the package + lab and lecture extras, open JupyterLab at the start notebook
 #   make test     create .venv if missing, install everything (+ Debian chromium), run the whole suite
 #   make lint     ruff (lint + format check) and import-linter
 #   make format   ruff format + autofixable lint fixes
@@ -8,9 +8,12 @@
 #   make export   run every notebook; write artifacts/export/NAME.html and NAME.slides.html, which play offline
 #   make voila    serve the Playground as a standalone app with Voilà (code hidden), on http://localhost:8866
 #   make screenshots  retake the README's pictures (docs/images/*.png) in JupyterLab with headless Chromium
+#   make pictures refresh the static pictures stored in the notebooks' app cells (they show on GitHub)
+#   make lite     build the JupyterLite site (Pyodide kernel, Voici Playground) into artifacts/lite/
 #
-# Versions: binder/requirements.txt is the one list of exact versions; every install here uses it as pip
-# constraints (-c), so tests run what Binder runs. An install reruns when pyproject.toml or the pins change.
+# Versions: tests/constraints.txt holds the exact versions; every install here uses it as pip constraints (-c).
+# binder/requirements.txt is Binder's own list (what repo2docker's base lacks), at the same versions where both
+# pin a package. An install reruns when pyproject.toml or the pins change.
 # Knobs: PYTHON (interpreter for the venv), LAB_ARGS (e.g. "--no-browser --port 8899"), PYTEST_ARGS (e.g. -x),
 # EXPORT_ARGS (e.g. "notebooks/02_forward_backward_2_2_2.ipynb --no-slides"), VOILA_NOTEBOOK, VOILA_ARGS (e.g. --no-browser).
 
@@ -22,7 +25,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
-PINS := binder/requirements.txt
+PINS := tests/constraints.txt
 CHROMIUM := /usr/bin/chromium
 START_NOTEBOOK := notebooks/00_start_here.ipynb
 LAB_ARGS ?=
@@ -43,11 +46,11 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 $(LECTURE_STAMP): pyproject.toml $(PINS) | $(BIN)/python
-	$(PIP) install --quiet -c $(PINS) -e ".[lecture]"
+	$(PIP) install --quiet -c $(PINS) -e ".[lab,lecture]"
 	touch $@
 
 $(TEST_STAMP): pyproject.toml $(PINS) | $(BIN)/python
-	$(PIP) install --quiet -c $(PINS) -e ".[lecture,test]"
+	$(PIP) install --quiet -c $(PINS) -e ".[lab,lecture,test]"
 	touch $@ $(LECTURE_STAMP)
 
 # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
