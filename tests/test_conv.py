@@ -306,6 +306,7 @@ G = np.zeros((1, 3, 3, 3))
         ({"stride": True}, "stride", "integer"),
         ({"padding": -1}, "padding", "0 to 32"),
         ({"padding": 33}, "padding", "0 to 32"),
+        ({"padding": 10**5000}, "padding", "more than 40 digits"),
     ],
 )
 def test_conv2d_rejects_a_bad_argument_by_name(change, argument, detail):

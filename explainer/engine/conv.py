@@ -335,8 +335,16 @@ def _int_in(value, argument: str, low: int, high: int, high_means: str = "") -> 
     """An int in low..high; ValueError naming ``argument`` and the range otherwise."""
     if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
         why = f" ({high_means})" if high_means else ""
-        raise ValueError(f"{argument} must be an integer from {low} to {high}{why}; got {value!r}")
+        raise ValueError(f"{argument} must be an integer from {low} to {high}{why}; got {_shown(value)}")
     return int(value)
+
+
+def _shown(value) -> str:
+    """A short repr for the message: a student may type a 10,000-digit number."""
+    if isinstance(value, Integral) and not isinstance(value, bool) and abs(int(value)) >= 10**40:
+        return "an integer of more than 40 digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_size(arguments: str, **sizes: int) -> None:
