@@ -65,7 +65,7 @@ def _batchnorm_backward(grad_output, gamma, forward) -> dict[str, np.ndarray]:
     grad_mean = -np.sum(grad_x_hat, axis=0) * inv_std  # ∂L/∂μ, (D,)
     via_x_hat = grad_x_hat * inv_std  # ∂x̂/∂x: each sample's own path
     via_mean = np.broadcast_to(grad_mean / n, grad_output.shape).copy()  # ∂μ/∂x_n = 1/N
-    via_var = grad_var * 2.0 * centered / n  # ∂σ²/∂x_n = 2(x_n − μ)/N
+    via_var = (grad_var * (2.0 / n)) * centered  # ∂σ²/∂x_n = 2(x_n − μ)/N
     return {
         "grad_beta": grad_output.sum(axis=0),
         "grad_gamma": np.sum(grad_output * x_hat, axis=0),
