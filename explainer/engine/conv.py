@@ -23,7 +23,7 @@ The last line is the kernel sliding in reverse: every output position hands its 
 the kernel, to the inputs it read. Written as one formula it is the *full* correlation of δ with the
 kernel flipped in both spatial axes (and its two channel axes swapped): δ_full is δ with s − 1 zeros
 between its entries (undoing the stride) and kh − 1, kw − 1 zeros around it (so the flipped kernel
-also visits the border). The forward and the input gradient are the same operation, ``_correlate``, done as im2col
+also visits the border). So the forward and the input gradient are one operation, ``_correlate``: im2col
 (every window a column) and one matrix product.
 
 Max-pooling keeps the largest value of each window; its gradient goes back to that winner only::
