@@ -142,3 +142,10 @@ SCREENSHOT_ARGS ?=
 # scripts/screenshots.py: the apps in a throw-away notebook, driven in Debian's Chromium (SCREENSHOT_ARGS=explorer: one).
 screenshots: $(TEST_STAMP) $(CHROMIUM)
 	$(BIN)/python scripts/screenshots.py $(SCREENSHOT_ARGS)
+
+# scripts/notebook_pictures.py: runs each notebook (nbclient) and stores the static picture each app's display offers
+# (image/svg+xml or image/png), in the form scripts/nbclean.py stores notebooks. PICTURES_ARGS: notebooks, --check.
+PICTURES_ARGS ?=
+.PHONY: pictures
+pictures: $(TEST_STAMP)
+	$(BIN)/python scripts/notebook_pictures.py $(PICTURES_ARGS)

@@ -49,6 +49,11 @@ def test_every_pattern_is_read_by_nbval():
             '<div id="<uuid>" class="plotly-graph-div">',
         ),
         (
+            '<svg xmlns="http://www.w3.org/2000/svg" id="a1"><path d="M0 0.30000000000000004"/></svg>\n',
+            '<svg xmlns="http://www.w3.org/2000/svg" id="b2"><path d="M0 0.3"/></svg>',
+            "<svg/>",
+        ),
+        (
             "<explainer.engine.network.Network object at 0x7f3a2b1c9d50>",
             "<explainer.engine.network.Network object at 0x7f00deadbeef>",
             "<explainer.engine.network.Network object at 0x<address>>",
