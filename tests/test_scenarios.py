@@ -161,6 +161,7 @@ def test_scenario_registry():
         "xor",
         "vanishing_gradients",
         "diverging_learning_rate",
+        "cs231n_neuron",
     ]
     for name in SCENARIOS:
         s = get_scenario(name)
@@ -227,3 +228,31 @@ def test_single_neuron_is_the_cs231n_circuit():
     local = rec.deltas[0][0, 0] / rec.grad_activations[0][0, 0]  # ∂a/∂z = σ′(z)
     np.testing.assert_allclose(np.round(local * s.X[0], 2), [-0.20, -0.39])
     assert round(local, 2) == 0.20
+
+
+def test_cs231n_neuron_reproduces_the_circuit_numbers():
+    # CS231n "Backpropagation, intuitions", the neuron circuit with w = [2, −3, −3], x = [−1, −2] and upstream
+    # gradient 1.0: dx = [0.39, −0.59], dw = [−0.2, −0.39, 0.2].
+    s = get_scenario("cs231n_neuron")
+    rec = s.network.backprop(s.X, s.y)
+    assert round(rec.output[0, 0], 2) == 0.73
+    assert rec.grad_activations[-1][0, 0] == 1.0  # the upstream gradient, exactly
+    dw = [*rec.grad_weights[0][:, 0], rec.grad_biases[0][0]]
+    np.testing.assert_array_equal(np.round(dw, 2), [-0.20, -0.39, 0.20])
+    assert dw[0] == pytest.approx(-0.19661193324148185, rel=1e-15)  # −σ′(1) = −σ(1)(1 − σ(1))
+    if not hasattr(rec, "grad_inputs"):
+        pytest.skip("Record.grad_inputs (∂L/∂x) is not in the engine yet")
+    np.testing.assert_array_equal(np.round(rec.grad_inputs[0], 2), [0.39, -0.59])
+    np.testing.assert_allclose(rec.grad_inputs[0], rec.deltas[0][0, 0] * s.network.weights[0][:, 0], rtol=1e-15)
+
+
+def test_cs231n_neuron_agrees_with_the_scalar_autograd():
+    from explainer.autograd import parse_example
+
+    s = get_scenario("cs231n_neuron")
+    rec = s.network.backprop(s.X, s.y)
+    root, leaves = parse_example("sigmoid_neuron")  # 1 / (1 + exp(−(w0·x0 + w1·x1 + w2))), gate by gate
+    root.backward()
+    assert root.data == pytest.approx(rec.output[0, 0], rel=1e-15)
+    engine = [*rec.grad_weights[0][:, 0], rec.grad_biases[0][0]]
+    np.testing.assert_allclose([leaves[k].grad for k in ("w0", "w1", "w2")], engine, rtol=1e-14)

@@ -111,12 +111,37 @@ def diverging_learning_rate() -> Scenario:
     )
 
 
+def cs231n_neuron() -> Scenario:
+    """CS231n's sigmoid neuron with an upstream gradient of exactly 1, so its gradients are CS231n's circuit numbers.
+
+    w = (2, −3), b = −3, x = (−1, −2): z = 1 and a = σ(1) = 0.7311. CS231n backpropagates from the output
+    itself (∂f/∂f = 1) and gets ∂f/∂x = (0.39, −0.59), ∂f/∂w = (−0.20, −0.39), ∂f/∂b = 0.20. Here the loss is
+    the squared error, ∂L/∂a = a − y, and the target y = σ(1) − 1 makes ∂L/∂a = 1 at these weights, so every
+    gradient in the record is CS231n's number (once a weight moves, ∂L/∂a moves away from 1).
+    """
+    net = Network([2, 1], output_activation="sigmoid", loss="mse", seed=0)
+    net.weights[0] = [[2.0], [-3.0]]
+    net.biases[0] = [-3.0]
+    a = 1.0 / (1.0 + np.exp(-1.0))  # σ(z) at z = 2·(−1) + (−3)·(−2) − 3 = 1
+    return Scenario(
+        "cs231n_neuron",
+        "CS231n's neuron circuit",
+        "The one-neuron circuit of CS231n's notes with upstream gradient 1: ∂L/∂x = (0.39, −0.59), "
+        "∂L/∂w = (−0.20, −0.39), ∂L/∂b = 0.20.",
+        net,
+        np.array([[-1.0, -2.0]]),
+        np.array([[a - 1.0]]),  # the target that makes ∂L/∂a = a − y = 1
+        0.5,
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "worked_example": worked_example,
     "single_neuron": single_neuron,
     "xor": xor,
     "vanishing_gradients": vanishing_gradients,
     "diverging_learning_rate": diverging_learning_rate,
+    "cs231n_neuron": cs231n_neuron,
 }
 
 
