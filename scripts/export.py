@@ -1,19 +1,20 @@
 """Export the notebooks as HTML pages and reveal.js decks that play with no kernel and no network: ``make export``.
 
 For each notebook, a fresh kernel runs it (``PLOTLY_RENDERER=plotly_mimetype+notebook``: every figure
-carries text/html, and the first embeds the whole plotly.js, once per notebook; the live apps show their
-static figures instead, see ``export_static.py``). Then
+carries text/html, and the first output carries the whole plotly.js, once per notebook; the live apps show
+their static figures instead, see ``export_static.py``). Then
 
     OUT/NAME.html          the notebook as one page
     OUT/NAME.slides.html   a reveal.js deck: the cells' ``slideshow.slide_type`` (the metadata
                            jupyterlab-slideshow reads); a notebook without any gets a slide per heading
-    OUT/vendor/            reveal.js 4 and MathJax 3, pinned in scripts/package-lock.json, installed
-                           once with ``npm ci`` into artifacts/cache/npm and copied here
+    OUT/vendor/            plotly.js (the kernel's own copy, taken out of its output: one file for all pages),
+                           reveal.js 4 and MathJax 3 (pinned in scripts/package-lock.json, installed once with
+                           ``npm ci`` into artifacts/cache/npm and copied here)
 
-plotly.js sits in each file's <head> (taken from the kernel's own output); reveal.js and MathJax are
-loaded from vendor/ by relative paths, so OUT/ can be copied anywhere (a USB stick) and opened from
-file://. Every file written is checked afterwards: no script, style sheet, image or font may come from
-http(s); the run fails naming the URL if one does. Plain links in the prose are allowed.
+Every page loads plotly.js, reveal.js and MathJax from vendor/ by relative paths, so OUT/ can be copied
+anywhere (a USB stick) and opened from file://. Every file written is checked afterwards: no script, style
+sheet, image or font may come from http(s); the run fails naming the URL if one does. Plain links in the prose
+are allowed.
 
 Usage: python scripts/export.py [NOTEBOOK ...] [--out DIR] [--jobs N] [--no-slides] [--timeout S]
 (no NOTEBOOK: every notebooks/*.ipynb).
@@ -29,6 +30,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,6 +77,8 @@ VENDOR_FILES = (
 )
 REVEAL_PREFIX = "vendor/reveal.js"
 MATHJAX_URL = "vendor/mathjax/es5/tex-svg-full.js"
+PLOTLY_DIR = "vendor/plotly.js"  # plotly-<version>.min.js, written from the kernel's output (vendor_plotlyjs)
+_VENDOR_LOCK = threading.Lock()  # notebooks export in threads; one of them writes the shared file
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = (
@@ -84,7 +88,8 @@ WIDGET_NOTE = (
 # plotly.py adds MathJax from a CDN to every figure's HTML; the pages load their own local copy instead.
 _CDN_MATHJAX = re.compile(r'<script src="https?://[^"]*mathjax[^"]*"></script>', re.IGNORECASE)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
-PLOTLYJS_BANNER = re.compile(r"plotly\.js v\d+\.\d+\.\d+")
+PLOTLYJS_BANNER = re.compile(r"plotly\.js v(\d+\.\d+\.\d+)")
+_PLOTLYJS_SRC = re.compile(r'<script src="(vendor/plotly\.js/plotly-[^"]+\.min\.js)"')
 
 
 @dataclass
@@ -106,8 +111,10 @@ class Result:
 
 
 # --------------------------------------------------------------------------------------------- assets
-def ensure_assets(out: Path, cache: Path = NPM_CACHE) -> Path:
-    """reveal.js and MathJax into ``out/vendor`` (``npm ci`` into ``cache`` first when the lock file changed)."""
+def ensure_assets(out: Path, cache: Path | None = None) -> Path:
+    """reveal.js and MathJax into ``out/vendor`` (``npm ci`` into ``cache``, by default NPM_CACHE, first when the
+    lock file changed)."""
+    cache = NPM_CACHE if cache is None else cache
     lock = (SCRIPTS / "package-lock.json").read_text()
     installed, cached_lock = cache / "node_modules" / ".package-lock.json", cache / "package-lock.json"
     if not installed.exists() or not cached_lock.exists() or cached_lock.read_text() != lock:
@@ -119,11 +126,24 @@ def ensure_assets(out: Path, cache: Path = NPM_CACHE) -> Path:
             )
         cache.mkdir(parents=True, exist_ok=True)
         shutil.copy2(SCRIPTS / "package.json", cache / "package.json")
-        cached_lock.write_text(lock)
+        shutil.copy2(SCRIPTS / "package-lock.json", cache / "package-lock.json")
         print(f"export: npm ci (reveal.js, MathJax) into {cache}", flush=True)
-        subprocess.run(
-            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=cache, check=True
+        fetched = subprocess.run(
+            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=cache,
+            capture_output=True,
+            text=True,
         )
+        if fetched.returncode != 0:
+            cached_lock.unlink(missing_ok=True)  # the next run tries again
+            said = "\n".join(f"    {line}" for line in (fetched.stderr or fetched.stdout).strip().splitlines()[-8:])
+            raise SystemExit(
+                "export: could not fetch reveal.js and MathJax, which the exported decks need next to them.\n"
+                f"`npm ci` in {cache} exited with {fetched.returncode}; npm said:\n{said}\n"
+                "The first `make export` downloads them once from the npm registry (pinned in "
+                "scripts/package-lock.json); later runs reuse artifacts/cache/npm and need no network. "
+                "Check the network, or npm's registry (`npm config get registry`), and run `make export` again."
+            )
     vendor = out / "vendor"
     for rel in VENDOR_FILES:
         src, dst = cache / "node_modules" / rel, vendor / rel
@@ -164,8 +184,8 @@ def execute(path: Path, timeout: int) -> nbformat.NotebookNode:
 def take_plotlyjs(nb: nbformat.NotebookNode) -> str:
     """Remove plotly's one-off activation output (plotly.js itself) from the cells and return its HTML.
 
-    The templates put it in the <head>: every figure then finds Plotly, whichever slide comes first and
-    even when the cell that happened to activate the renderer is skipped in the deck.
+    The library goes to vendor/ (``vendor_plotlyjs``); the pages load it in their <head>: every figure then
+    finds Plotly, whichever slide comes first and even when the cell that activated the renderer is skipped.
     """
     found = ""
     for cell in nb.cells:
@@ -179,6 +199,29 @@ def take_plotlyjs(nb: nbformat.NotebookNode) -> str:
         if "outputs" in cell:
             cell.outputs = kept
     return found
+
+
+def vendor_plotlyjs(activation: str, out: Path) -> str:
+    """Write the plotly.js of an activation output to ``out/vendor/plotly.js/`` once; return the <head> HTML
+    that loads it by relative path (the activation's small config script, then ``<script src=…>``).
+
+    One file per plotly.js version, shared by every page: the pages stay small (plotly.js is ~4.7 MB).
+    """
+    if not activation:
+        return ""
+    banner = PLOTLYJS_BANNER.search(activation)
+    start = activation.rindex("<script", 0, banner.start())
+    body = activation.index(">", start) + 1
+    end = activation.index("</script>", banner.end())
+    rel = f"{PLOTLY_DIR}/plotly-{banner[1]}.min.js"
+    target = out / rel
+    library = activation[body:end]
+    with _VENDOR_LOCK:
+        if not target.exists() or target.read_text(encoding="utf-8") != library:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(library, encoding="utf-8")
+    tail = activation[end + len("</script>") :]
+    return f'{activation[:start]}<script src="{rel}"></script>{tail}'
 
 
 def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -308,9 +351,11 @@ def check_file(path: Path) -> list[str]:
     for ref in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', text):
         if not _REMOTE.match(ref) and not (path.parent / ref).exists():
             problems.append(f"{path.name}: {ref} does not exist next to it")
-    banners = len(PLOTLYJS_BANNER.findall(text))
-    if "Plotly.newPlot" in text and banners != 1:
-        problems.append(f"{path.name}: has figures but embeds plotly.js {banners} times (expected once)")
+    banners, loads = len(PLOTLYJS_BANNER.findall(text)), _PLOTLYJS_SRC.findall(text)
+    if banners:
+        problems.append(f"{path.name}: embeds plotly.js {banners} times (it belongs in {PLOTLY_DIR}/, loaded once)")
+    if "Plotly.newPlot" in text and len(loads) != 1:
+        problems.append(f"{path.name}: has figures but loads {PLOTLY_DIR}/plotly-*.min.js {len(loads)} times")
     return problems
 
 
@@ -320,7 +365,7 @@ def export_notebook(path: Path, opts: Options) -> Result:
     start = time.perf_counter()
     try:
         nb = execute(path, opts.timeout)
-        plotlyjs = take_plotlyjs(nb)
+        plotlyjs = vendor_plotlyjs(take_plotlyjs(nb), opts.out)
         result.written = convert(prepare(nb), path.stem, plotlyjs, opts)
     except Exception as err:  # one broken notebook must not hide the others: report it, go on
         result.error = f"{type(err).__name__}: {err}"

@@ -1,4 +1,4 @@
-"""scripts/export.py: exported pages and reveal.js decks play offline (plotly.js inside, reveal.js and MathJax local).
+"""scripts/export.py: exported pages and reveal.js decks play offline (plotly.js, reveal.js and MathJax in vendor/).
 
 One small notebook (a backward-pass animation, a BackpropExplorer, a Quiz, a bare slider, maths and a link)
 is exported once per module; the tests then read the files. The unit tests of the pieces need no kernel.
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -81,13 +83,31 @@ def deck(out) -> str:
 
 # ------------------------------------------------------------------------------------------ the exported files
 @pytest.mark.parametrize("name", ["page", "deck"])
-def test_plotlyjs_is_embedded_once_in_the_head(name, request):
+def test_plotlyjs_is_loaded_once_from_vendor_by_a_relative_path(name, request, out):
     text = request.getfixturevalue(name)
-    banners = re.findall(r"plotly\.js v(\d+\.\d+\.\d+)", text)
-    assert banners == [get_plotlyjs_version()]  # the kernel's own plotly.js, once
+    version = get_plotlyjs_version()
     head, body = text.split("</head>", 1)
-    assert "plotly.js v" in head and "Plotly.newPlot" in body
-    assert len(head) > 3_000_000  # the library itself, not a link to it
+    assert re.findall(r'<script src="(vendor/plotly\.js/[^"]+)"', text) == [f"vendor/plotly.js/plotly-{version}.min.js"]
+    assert 'src="vendor/plotly.js/' in head and "Plotly.newPlot" in body
+    assert "plotly.js v" not in text and len(text) < 1_000_000  # the library is not in the page
+    library = (out / "vendor" / "plotly.js" / f"plotly-{version}.min.js").read_text(encoding="utf-8")
+    assert re.findall(r"plotly\.js v(\d+\.\d+\.\d+)", library[:2000]) == [version]  # the kernel's own plotly.js
+    assert len(library) > 3_000_000
+
+
+def test_the_vendor_library_is_written_once_and_shared(tmp_path):
+    activation = (
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+        "<script>/** plotly.js v4.1.1 */ var Plotly = {};</script>\n"
+    )
+    head = export.vendor_plotlyjs(activation, tmp_path)
+    assert head == (
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+        '<script src="vendor/plotly.js/plotly-4.1.1.min.js"></script>\n'
+    )
+    assert (tmp_path / "vendor/plotly.js/plotly-4.1.1.min.js").read_text() == "/** plotly.js v4.1.1 */ var Plotly = {};"
+    assert export.vendor_plotlyjs(activation, tmp_path) == head  # a second page: the same file, the same tag
+    assert export.vendor_plotlyjs("", tmp_path) == ""  # a notebook without figures loads no plotly.js
 
 
 @pytest.mark.parametrize("name", ["page", "deck"])
@@ -183,16 +203,49 @@ def test_remote_resources_finds_each_kind_and_ignores_links():
         assert sum(url in f for f in found) == 1, url
 
 
-def test_check_file_reports_missing_assets_and_doubled_plotlyjs(tmp_path):
+def test_check_file_reports_missing_assets_and_embedded_or_unloaded_plotlyjs(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(
         '<script src="vendor/none.js"></script><script>/* plotly.js v4.1.1 */</script>'
-        "<script>/* plotly.js v4.1.1 */ Plotly.newPlot('a', [])</script>"
+        "<script>Plotly.newPlot('a', [])</script>"
     )
     problems = export.check_file(page)
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert "vendor/none.js does not exist" in problems[0]
-    assert "embeds plotly.js 2 times" in problems[1]
+    assert "embeds plotly.js 1 times" in problems[1]
+    assert "has figures but loads vendor/plotly.js/plotly-*.min.js 0 times" in problems[2]
+
+
+def test_the_first_export_without_the_npm_registry_says_so_without_a_traceback(tmp_path):
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    notebook = tmp_path / "one.ipynb"
+    nbformat.write(_notebook([("markdown", "# One")]), notebook)
+    env = {
+        **os.environ,
+        "npm_config_registry": "http://127.0.0.1:9",  # nothing listens there: refused at once
+        "npm_config_cache": str(tmp_path / "npm-cache"),  # and no cached tarball to fall back on
+        "npm_config_fetch_retries": "0",
+    }
+    # A fresh clone: no artifacts/cache/npm yet (the script's cache folder, pointed at a new one here).
+    code = (
+        "import sys, runpy; from pathlib import Path; sys.argv = ['export.py', *sys.argv[1:]]; "
+        f"sys.path.insert(0, {str(SCRIPTS)!r}); import export; export.NPM_CACHE = Path({str(tmp_path / 'cache')!r}); "
+        "sys.exit(export.main(sys.argv[1:]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(notebook), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "export: could not fetch reveal.js and MathJax" in result.stderr
+    assert "`npm ci` in" in result.stderr and "npm said:" in result.stderr
+    assert "run `make export` again" in result.stderr
+    assert not (tmp_path / "cache" / "package-lock.json").exists()  # the next run fetches again
 
 
 def test_prepare_drops_cdn_mathjax_and_replaces_leftover_widgets():

@@ -134,3 +134,58 @@ def test_exported_deck_shows_the_explorer_snapshot(exported, page):
     assert "static snapshot of the live BackpropExplorer" in slide.inner_text()
     jh.screenshot(page, "export-deck-explorer-snapshot")
     assert tried == []
+
+
+LONG_LINE = 'print("' + "x" * 111 + '")'  # 120 characters, the longest line ruff lets the notebooks have
+DECK_CELLS = [
+    ("markdown", "# Backward pass"),
+    (
+        "code",
+        "from explainer import worked_example\nfrom explainer.views import animate_backward\nsc = worked_example()",
+    ),
+    ("markdown", "## Press play\n\n" + "\n".join(f"- line {i} of the text above the figure" for i in range(6))),
+    ("code", "animate_backward(sc.network.backprop(sc.X, sc.y), lr=sc.lr)"),
+    ("markdown", "## Code"),
+    ("code", LONG_LINE + "\nprint(len(" + repr("y" * 100) + "))"),
+]
+
+# On the current slide: the player's buttons' bottom edges and the slide's, and every <pre> wider than its box.
+_SLIDE_STATE = """() => {
+  const slide = Reveal.getCurrentSlide(), bottom = slide.getBoundingClientRect().bottom;
+  const buttons = Array.from(slide.querySelectorAll('.updatemenu-button')).map((b) => b.getBoundingClientRect().bottom);
+  const clipped = Array.from(slide.querySelectorAll('pre')).filter((p) => p.scrollWidth > p.clientWidth + 1)
+    .map((p) => p.textContent.slice(0, 40));
+  return {bottom, buttons, clipped, viewport: window.innerHeight};
+}"""
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory) -> Path:
+    export = _export_module()
+    folder = tmp_path_factory.mktemp("export-deck")
+    nb = nbformat.v4.new_notebook()
+    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    nb.cells = [make[kind](source) for kind, source in DECK_CELLS]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "deck.ipynb")
+    assert export.main([str(folder / "deck.ipynb"), "--out", str(folder / "out"), "--jobs", "1"]) == 0
+    return folder / "out" / "deck.slides.html"
+
+
+def test_the_decks_play_button_sits_on_the_slide_and_long_code_lines_are_not_clipped(deck, page):
+    page.set_viewport_size({"width": 1280, "height": 800})  # the deck's own canvas, scale 1
+    tried = _offline(page)
+    page.goto(deck.as_uri(), wait_until="load", timeout=120_000)
+    page.wait_for_function("window.Reveal && Reveal.isReady()")
+    page.evaluate("Reveal.slide(1, 0)")  # text, then the animation
+    page.wait_for_timeout(1500)  # the transition, then the figure fitted to the room under the text
+    state = page.evaluate(_SLIDE_STATE)
+    jh.screenshot(page, "export-deck-play-on-slide")
+    assert len(state["buttons"]) == 2, state  # ▶ Play and ❚❚ Pause
+    assert max(state["buttons"]) <= min(state["bottom"], state["viewport"]), state
+    page.evaluate("Reveal.slide(2, 0)")
+    page.wait_for_timeout(800)
+    state = page.evaluate(_SLIDE_STATE)
+    jh.screenshot(page, "export-deck-long-code")
+    assert state["clipped"] == [], state
+    assert tried == []
