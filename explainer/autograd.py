@@ -2,8 +2,9 @@
 
 The code lives in two places, by the house's layers: the engine, ``explainer/engine/autograd.py`` (``Value``
 with each operation's local derivative beside its value, ``backward``, ``trace``, ``backward_steps``), and the
-course, ``explainer/course/expressions.py`` (``parse_expression``, a safe reader of typed expressions, and
-the named ``EXAMPLES``). This module only re-exports them::
+course, ``explainer/course/expressions.py`` (``parse_expression``, a safe reader of typed expressions, the
+named ``EXAMPLES``, and ``neuron_expression`` for one neuron of a network's record). This module only
+re-exports them::
 
     from explainer.autograd import Value, parse_expression, trace
 """
@@ -17,6 +18,7 @@ from .course.expressions import (
     MAX_NODES,
     Example,
     ExpressionError,
+    neuron_expression,
     parse_example,
     parse_expression,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "TraceNode",
     "Value",
     "backward_steps",
+    "neuron_expression",
     "parse_example",
     "parse_expression",
     "topological_order",

@@ -353,3 +353,48 @@ def parse_example(name: str) -> tuple[Value, dict[str, Value]]:
         raise ValueError(f"name must be one of {', '.join(EXAMPLES)}; got {name!r}")
     example = EXAMPLES[name]
     return parse_expression(example.expression, example.values)
+
+
+# How each activation reads as an expression of its pre-activation z (softmax couples a layer: no single neuron).
+_ACTIVATION_TEXT = {
+    "sigmoid": "sigmoid({z})",
+    "tanh": "tanh({z})",
+    "relu": "relu({z})",
+    "leaky_relu": "max({z}, 0.01*({z}))",  # the engine's slope 0.01 for z < 0
+    "identity": "{z}",
+}
+
+
+def neuron_expression(record, layer: int, neuron: int, sample: int = 0) -> Example:
+    """One neuron of a network's record as an expression with the record's numbers: a = f(Σᵢ wᵢ xᵢ + b).
+
+    ``layer`` counts from 1 as in the maths (layer 1 takes the network's inputs); ``neuron`` and ``sample``
+    from 0. Its variables: x1 … xn the neuron's inputs (the previous layer's activations for that sample),
+    w1 … wn the weights into it, b its bias. Parsed and run backward, the graph gives ∂a/∂w with the neuron's
+    own output as the root; the record's share of ∂L/∂w from this sample is that times the record's ∂L/∂a.
+    """
+    n_layers = len(record.weights)
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= n_layers:
+        raise ValueError(f"layer must be a layer number from 1 to {n_layers}; got {layer!r}")
+    W, b = record.weights[layer - 1], record.biases[layer - 1]  # (n_in, n_out), (n_out,)
+    inputs = record.activations[layer - 1]  # (n_samples, n_in)
+    for value, count, argument in ((neuron, W.shape[1], "neuron"), (sample, inputs.shape[0], "sample")):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < count:
+            raise ValueError(f"{argument} must be a number from 0 to {count - 1}; got {value!r}")
+    activation = record.activation_names[layer - 1]
+    if activation not in _ACTIVATION_TEXT:
+        raise ValueError(
+            f"layer {layer} has a {activation} activation, which couples the whole layer; choose a layer with "
+            f"{', '.join(_ACTIVATION_TEXT)}"
+        )
+    n_in = W.shape[0]
+    z = " + ".join(f"w{i}*x{i}" for i in range(1, n_in + 1)) + " + b"
+    values = {f"w{i + 1}": float(W[i, neuron]) for i in range(n_in)}
+    values |= {f"x{i + 1}": float(inputs[sample, i]) for i in range(n_in)}
+    values["b"] = float(b[neuron])
+    return Example(
+        _ACTIVATION_TEXT[activation].format(z=z),
+        values,
+        f"Neuron {neuron + 1} of layer {layer}",
+        f"a = {activation}(Σᵢ wᵢ xᵢ + b) for sample {sample}, with the record's weights, inputs and bias.",
+    )
