@@ -112,15 +112,15 @@ def ours_step_times(net: Network, X, y, lr: float, steps: int, runs: int) -> tup
             if run:  # the first call is the warm-up
                 per_step.append(np.diff(np.array(stamps)))
         return np.concatenate(per_step) * NS, "training.train per step (time between callbacks)"
-    Xa = net._check_X(X)
-    Y = net._check_y(y, Xa.shape[0])
+    Xa = net.check_X(X)
+    Y = net.check_y(y, Xa.shape[0])
     mask = net.trainable_mask.astype(np.float64)
 
     def one():
-        _, grad, _ = net._gradient(Xa, Y)
-        net._theta -= lr * grad * mask
+        _, grad = net.gradient(Xa, Y)
+        net.theta[...] -= lr * grad * mask
 
-    return sample(one, repeats=steps * runs, warmup=steps), "stand-in: net._gradient + in-place SGD update"
+    return sample(one, repeats=steps * runs, warmup=steps), "stand-in: net.gradient + in-place SGD update"
 
 
 # ---------------------------------------------------------------------- torch peers

@@ -19,10 +19,22 @@ from .engine.loss_surface import LossSurface, loss_surface
 from .engine.losses import LOSSES
 from .engine.network import Network, Record, parameter_names
 from .engine.session import TrainingSession
-from .engine.training import OPTIMIZERS, SGD, Adam, History, Momentum, make_optimizer, train
+from .engine.training import (
+    DIVERGENCE_FACTOR,
+    OPTIMIZERS,
+    SGD,
+    Adam,
+    History,
+    Momentum,
+    diverged_at,
+    divergence_message,
+    make_optimizer,
+    train,
+)
 
 __all__ = [
     "ACTIVATIONS",
+    "DIVERGENCE_FACTOR",
     "DATASETS",
     "Dataset",
     "LossSurface",
@@ -41,6 +53,8 @@ __all__ = [
     "Network",
     "Record",
     "Scenario",
+    "diverged_at",
+    "divergence_message",
     "gradcheck",
     "get_scenario",
     "make_optimizer",

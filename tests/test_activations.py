@@ -161,3 +161,23 @@ def test_huge_inputs_give_finite_values_without_warnings(name, big):
         np.testing.assert_allclose(a.sum(axis=-1), 1.0, rtol=1e-15)
         np.testing.assert_array_equal(a[0], [1.0, 0.0, 0.0])
         np.testing.assert_array_equal(a[1], [0.0, 0.0, 1.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The sigmoid in its exp form: relative accuracy in both tails (½ + ½·tanh(z/2) is exactly 0 for z ≤ −38)
+
+
+def test_sigmoid_keeps_relative_accuracy_far_into_both_tails():
+    sigmoid = ACTIVATIONS["sigmoid"]
+    z = np.array([-745.0, -700.0, -40.0, -38.0, 40.0])
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        a = sigmoid.forward(z)
+        d = sigmoid.derivative(z, a)
+    exact = [math.exp(v) / (1 + math.exp(v)) if v < 0 else 1 / (1 + math.exp(-v)) for v in z]
+    np.testing.assert_allclose(a[1:], exact[1:], rtol=1e-14)
+    assert a[0] > 0.0  # e^−745 is the smallest float64 above 0
+    assert a[2] == pytest.approx(4.248354255291589e-18, rel=1e-14)
+    # σ′ = σ(z)σ(−z), from z: at z = +40 a(1 − a) would be 0 because a rounds to 1.
+    assert d[4] == pytest.approx(4.248354255291589e-18, rel=1e-12)
+    assert d[2] == pytest.approx(d[4], rel=1e-14)

@@ -112,3 +112,26 @@ def test_validation_of_net_and_X(X):
         decision_grid(Network([2, 1]), np.array([[np.nan, 1.0]]))
     with pytest.raises(ValueError, match="task='binary'"):
         decision_grid(Network([2, 2], output_activation="sigmoid"), X, task="binary")
+
+
+def test_grid_bounds_are_value_errors_naming_the_argument():
+    net = Network([2, 4, 3], output_activation="softmax", loss="cross_entropy", seed=0)
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    decision_grid(net, X, resolution=1000)  # 10⁶ points × 3 outputs
+    wide = Network([2, 8, 4000], seed=0)
+    with pytest.raises(ValueError, match=r"resolution must be at most 50 for this network \(4000 outputs"):
+        decision_grid(wide, X, resolution=51, task="multiclass")
+    for margin in (-1.0, 11.0, float("nan"), 10**400, "0.1"):
+        with pytest.raises(ValueError, match="margin"):
+            decision_grid(net, X, margin=margin)
+
+
+def test_the_grid_pass_goes_in_blocks_and_equals_one_pass(monkeypatch):
+    import explainer.engine.network as network_module
+
+    net = Network([2, 5, 1], activation="tanh", seed=0)
+    X = np.random.default_rng(1).normal(size=(10, 2))
+    whole = decision_grid(net, X, resolution=30)
+    monkeypatch.setattr(network_module, "BLOCK_VALUES", 80)  # 10 points a block
+    blocked = decision_grid(net, X, resolution=30)
+    np.testing.assert_allclose(blocked.outputs, whole.outputs, rtol=1e-15)

@@ -233,8 +233,11 @@ def test_regression_targets_are_a_column():
     [
         ({"name": "swirl"}, "name must be one of xor, circles, moons, spiral, blobs, sine; got 'swirl'"),
         ({"name": "xor", "n_samples": 0}, "n_samples"),
-        ({"name": "xor", "n_samples": 1}, "n_samples must be an integer ≥ 2"),
-        ({"name": "blobs", "n_samples": 4, "n_classes": 5}, "n_samples must be an integer ≥ 5"),
+        ({"name": "xor", "n_samples": 1}, "n_samples must be an integer from 2 to 100,000; got 1"),
+        ({"name": "blobs", "n_samples": 4, "n_classes": 5}, "n_samples must be an integer from 5 to 100,000"),
+        ({"name": "xor", "n_samples": 10**8}, "n_samples must be an integer from 2 to 100,000; got 100000000"),
+        ({"name": "xor", "noise": 11.0}, "noise must be a number from 0 to 10; got 11.0"),
+        ({"name": "xor", "noise": 10**400}, "noise must be a finite number ≥ 0; got an integer of about"),
         ({"name": "xor", "n_samples": 10.0}, "n_samples"),
         ({"name": "xor", "noise": -0.1}, "noise"),
         ({"name": "xor", "noise": float("nan")}, "noise"),
@@ -450,3 +453,97 @@ def test_bad_load_csv_arguments(tmp_path):
         load_csv(path, has_header="yes")
     with pytest.raises(ValueError, match="test_fraction"):
         load_csv(path, test_fraction=1.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits, and the header decided by content
+
+
+def test_the_largest_data_set_is_allowed_and_one_more_sample_is_not():
+    import time
+
+    d = make_dataset("xor", n_samples=100_000, seed=0)
+    assert d.n_samples == 100_000
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="n_samples must be an integer from 2 to 100,000"):
+        make_dataset("xor", n_samples=100_001)
+    with pytest.raises(ValueError, match="n_samples"):
+        make_dataset("xor", n_samples=10**8)  # before: 1.5 GB allocated
+    assert time.perf_counter() - start < 0.1
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "n", "why"),
+    [
+        ("2019,2020,label\n1,2,0\n3,4,1\n", True, 2, "its label cell 'label' is text, while every label below it is"),
+        ("1,2,3\n4,5,cat\n6,7,dog\n", True, 2, "its label cell '3' is number, while every label below it is text"),
+        ("x,2020,label\n1,2,0\n3,4,1\n", True, 2, "its cell 'x' in feature column 1 is not a number"),
+        ("1,2,0\n3,4,1\n5,6,0\n", False, 3, "the first row was read as data"),
+        ("0.5,2,cat\n1,4,dog\n3,4,cat\n", False, 3, "the first row was read as data"),
+        ("1,2,0\n3,4,cat\n", False, 2, "the first row was read as data"),  # one row below is no evidence
+    ],
+)
+def test_the_header_is_decided_by_the_kinds_of_the_cells(tmp_path, text, header, n, why):
+    d = load_csv(write(tmp_path, text))
+    assert d.header is header and d.n_samples == n
+    assert why in d.note
+    if header:
+        assert "label" not in (d.class_names or ()) or text.startswith("1,2,3")  # before: 'label' became a class
+
+
+def test_a_numeric_header_above_numeric_labels_is_not_a_class(tmp_path):
+    d = load_csv(write(tmp_path, "2019,2020,label\n1,2,0\n3,4,1\n5,6,1\n"))
+    assert d.feature_names == ("2019", "2020") and d.class_names == ("0", "1") and d.task == "binary"
+    np.testing.assert_array_equal(d.X, [[1, 2], [3, 4], [5, 6]])
+
+
+def test_the_note_points_at_a_lonely_first_label(tmp_path):
+    d = load_csv(write(tmp_path, "2019,2020,label\n1,2,cat\n3,4,dog\n5,6,cat\n"))
+    assert d.header is False and "its label 'label' appears in no other row" in d.note
+    assert "has_header=True" in d.note
+    fixed = load_csv(write(tmp_path, "2019,2020,label\n1,2,cat\n3,4,dog\n5,6,cat\n"), has_header=True)
+    assert fixed.header is True and fixed.class_names == ("cat", "dog") and "has_header=True" in fixed.note
+
+
+def test_generated_sets_have_no_header_decision():
+    d = make_dataset("xor", n_samples=10)
+    assert d.header is None and d.note == ""
+
+
+def test_csv_size_and_row_limits(tmp_path, monkeypatch):
+    from explainer.course import datasets
+
+    path = write(tmp_path, "a,b,c\n" + "1,2,0\n1,2,1\n" * 15)
+    monkeypatch.setattr(datasets, "MAX_CSV_BYTES", 100)
+    with pytest.raises(ValueError, match=r"the file is 186 bytes; a CSV may be at most 100 bytes"):
+        load_csv(path)
+    monkeypatch.setattr(datasets, "MAX_CSV_BYTES", 10**6)
+    monkeypatch.setattr(datasets, "MAX_SAMPLES", 29)
+    with pytest.raises(ValueError, match="more than 29 data rows"):
+        load_csv(path)
+    monkeypatch.setattr(datasets, "MAX_SAMPLES", 30)
+    assert load_csv(path).n_samples == 30
+    no_header = write(tmp_path, "1,2,0\n1,2,1\n" * 15 + "1,2,0\n", "nh.csv")
+    with pytest.raises(ValueError, match="more than 30 data rows"):
+        load_csv(no_header)
+    monkeypatch.setattr(datasets, "MAX_CSV_COLUMNS", 3)
+    with pytest.raises(ValueError, match="has 4 columns; at most 3"):
+        load_csv(write(tmp_path, "1,2,3,0\n", "wide.csv"))
+
+
+def test_csv_is_read_as_a_stream_in_a_small_multiple_of_its_size(tmp_path):
+    """Memory stays near the float64 array: before, every cell was kept as a Python string (24× the file)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 20))
+    lines = ["".join(f"{v:.6f}," for v in row) + ("cat" if i % 2 else "dog") for i, row in enumerate(X)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    d = load_csv(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert d.n_samples == 20_000 and d.n_features == 20
+    assert peak < 2.5 * size, f"peak {peak / size:.1f}× the file's {size:,} bytes"

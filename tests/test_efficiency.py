@@ -112,7 +112,7 @@ def test_finite_difference_gradient_matches_backprop_and_restores_parameters():
     X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
     net = Network([3, 4, 2], activation="tanh", output_activation="identity", loss="mse", seed=3)
     before = net.parameters
-    numeric = finite_difference_gradient(net, net._check_X(X), net._check_y(y, 5))
+    numeric = finite_difference_gradient(net, net.check_X(X), net.check_y(y, 5))
     np.testing.assert_array_equal(net.parameters, before)
     np.testing.assert_allclose(numeric, net.backprop(X, y).gradient_vector(), atol=1e-9)
 
@@ -223,3 +223,48 @@ def test_norms_table(norms):
 def test_gradient_norms_validation(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         gradient_norms_by_activation(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- bounds
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"widths": [10**5]}, r"widths\[0\] must be an integer from 1 to 4,096"),  # before: 3 GB
+        ({"widths": [200]}, "the widest network, .* has 41,001 parameters; at most 10,000"),
+        ({"widths": list(range(1, 12))}, "at most 10 widths"),
+        ({"depth": 11}, "depth must be an integer from 1 to 10"),
+        ({"n_samples": 1001}, "n_samples must be an integer from 1 to 1,000"),
+        ({"repeats": 11}, "repeats must be an integer from 1 to 10"),
+        ({"widths": [60, 64], "n_samples": 1000, "repeats": 10}, "ask for .* multiply-adds of finite differences"),
+    ],
+)
+def test_compare_gradient_costs_is_bounded_before_building_anything(kwargs, match):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        compare_gradient_costs(**{"widths": (2,), **kwargs})
+    assert time.perf_counter() - start < 0.1
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"width": 5000}, "width must be an integer from 1 to 4,096"),
+        ({"depth": 100}, "depth must be an integer from 1 to 99"),
+        ({"width": 4096, "depth": 3}, "depth and width: sizes .* at most 1,000,000"),
+        ({"steps": 10_001}, "steps must be an integer from 0 to 10,000"),
+        ({"n_samples": 10**6}, "n_samples must be an integer from 2 to 100,000"),
+        ({"steps": 10_000, "n_samples": 100_000}, "ask for about .* multiply-adds"),
+    ],
+)
+def test_gradient_norms_are_bounded(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        gradient_norms_by_activation(**kwargs)
+
+
+def test_count_operations_refuses_an_endless_generator():
+    import itertools
+
+    with pytest.raises(ValueError, match="at most 1001 entries"):
+        count_operations(itertools.repeat(3))

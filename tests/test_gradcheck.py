@@ -54,7 +54,7 @@ def build(sizes, hidden, output, loss, n, seed):
 
 def away_from_kinks(net, X):
     """True when no relu-like layer has a pre-activation within KINK_MARGIN of 0."""
-    p = net._forward(net._check_X(X))
+    p = net.forward_pass(net.check_X(X))
     return all(np.min(np.abs(z)) > KINK_MARGIN for name, z in zip(net.layer_activations, p.z) if name in KINKED)
 
 

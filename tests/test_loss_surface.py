@@ -546,3 +546,36 @@ def test_project_validation(small):
         surf.project_gradients(np.zeros(5))
     with pytest.raises(ValueError, match=r"parameters must be an array of numbers"):
         surf.project([["a"] * 105])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bounds at the door: the work and the samples
+
+
+def test_work_beyond_the_bound_is_refused_naming_the_resolution(monkeypatch):
+    net = Network([2, 8, 1], activation="tanh", output_activation="identity", loss="mse", seed=0)
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    y = np.zeros(50)
+    monkeypatch.setattr(surface_module, "MAX_SURFACE_WORK", 10**6)
+    loss_surface(net, X, y, directions="random", resolution=5)
+    with pytest.raises(ValueError, match=r"resolution 101 over 50 samples would take about .* multiply-adds"):
+        loss_surface(net, X, y, directions="random", resolution=101)
+    with pytest.raises(ValueError, match="resolution"):
+        loss_surface(net, X, y, params=("W1[0,0]", "b2[0]"), resolution=401)
+
+
+def test_too_many_samples_for_the_centre_pass_are_refused(monkeypatch):
+    import explainer.engine.network as network_module
+
+    net = Network([2, 3, 1], seed=0)
+    monkeypatch.setattr(surface_module, "MAX_RECORD_VALUES", 60)
+    with pytest.raises(ValueError, match="X has 11 samples; a loss surface of this network takes at most 10"):
+        loss_surface(net, np.ones((11, 2)), np.ones(11), directions="random", resolution=3)
+    assert network_module.MAX_RECORD_VALUES > 60  # only the surface's bound was lowered
+
+
+def test_default_surfaces_stay_well_inside_the_bound():
+    net = Network([2, 8, 8, 1], activation="tanh", output_activation="identity", loss="mse", seed=0)
+    X = np.random.default_rng(0).normal(size=(256, 2))
+    loss_surface(net, X, np.zeros(256), params=("W1[0,0]", "W3[1,0]"), resolution=MAX_RESOLUTION)
+    loss_surface(net, X, np.zeros(256), directions="filter", resolution=101)

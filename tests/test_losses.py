@@ -94,7 +94,7 @@ def test_grad_a_matches_finite_differences_of_the_formula(loss_name, act_name):
     if loss_name == "mse":
         pass
     elif loss_name == "bce":
-        a = np.clip(a, 0.05, 0.95)  # keep a ± h inside (0, 1)
+        assert np.all((a > 0.05) & (a < 0.95))  # a ± h inside (0, 1); bce's ∂ℓ/∂a is computed from z = σ⁻¹(a)
     else:
         a = np.clip(a, 0.05, None)
     ref = REFERENCE[loss_name]
@@ -182,3 +182,24 @@ def test_stable_helpers():
     np.testing.assert_allclose(ls, [[0.0, -1000.0, -2000.0]], rtol=1e-15, atol=1e-300)
     row = np.array([[0.3, -1.2, 2.0]])
     np.testing.assert_allclose(np.exp(log_softmax(row)), ACTIVATIONS["softmax"].forward(row), rtol=1e-15)
+
+
+def test_bce_grad_a_is_exact_where_the_sigmoid_saturates():
+    """At z = −40 with y = 1: ∂ℓ/∂a = −1/a = −(1 + e⁴⁰) ≈ −2.354e17 (the tanh form gave a = 0 and −1e300)."""
+    z = np.array([[-40.0, 40.0, -40.0]])
+    y = np.array([[1.0, 0.0, 0.0]])
+    a = ACTIVATIONS["sigmoid"].forward(z)
+    grad_a = LOSSES["bce"].grad_a(z, a, y)
+    np.testing.assert_allclose(grad_a[0], [-(1 + math.exp(40.0)), 1 + math.exp(40.0), 1.0], rtol=1e-13)
+    assert grad_a[0, 0] == pytest.approx(-2.3538526683702e17, rel=1e-12)
+
+
+def test_cross_entropy_grad_a_from_z_where_a_underflows():
+    z = np.array([[0.0, -800.0], [0.0, -40.0]])
+    y = np.array([[0.0, 1.0], [0.0, 1.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        a = ACTIVATIONS["softmax"].forward(z)
+        grad_a = LOSSES["cross_entropy"].grad_a(z, a, y)
+    assert a[0, 1] == 0.0 and np.isfinite(grad_a[0, 1]) and grad_a[0, 1] < -1e299  # huge, finite
+    assert grad_a[1, 1] == pytest.approx(-(1 + math.exp(40.0)), rel=1e-13)
+    assert grad_a[0, 0] == 0.0

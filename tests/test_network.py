@@ -121,7 +121,7 @@ def test_record_backward_identities(key):
                 rec.deltas[layer], rec.derivatives[layer] * rec.grad_activations[layer], rtol=1e-10, atol=1e-17
             )
     # The output layer's ∂L/∂a is the loss gradient divided by n (the loss is a mean).
-    loss = net._loss
+    loss = net.loss_function
     zL, aL = rec.preactivations[-1], rec.output
     np.testing.assert_allclose(rec.grad_activations[-1], loss.grad_a(zL, aL, rec.targets) / 6, rtol=1e-15)
     np.testing.assert_allclose(
@@ -310,8 +310,10 @@ def test_record_to_csv_layout(tmp_path):
     counts = {}
     for r in rows:
         counts[r["quantity"]] = counts.get(r["quantity"], 0) + 1
-    # per-sample quantities: 2 samples × (3 + 1) units; W and dL_dW: 2·3 + 3·1; b and dL_db: 3 + 1
+    # per-sample quantities: 2 samples × (3 + 1) units; W and dL_dW: 2·3 + 3·1; b and dL_db: 3 + 1;
+    # dL_dx: 2 samples × 2 inputs
     assert counts == {
+        "dL_dx": 4,
         "a": 8,
         "z": 8,
         "f_prime": 8,
@@ -515,11 +517,17 @@ def test_from_dict_two_layer_network_without_hidden_activations():
         (lambda d: d.update(format="something else"), "data must be a dict made by Network.to_dict"),
         (lambda d: d.pop("sizes"), "missing the key 'sizes'"),
         (lambda d: d.pop("loss"), "missing the key 'loss'"),
-        (lambda d: d.update(sizes=[2, 0, 1]), r"sizes\[1\]"),
-        (lambda d: d.update(parameters=[1.0, 2.0]), "parameters must have length"),
-        (lambda d: d.update(parameters="abc"), "parameters must be an array of numbers"),
-        (lambda d: d.pop("parameters"), "parameters"),
-        (lambda d: d.update(parameters=[None] * 13), "parameters must hold only finite numbers"),
+        (lambda d: d.update(sizes=[2, 0, 1]), r"data\['sizes'\]\[1\]"),
+        (lambda d: d.update(parameters=[1.0, 2.0]), r"data\['parameters'\] must have length 13"),
+        (lambda d: d.update(parameters="abc"), r"data\['parameters'\] must be a list of 13 numbers"),
+        (lambda d: d.pop("parameters"), "missing the key 'parameters'"),
+        (lambda d: d.update(parameters=[None] * 13), r"data\['parameters'\] must hold only finite numbers"),
+        (lambda d: d.update(parameters=[[1.0]] * 13), r"data\['parameters'\] must be a flat list"),
+        (lambda d: d.update(sizes=[2, 10**8, 2]), r"data\['sizes'\]\[1\] must be an integer from 1 to 4,096"),
+        (lambda d: d.update(sizes="2,3,1"), r"data\['sizes'\] must be a list of layer widths"),
+        (lambda d: d.update(version=2), r"data\['version'\] must be 1"),
+        (lambda d: d.update(activation="swish"), "data: activation must be one of"),
+        (lambda d: d.update(frozen=[3]), r"data\['frozen'\] must be a list of parameter names"),
         (lambda d: d.update(loss="hinge"), "loss must be one of"),
         (lambda d: d.update(frozen=["Q1[0]"]), "freeze"),
     ],
@@ -647,3 +655,260 @@ def test_cs231n_sigmoid_circuit():
     swapped.biases[0] = [-3.0]
     rec_x = swapped.backprop([[2.0, -3.0]], [f - 1.0])
     np.testing.assert_allclose(rec_x.grad_weights[0][:, 0], grad_x, rtol=1e-14)
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits at the door: checked before anything is allocated
+
+
+@pytest.mark.parametrize(
+    ("sizes", "match"),
+    [
+        ([2, 4097, 1], r"sizes\[1\] must be an integer from 1 to 4,096; got 4097"),
+        ([2, 10**8, 2], r"sizes\[1\] must be an integer from 1 to 4,096"),
+        ([2, 2**62, 2], r"sizes\[1\] must be an integer from 1 to 4,096"),
+        ([2, 10**5000, 2], r"sizes\[1\] .*an integer of about 5000 digits"),
+        ([1000, 1000, 2], r"make 1,003,002 parameters; a network may have at most 1,000,000"),
+        ([2] + [1] * 101, "at most 101 entries"),
+    ],
+)
+def test_network_size_limits_are_value_errors_before_any_allocation(sizes, match):
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        Network(sizes)
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 0.5 and peak < 2**20, (elapsed, peak)  # before: 8-20 s and 3-4 GB for [2, 10**8, 2]
+
+
+def test_an_endless_generator_of_sizes_is_refused():
+    import itertools
+
+    with pytest.raises(ValueError, match="at most 101 entries"):
+        Network(itertools.repeat(2))
+    with pytest.raises(ValueError, match="activation must be one name or 1 names"):
+        Network([2, 2, 1], activation=itertools.repeat("tanh"))
+
+
+def test_the_largest_allowed_network_builds_and_runs():
+    net = Network([2, 4096, 240, 1], seed=0)
+    assert net.n_parameters <= 1_000_000
+    rec = net.backprop(np.ones((3, 2)), [0.0, 1.0, 0.5])
+    assert rec.finite
+
+
+def test_from_dict_checks_everything_before_building_a_network(monkeypatch):
+    good = Network([2, 3, 1], seed=0).to_dict()
+    built = []
+    original = Network.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(args)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "__init__", counting_init)
+    for change in (
+        {"frozen": ["W1[0,0]", "W9[0,0]"]},
+        {"parameters": good["parameters"][:-1]},
+        {"parameters": good["parameters"][:-1] + [float("nan")]},
+        {"sizes": [2, 10**9, 1]},
+    ):
+        with pytest.raises(ValueError, match="data"):
+            Network.from_dict({**good, **change})
+    assert built == [], "a malformed dict must not get as far as building a network"
+    Network.from_dict(good)
+    assert len(built) == 1
+
+
+def test_load_of_a_shared_file_with_a_huge_layer_is_refused_fast(tmp_path):
+    import time
+
+    d = Network([2, 3, 1], seed=0).to_dict()
+    d["sizes"] = [2, 2**62, 2]
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(d))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"data\['sizes'\]\[1\]"):
+        Network.load(path)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_backprop_refuses_a_record_too_large_to_keep(monkeypatch):
+    from explainer.engine import network as network_module
+
+    net = Network([2, 3, 1], seed=0)  # 6 numbers a sample
+    monkeypatch.setattr(network_module, "MAX_RECORD_VALUES", 60)
+    net.backprop(np.ones((10, 2)), np.ones(10))
+    with pytest.raises(ValueError, match=r"X has 11 samples; a record of this network .* keeps at most 10"):
+        net.backprop(np.ones((11, 2)), np.ones(11))
+    assert np.isfinite(net.loss_value(np.ones((1000, 2)), np.ones(1000)))  # losses and training take them all
+
+
+def test_blocked_passes_equal_the_single_pass(monkeypatch):
+    """Large batches go in blocks of samples; the loss, gradient and outputs do not change (to rounding)."""
+    from explainer.engine import network as network_module
+
+    net, (X, y) = mixed_net(), data(50)
+    Y = net.check_y(y, 50)
+    rec = net.backprop(X, y)
+    out = net.forward(X)
+    monkeypatch.setattr(network_module, "BLOCK_VALUES", 7 * 14)  # 7 samples a block (14 units a sample)
+    assert len(net._blocks(50)) == 8
+    loss, grad = net.gradient(X, Y)
+    assert loss == pytest.approx(rec.loss, rel=1e-14)
+    np.testing.assert_allclose(grad, rec.gradient_vector(), rtol=1e-12, atol=1e-17)
+    np.testing.assert_allclose(net.forward(X), out, rtol=1e-15)
+    np.testing.assert_allclose(net.per_sample_losses(X, Y), rec.sample_losses, rtol=1e-15)
+    assert net.mean_loss(X, Y) == pytest.approx(rec.loss, rel=1e-14)
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's own API: no private members needed
+
+
+def test_named_internal_api():
+    net, (X, y) = mixed_net(), data(4)
+    Xa, Y = net.check_X(X), net.check_y(y, 4)
+    rec = net.backprop(X, y)
+    p = net.forward_pass(Xa)
+    np.testing.assert_array_equal(p.a[-1], rec.output)
+    assert net.layer_functions == tuple(ACTIVATIONS[n] for n in net.layer_activations)
+    assert net.loss_function.name == "mse"
+    loss, grad = net.gradient(Xa, Y)
+    assert loss == rec.loss and grad.shape == (net.n_parameters,)
+    np.testing.assert_array_equal(net.per_sample_losses(Xa, Y), rec.sample_losses)
+    assert net.mean_loss(Xa, Y) == net.loss_value(X, y) == rec.loss
+    net.theta[0] = 0.25  # a live view
+    assert net.get("W1[0,0]") == 0.25 and net.parameters[0] == 0.25
+    with pytest.raises(ValueError, match="X_test must have 3 feature columns"):
+        net.check_X(np.ones((2, 5)), "X_test")
+    with pytest.raises(ValueError, match=r"y_test must have shape \(2, 2\)"):
+        net.check_y(np.ones(3), 2, "y_test")
+    assert net._check_X is not None and net._check_y is not None  # old names, kept for the apps
+
+
+def test_every_layer_back_propagates_through_activation_backward():
+    """One way through an activation: the hidden layers and the output layer both call Activation.backward."""
+    import dataclasses
+
+    calls = []
+
+    @dataclasses.dataclass(frozen=True)
+    class Spy(type(ACTIVATIONS["tanh"])):
+        def backward(self, z, a, grad_a):
+            calls.append(self.name)
+            return super().backward(z, a, grad_a)
+
+    net = Network([2, 3, 3, 1], activation="tanh", output_activation="tanh", loss="mse", seed=0)
+    before = net.backprop([[0.1, 0.2]], [0.3])
+    spy = Spy(**{f.name: getattr(ACTIVATIONS["tanh"], f.name) for f in dataclasses.fields(Spy)})
+    net._acts[:] = [spy, spy, spy]
+    after = net.backprop([[0.1, 0.2]], [0.3])
+    assert calls == ["tanh", "tanh", "tanh"]  # output layer (via the loss), then hidden layers 2 and 1
+    np.testing.assert_array_equal(after.gradient_vector(), before.gradient_vector())
+
+
+def test_copy_keeps_parameters_and_frozen_flags_and_is_independent_of_from_dict():
+    net = mixed_net()
+    net.freeze("W2", "b3[1]")
+    twin = net.copy()
+    assert twin.frozen == net.frozen and twin.layer_activations == net.layer_activations
+    np.testing.assert_array_equal(twin.parameters, net.parameters)
+    twin.theta[:] = 0.0
+    assert not np.all(net.parameters == 0.0)
+
+
+def test_parameter_names_are_computed_without_a_table():
+    net = Network([2, 4096, 240, 1], seed=0)
+    assert net.index_of("W2[4095,239]") == 3 * 4096 + 4095 * 240 + 239
+    assert net.index_of(" b3[ 0 ] ") == net.n_parameters - 1
+    assert net._p.names._list is None, "no list of a million names unless someone asks for it"
+    assert net.frozen == []
+    net.freeze("b2")
+    assert net.frozen == [f"b2[{j}]" for j in range(240)]
+
+
+# ---------------------------------------------------------------------------------------------
+# ∂L/∂x: the record keeps the gradient with respect to the inputs
+
+
+@pytest.mark.parametrize("key", list(NETS))
+def test_grad_inputs_is_delta1_times_W1_transposed_and_matches_finite_differences(key):
+    make, get_data = NETS[key]
+    net = make()
+    X, y = get_data(4)
+    rec = net.backprop(X, y)
+    assert rec.grad_inputs.shape == X.shape and not rec.grad_inputs.flags.writeable
+    np.testing.assert_allclose(rec.grad_inputs, rec.deltas[0] @ rec.weights[0].T, rtol=1e-14, atol=1e-17)
+    h = 1e-5
+    numeric = np.zeros_like(X)
+    for s, j in np.ndindex(X.shape):
+        e = np.zeros_like(X)
+        e[s, j] = h
+        numeric[s, j] = (net.loss_value(X + e, y) - net.loss_value(X - e, y)) / (2 * h)
+    np.testing.assert_allclose(rec.grad_inputs, numeric, rtol=1e-6, atol=1e-10)
+
+
+def test_grad_inputs_in_the_exports(tmp_path):
+    net, (X, y) = mixed_net(), data(2)
+    rec = net.backprop(X, y)
+    d = json.loads(rec.to_json())
+    np.testing.assert_array_equal(np.array(d["grad_inputs"]), rec.grad_inputs)
+    rows = parse_record_csv(rec.to_csv())
+    got = {(r["sample"], r["column"]): float(r["value"]) for r in rows if r["quantity"] == "dL_dx"}
+    assert all(r["layer"] == "0" for r in rows if r["quantity"] == "dL_dx")
+    for s, j in np.ndindex(X.shape):
+        assert got[(str(s), str(j))] == rec.grad_inputs[s, j]
+
+
+@pytest.mark.parametrize("key", list(NETS))
+def test_grad_inputs_matches_pytorch(key):
+    torch = pytest.importorskip("torch")
+    make, get_data = NETS[key]
+    net = make()
+    X, y = get_data(5)
+    rec = net.backprop(X, y)
+    x = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    a = x
+    fns = {
+        "tanh": torch.tanh,
+        "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
+        "sigmoid": torch.sigmoid,
+        "relu": torch.relu,
+        "softmax": lambda z: torch.softmax(z, dim=-1),
+    }
+    for W, b, name in zip(net.weights, net.biases, net.layer_activations):
+        z = a @ torch.tensor(np.array(W)) + torch.tensor(np.array(b))
+        a = fns[name](z)
+    Y = torch.tensor(rec.targets)
+    if net.loss == "mse":
+        loss = 0.5 * ((a - Y) ** 2).sum(dim=-1).mean()
+    elif net.loss == "bce":
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(z, Y, reduction="none").sum(dim=-1).mean()
+    else:
+        loss = -(Y * torch.log_softmax(z, dim=-1)).sum(dim=-1).mean()
+    loss.backward()
+    np.testing.assert_allclose(rec.grad_inputs, x.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------------------------
+# A saturated sigmoid: σ(−40) is not 0, and bce's ∂L/∂a is the true −2.354e17, not −1e300
+
+
+def test_saturated_sigmoid_bce_record_has_the_true_gradient():
+    net = Network([1, 1], output_activation="sigmoid", loss="bce", init="zeros")
+    net.weights[0] = [[1.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rec = net.backprop([[-40.0]], [1.0])  # z = −40, y = 1
+    a = rec.output[0, 0]
+    assert a == pytest.approx(4.248354255291589e-18, rel=1e-14)  # before: exactly 0.0
+    assert rec.grad_activations[-1][0, 0] == pytest.approx(-(2 + 2 * np.cosh(40.0)), rel=1e-14)  # −2.354e17
+    assert rec.derivatives[-1][0, 0] == pytest.approx(4.248354255291589e-18, rel=1e-12)
+    assert rec.deltas[-1][0, 0] == pytest.approx(a - 1.0, rel=1e-15)
+    assert rec.loss == pytest.approx(40.0, rel=1e-15)

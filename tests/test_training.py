@@ -13,7 +13,22 @@ import warnings
 import numpy as np
 import pytest
 
-from explainer import OPTIMIZERS, SGD, Adam, History, Momentum, Network, get_scenario, make_optimizer, train
+from explainer import (
+    DIVERGENCE_FACTOR,
+    OPTIMIZERS,
+    SGD,
+    Adam,
+    History,
+    Momentum,
+    Network,
+    diverged_at,
+    divergence_message,
+    get_scenario,
+    make_optimizer,
+    train,
+)
+from explainer.engine import history as history_module
+from explainer.engine.training import MAX_STEPS
 
 
 def regression(n=8, seed=0):
@@ -240,14 +255,38 @@ def test_batch_size_at_least_n_is_full_batch():
 def test_uneven_batches_never_repeat_a_sample_within_a_batch():
     net = small_net()
     X, y = regression(5)
-    history = train(net, X, y, lr=0.1, steps=4, batch_size=2, seed=0)
+    history = train(net, X, y, lr=0.1, steps=6, batch_size=2, seed=0)
     batches = []
-    for t in range(4):
-        found = batch_used(net, history.parameters[t], X, y, history.gradients[t], 2)
+    for t in range(6):
+        found = batch_used(net, history.parameters[t], X, y, history.gradients[t], len_of_batch(t))
         assert len(found) == 1
         batches.append(found[0])
-    # 5 samples make two batches of 2 per epoch (the fifth waits for a later shuffle)
-    assert not batches[0] & batches[1] and not batches[2] & batches[3]
+    # 5 samples make batches of 2, 2 and the remainder 1 per epoch: every sample once an epoch, none dropped
+    assert [len(b) for b in batches] == [2, 2, 1, 2, 2, 1]
+    assert set.union(*batches[:3]) == set(range(5)) and set.union(*batches[3:]) == set(range(5))
+
+
+def len_of_batch(t, n=5, batch=2):
+    return [2, 2, 1][t % 3]
+
+
+def test_the_last_partial_batch_of_each_epoch_is_used(monkeypatch):
+    """Seen from the network: ⌈n / batch_size⌉ gradient calls an epoch, the last one on the remainder."""
+    net = small_net()
+    X, y = regression(7)
+    seen = []
+    original = net.gradient
+
+    def spy(Xb, Yb):
+        seen.append(tuple(sorted(map(tuple, np.round(Xb, 12).tolist()))))
+        return original(Xb, Yb)
+
+    monkeypatch.setattr(net, "gradient", spy)
+    train(net, X, y, lr=0.01, steps=8, batch_size=3, seed=1)
+    sizes = [len(b) for b in seen[:8]]
+    assert sizes == [3, 3, 1, 3, 3, 1, 3, 3]  # before: 3, 3, 3, 3, ... and one sample a round left out
+    rows = set(map(tuple, np.round(X, 12).tolist()))
+    assert set().union(*seen[:3]) == rows and set().union(*seen[3:6]) == rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,11 +319,13 @@ def test_callback_returning_false_stops_training():
 
 
 def check_diverged(history):
+    """Stopped at the first entry the rule flags: a loss or gradient not finite, or the loss above 10⁴ × L₀."""
     assert history.diverged
     assert history.diverged_at == len(history) - 1
-    last_finite = np.isfinite(history.train_loss[-1]) and np.all(np.isfinite(history.gradients[-1]))
-    assert not last_finite, "the last entry holds the non-finite values"
-    assert np.all(np.isfinite(history.train_loss[:-1]))
+    last = history.train_loss[-1]
+    blew_up = not np.isfinite(last) or not np.all(np.isfinite(history.gradients[-1]))
+    assert blew_up or last > DIVERGENCE_FACTOR * max(history.train_loss[0], 1e-3)
+    assert diverged_at(history.train_loss[:-1]) is None
     assert np.all(np.isfinite(history.gradients[:-1]))
 
 
@@ -296,11 +337,11 @@ def test_diverging_scenario_is_flagged_without_warnings():
         text = history.to_json()
     check_diverged(history)
     assert len(history) < 1001
-    assert history.train_loss[history.diverged_at - 1] > 1e6 * history.train_loss[0]
+    assert history.train_loss[-1] > 1e4 * history.train_loss[0]  # flagged while still finite
+    assert np.isfinite(history.train_loss[-1])
     assert "NaN" not in text and "Infinity" not in text
     back = History.from_json(text)
     assert back.diverged and back.diverged_at == history.diverged_at
-    assert np.isnan(back.train_loss[-1]) == (not np.isfinite(history.train_loss[-1]))
 
 
 def test_huge_learning_rate_diverges_and_is_flagged():
@@ -320,6 +361,60 @@ def test_huge_learning_rate_diverges_without_warnings(optimizer):
         warnings.simplefilter("error")
         history = train(net, X, y, optimizer=optimizer, lr=1e6, steps=200)
     check_diverged(history)
+
+
+def test_a_loss_that_grows_a_million_fold_while_finite_is_diverged():
+    """The issue's case: η = 1e6 took the loss to 5.8e5 with no message; NaN was the only rule."""
+    net = Network([1, 1], output_activation="identity", loss="mse", init="zeros")
+    X, y = np.array([[1.0]]), np.array([1.0])
+    history = train(net, X, y, lr=1.5, steps=100)  # w and b both move: the error × (1 − 2η) = −2, the loss × 4
+    assert history.diverged and np.all(np.isfinite(history.train_loss))
+    k = history.diverged_at
+    assert history.train_loss[k] > 1e4 * history.train_loss[0] >= history.train_loss[k - 1]
+    assert history.diverged_step == k == 7  # 0.5 · 4⁷ = 8192 > 5000
+    assert history.divergence_message == divergence_message(7, 1.5)
+
+
+@pytest.mark.parametrize(
+    ("losses", "start", "expected"),
+    [
+        ([1.0, 2.0, 5.0], None, None),
+        ([1.0, 2.0, 1e4], None, None),  # exactly 10⁴ × L₀ is still allowed
+        ([1.0, 2.0, 1.0001e4, np.nan], None, 2),
+        ([1.0, np.nan, 1e9], None, 1),
+        ([1.0, np.inf], None, 1),
+        ([np.nan, 1.0], None, 0),
+        ([1e-9, 5.0], None, None),  # the floor: 10⁴ · max(L₀, 10⁻³) = 10
+        ([1e-9, 11.0], None, 1),
+        ([3.0, 4.0], 1e-4, None),
+        ([3.0, 11.0], 1e-4, 1),  # the session's start, not this chunk's
+        ([], None, None),
+    ],
+)
+def test_the_divergence_rule(losses, start, expected):
+    assert diverged_at(losses, start) == expected
+
+
+def test_divergence_message_is_one_sentence_with_one_step():
+    text = divergence_message(12, 3.0)
+    assert text.startswith("The loss diverged at step 12: ") and "η = 3 is too large" in text
+    assert text.count(".") == 1 and text.endswith(".")
+    assert "10,000" in text and str(DIVERGENCE_FACTOR) not in text
+    assert divergence_message(1234567, 0.5).startswith("The loss diverged at step 1,234,567:")
+
+
+def test_then_follows_the_rule_over_the_joined_run():
+    X, y = np.array([[1.0]]), np.array([1.0])
+    net = Network([1, 1], output_activation="identity", loss="mse", init="zeros")
+    opt = SGD(1.5)
+    chunks = [train(net, X, y, optimizer=opt, steps=1) for _ in range(10)]
+    assert not any(c.diverged for c in chunks[:6])  # each chunk only grows 4-fold on its own
+    joined = chunks[0]
+    for c in chunks[1:]:
+        joined = joined.then(c)
+        if joined.diverged:
+            break
+    assert joined.diverged and joined.diverged_at == 7
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,3 +552,128 @@ def test_loss_decreases_on_xor():
     assert history.train_loss[-1] < history.train_loss[250] < history.train_loss[0]
     predictions = s.network.forward(s.X).ravel()
     np.testing.assert_array_equal(predictions > 0.5, [False, True, True, False])
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits: steps per call, and a History bounded in memory
+
+
+@pytest.mark.parametrize("steps", [2**40, MAX_STEPS + 1, 10**100])
+def test_steps_are_capped_before_anything_is_allocated(steps):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="steps must be an integer from 0 to 1,000,000"):
+        train(small_net(), *regression(), steps=steps)  # before: MemoryError "96 TiB" for 2**40
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_long_run_is_thinned_evenly_and_keeps_the_last_step(monkeypatch):
+    X, y = regression()
+    full = train(small_net(), X, y, lr=0.05, steps=1000)
+    assert len(full) == 1001 and np.array_equal(full.steps, np.arange(1001))
+    monkeypatch.setattr(history_module, "MAX_HISTORY_ENTRIES", 40)
+    net = small_net()
+    thin = train(net, X, y, lr=0.05, steps=1000)
+    assert len(thin) <= 40
+    steps = thin.steps
+    assert steps[0] == 0 and steps[-1] == 1000
+    stride = int(steps[1])
+    assert stride & (stride - 1) == 0 and np.all(steps[:-1] % stride == 0)  # every stride-th step...
+    assert np.array_equal(np.diff(steps[:-1]), np.full(len(steps) - 2, stride))  # ...evenly spaced
+    for key in ("parameters", "gradients", "train_loss", "grad_norms"):
+        np.testing.assert_array_equal(getattr(thin, key), getattr(full, key)[steps])
+    np.testing.assert_array_equal(net.parameters, full.parameters[-1])
+
+
+def test_history_memory_stays_bounded_for_a_wide_network():
+    net = Network([200, 1000, 200, 1], seed=0)  # about 400,000 parameters
+    X = np.random.default_rng(0).normal(size=(4, 200))
+    h = train(net, X, np.zeros(4), lr=1e-3, steps=60)
+    assert len(h) <= history_module.history_capacity(net.n_parameters, net.n_layers) < 20
+    assert h.parameters.nbytes + h.gradients.nbytes <= history_module.HISTORY_BYTES
+    assert h.steps[0] == 0 and h.steps[-1] == 60
+
+
+def test_a_million_step_run_on_a_tiny_network_stays_bounded():
+    net = Network([1, 1], output_activation="identity", loss="mse", seed=0)
+    h = train(net, [[1.0]], [0.5], lr=1e-3, steps=200_000)
+    assert len(h) <= history_module.MAX_HISTORY_ENTRIES
+    assert h.steps[-1] == 200_000 and h.steps[0] == 0
+
+
+def test_thin_keeps_the_first_the_last_and_the_divergence():
+    X, y = np.array([[1.0]]), np.array([1.0])
+    h = train(Network([1, 1], output_activation="identity", init="zeros"), X, y, lr=0.9, steps=2000)
+    assert not h.diverged
+    small = h.thin(50)
+    assert len(small) <= 50 and small.steps[0] == 0 and small.steps[-1] == 2000
+    boom = train(Network([1, 1], output_activation="identity", init="zeros"), X, y, lr=1.5, steps=100)
+    kept = boom.thin(3)
+    assert kept.diverged_at == len(kept) - 1 and kept.diverged_step == boom.diverged_step
+    with pytest.raises(ValueError, match="max_entries"):
+        h.thin(1)
+
+
+def test_test_data_errors_name_x_test_and_y_test():
+    X, y = regression()
+    with pytest.raises(ValueError, match="X_test must have 2 feature columns"):
+        train(small_net(), X, y, X_test=np.ones((3, 5)), y_test=np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"y_test must have shape \(3, 2\)"):
+        train(small_net(), X, y, X_test=np.ones((3, 2)), y_test=np.ones(4))
+    with pytest.raises(ValueError, match="X_test must hold only finite numbers"):
+        train(small_net(), X, y, X_test=[[np.nan, 0.0]], y_test=[[0.0, 0.0]])
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading a History: everything checked, a ValueError naming the entry
+
+
+def good_history_dict():
+    return json.loads(train(small_net(), *regression(), steps=3).to_json())
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda d: d.pop("steps"), "missing the entry 'steps'"),
+        (lambda d: d.pop("parameter_names"), "missing the entry 'parameter_names'"),
+        (lambda d: d.update(steps=[0, 2, 1, 3]), r"\['steps'\] must be a non-empty increasing list"),
+        (lambda d: d.update(steps="abc"), r"\['steps'\] must be a 1-D list of numbers"),
+        (lambda d: d.update(train_loss=[1.0]), r"\['train_loss'\] must have shape \(4,\)"),
+        (lambda d: d.update(parameters=[[1.0]] * 4), r"\['parameters'\] must have shape \(4, 22\)"),
+        (lambda d: d.update(gradients={"a": 1}), r"\['gradients'\] must be a 2-D list"),
+        (lambda d: d.update(grad_norms=[[1.0]] * 3), r"\['grad_norms'\] must have shape \(4, n_layers\)"),
+        (lambda d: d.update(lr=-1), r"\['lr'\] must be a finite number > 0"),
+        (lambda d: d.update(lr="0.1"), r"\['lr'\]"),
+        (lambda d: d.update(optimizer=3), r"\['optimizer'\] must be a name"),
+        (lambda d: d.update(batch_size=0), r"\['batch_size'\]"),
+        (lambda d: d.update(diverged="no"), r"\['diverged'\] must be true or false"),
+        (lambda d: d.update(diverged_at=7), r"\['diverged_at'\] must be null or an entry index 0 to 3"),
+        (lambda d: d.update(diverged_at=2), r"\['diverged_at'\] must be given exactly when"),
+        (lambda d: d.update(parameter_names=[1, 2]), r"\['parameter_names'\] must be a non-empty list"),
+    ],
+)
+def test_from_json_checks_every_entry(change, match):
+    d = good_history_dict()
+    change(d)
+    with pytest.raises(ValueError, match=match):
+        History.from_json(json.dumps(d))
+
+
+@pytest.mark.parametrize("text", ["{}", '{"format": "backprop-explainer history"}', "[1, 2]", "{not json", "null"])
+def test_from_json_of_non_histories_is_a_value_error(text, tmp_path):
+    with pytest.raises(ValueError, match="text_or_path"):  # before: KeyError for "{}"
+        History.from_json(text)
+
+
+def test_from_json_refuses_huge_files_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "h.json"
+    train(small_net(), *regression(), steps=3).to_json(path)
+    monkeypatch.setattr(history_module, "MAX_HISTORY_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match="a history may be at most 100 bytes"):
+        History.from_json(path)
+    with pytest.raises(ValueError, match="text_or_path"):
+        History.from_json(path.read_text())
+    with pytest.raises(ValueError, match="text_or_path must be a file path"):
+        History.from_json(3.5)

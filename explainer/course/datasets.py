@@ -16,6 +16,7 @@ Targets, and the form a Network needs (``Dataset.targets()``):
 
 from __future__ import annotations
 
+import array
 import csv
 import math
 import os
@@ -26,12 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import fraction, one_of, positive_float, positive_int, rng_from
+from .._validate import fraction, one_of, positive_float, positive_int, rng_from, short_repr
+from ..engine.parameters import MAX_WIDTH
 
 Array = np.ndarray
 TASKS = ("binary", "multiclass", "regression")
 SPLITS = ("all", "train", "test")
 EXAMPLE_CSV = Path(__file__).parent / "data" / "example.csv"
+
+MAX_SAMPLES = 100_000  # samples in a data set, generated or read (train + test)
+MAX_NOISE = 10.0  # ten times the box the features live in
+MAX_CSV_BYTES = 64 * 2**20  # a CSV file's size; read row by row, into float64 (at most ~4× the text)
+MAX_CSV_COLUMNS = MAX_WIDTH + 1  # features (a network's input layer) and the label
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,6 +147,8 @@ class Dataset:
     X_test (n_test, n_features), y_test (n_test,): empty (0, n_features) and (0,) when there is no test split.
     n_classes: 2 for binary, k for multiclass, None for regression.
     class_names: the label each class index stands for (None for regression).
+    header: for a CSV, whether its first row was read as column names (None for a generated set);
+    note: how that was decided, in one sentence (empty for a generated set).
     """
 
     X_train: Array
@@ -151,6 +160,8 @@ class Dataset:
     n_classes: int | None
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...] | None = None
+    header: bool | None = None
+    note: str = ""
 
     @property
     def X(self) -> Array:
@@ -249,8 +260,8 @@ def make_dataset(
     """Generate the data set ``name`` from ``DATASETS``: X = shape(seed) + noise · N(0, 1).
 
     name: one of DATASETS ("xor", "circles", "moons", "spiral", "blobs", "sine").
-    n_samples: total samples, train + test (≥ 2 for binary, ≥ n_classes for blobs).
-    noise: standard deviation of the Gaussian noise on each feature (on y for regression), ≥ 0.
+    n_samples: total samples, train + test, at most MAX_SAMPLES (100,000) (≥ 2 for binary, ≥ n_classes for blobs).
+    noise: standard deviation of the Gaussian noise on each feature (on y for regression), 0 to 10.
     seed: int ≥ 0, a numpy Generator, or None; the same int seed gives identical arrays.
     test_fraction: share of samples held out as a test set, in [0, 1).
     options: per data set, see ``DATASETS[name].options`` (blobs: n_classes, 2 to 6, default 3).
@@ -258,8 +269,10 @@ def make_dataset(
     spec = DATASETS[one_of(name, DATASETS, "name")]
     opts = _check_options(spec, options)
     n_classes = {"binary": 2, "multiclass": opts.get("n_classes"), "regression": None}[spec.task]
-    n_samples = positive_int(n_samples, "n_samples", minimum=n_classes or 1)
+    n_samples = positive_int(n_samples, "n_samples", minimum=n_classes or 1, maximum=MAX_SAMPLES)
     noise = positive_float(noise, "noise", allow_zero=True)
+    if noise > MAX_NOISE:
+        raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g}; got {short_repr(noise)}")
     test_fraction = fraction(test_fraction, "test_fraction")
     rng = rng_from(seed)
 
@@ -298,19 +311,6 @@ def _number(cell: str) -> float | None:
         return None
 
 
-def _read_rows(path) -> list[tuple[int, list[str]]]:
-    """(line number, stripped cells) for every non-blank line of the CSV at ``path``."""
-    rows = []
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:  # utf-8-sig: drop a BOM left by Excel
-            reader = csv.reader(f)
-            for row in reader:
-                rows.append((reader.line_num, [cell.strip() for cell in row]))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ValueError(f"path {str(path)!r}: cannot read the file ({error})") from None
-    return [(line, row) for line, row in rows if any(row)]
-
-
 def _classes(labels: list[str], numbers: list[float | None]) -> tuple[list, list, tuple[str, ...]]:
     """(label per row, sorted class keys, display names): numeric keys if every label is a number, else text."""
     if all(v is not None for v in numbers):
@@ -318,6 +318,81 @@ def _classes(labels: list[str], numbers: list[float | None]) -> tuple[list, list
         return numbers, keys, tuple(f"{k:g}" for k in keys)
     keys = sorted(set(labels))
     return labels, keys, tuple(keys)
+
+
+def _kind(cell: str) -> str:
+    """What a cell holds: "number" (anything float() reads, nan and inf too), "text" or "empty"."""
+    if not cell:
+        return "empty"
+    return "text" if _number(cell) is None else "number"
+
+
+class _CsvRows:
+    """The rows of a CSV, read one at a time: features into one float64 buffer, labels as text.
+
+    Row 0 is the first row, kept apart in every count until the header is decided. Memory stays near 8
+    bytes a feature cell plus the label strings, whatever the file (which load_csv bounds): no list of
+    every row's cells is ever built, and the buffer becomes the Dataset's X without a copy. A bad feature
+    cell is remembered, not raised at once, because its message names the column, and the names depend
+    on the header decision.
+    """
+
+    def __init__(self, features: list[int], label: int):
+        self.features, self.label = features, label
+        self.values = array.array("d")  # row-major (1 + n_rows, n_features)
+        self.labels: list[str] = []
+        self.lines: list[int] = []
+        self.label_kinds: set[str] = set()  # of the rows after the first
+        self.first_problem: tuple[int, int, str, str] | None = None  # (line, column, cell, what is wrong)
+        self.problem: tuple[int, int, str, str] | None = None
+
+    def add(self, line: int, row: list[str]) -> None:
+        first = not self.lines
+        for c in self.features:
+            value = _number(row[c])
+            if value is None or not math.isfinite(value):
+                if (self.first_problem if first else self.problem) is None:
+                    found = (line, c, row[c], "not a number" if value is None else "not finite (NaN or inf)")
+                    if first:
+                        self.first_problem = found
+                    else:
+                        self.problem = found
+                value = math.nan
+            self.values.append(value)
+        text = row[self.label]
+        self.labels.append(text)
+        self.lines.append(line)
+        if not first:
+            self.label_kinds.add(_kind(text))
+
+    def __len__(self) -> int:
+        """Rows after the first."""
+        return len(self.labels) - 1
+
+
+def _decide_header(first: list[str], rows: _CsvRows, features: list[int], label: int) -> tuple[bool, str]:
+    """(is the first row a header?, why), by comparing its cells' kinds with the kinds of the rows below."""
+    for c in features:
+        if _kind(first[c]) != "number":
+            return True, (
+                f"the first row was read as column names: its cell {first[c]!r} in feature column {c + 1} is not "
+                "a number"
+            )
+    # The label column speaks only when at least two rows below agree on one kind, number or text (an
+    # empty label is a mistake in the data, not a kind), and the first row's label is the other kind.
+    kind, below = _kind(first[label]), rows.label_kinds - {"empty"}
+    if len(rows) >= 2 and len(below) == 1 and kind != "empty" and kind not in below:
+        return True, (
+            f"the first row was read as column names: its label cell {first[label]!r} is {kind}, while every "
+            f"label below it is {next(iter(below))}"
+        )
+    note = (
+        "the first row was read as data: its cells are of the same kinds as the rows below (numbers in the "
+        "feature columns); pass has_header=True if it names the columns"
+    )
+    if kind == "text" and first[label] not in rows.labels[1:] and len(rows):
+        note += f" (its label {first[label]!r} appears in no other row)"
+    return False, note
 
 
 def load_csv(
@@ -330,10 +405,15 @@ def load_csv(
 ) -> Dataset:
     """Load your own data: numeric feature columns and one label column.
 
-    path: a CSV file (comma separated, UTF-8); blank lines are skipped.
+    path: a CSV file (comma separated, UTF-8) of at most MAX_CSV_BYTES (64 MB), MAX_SAMPLES (100,000)
+        data rows and MAX_CSV_COLUMNS (4,097) columns; blank lines are skipped. It is read row by row,
+        so memory stays near 8 bytes a feature cell.
     label_column: index of the label column (negative counts from the end), or its header name.
-    has_header: whether the first row holds column names; None guesses: it is a header when one
-        of its feature cells is not a number.
+    has_header: whether the first row holds column names; None decides from its content: the first
+        row is a header when one of its feature cells is not a number, or when its label cell is a number
+        and the labels below are all text, or the other way round (at least two rows below; so
+        ``2019,2020,label`` above numeric labels is a header, and ``1,2,0`` above numbers is data).
+        The Dataset's ``header`` says what was decided and ``note`` why.
     task: "auto", "binary", "multiclass" or "regression". "auto" makes classes of labels that are
         text, or whole numbers with at most MAX_AUTO_CLASSES distinct values; otherwise regression.
         Classes are numbered 0..k-1 in sorted order (numerically if all labels are numbers);
@@ -351,59 +431,53 @@ def load_csv(
     test_fraction = fraction(test_fraction, "test_fraction")
     rng = rng_from(seed)
     if has_header is not None and not isinstance(has_header, bool):
-        raise ValueError(f"has_header must be True, False or None; got {has_header!r}")
-    if not os.path.isfile(path):
+        raise ValueError(f"has_header must be True, False or None; got {short_repr(has_header)}")
+    if not isinstance(label_column, str) and (isinstance(label_column, bool) or not isinstance(label_column, Integral)):
+        raise ValueError(f"label_column must be a column index or a name; got {short_repr(label_column)}")
+    if "\x00" in path or not os.path.isfile(path):
         raise ValueError(f"{where}: {'not a file' if os.path.exists(path) else 'no such file'}")
+    try:
+        size = os.path.getsize(path)
+    except OSError as error:
+        raise ValueError(f"{where}: cannot read the file ({error})") from None
+    if size > MAX_CSV_BYTES:
+        raise ValueError(f"{where}: the file is {size:,} bytes; a CSV may be at most {MAX_CSV_BYTES:,} bytes")
 
-    rows = _read_rows(path)
-    if not rows:
-        raise ValueError(f"{where}: the file is empty")
-    n_columns = len(rows[0][1])
-    if n_columns < 2:
-        raise ValueError(f"{where}: needs at least 2 columns (features and a label); got {n_columns}")
-    for line, row in rows:
-        if len(row) != n_columns:
-            raise ValueError(f"{where}: row {line} has {len(row)} columns, expected {n_columns} (ragged rows)")
-
-    first = rows[0][1]
-    if isinstance(label_column, str):
-        if has_header is False or label_column not in first:
-            raise ValueError(f"label_column {label_column!r} is not a column name in the header of {where}")
-        has_header, label = True, first.index(label_column)
-    elif (
-        isinstance(label_column, bool)
-        or not isinstance(label_column, Integral)
-        or not -n_columns <= label_column < n_columns
-    ):
-        raise ValueError(
-            f"label_column must be a column index from {-n_columns} to {n_columns - 1} or a name; got {label_column!r}"
-        )
-    else:
-        label = label_column % n_columns
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # utf-8-sig: drop a BOM left by Excel
+            first, first_line, rows, label = _read_csv(f, where, label_column, has_header)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ValueError(f"{where}: cannot read the file ({error})") from None
+    n_columns = len(first)
     features = [c for c in range(n_columns) if c != label]
-    if has_header is None:
-        has_header = any(_number(first[c]) is None for c in features)
+
+    if isinstance(label_column, str):
+        has_header, note = True, f"the first row was read as column names: label_column {label_column!r} is one"
+    elif has_header is None:
+        has_header, note = _decide_header(first, rows, features, label)
+    else:
+        note = f"has_header={has_header}: the first row was read as {'column names' if has_header else 'data'}"
     if has_header:
         names = first
     else:
         names = ["label" if c == label else f"x{features.index(c)}" for c in range(n_columns)]
-    data = rows[1:] if has_header else rows
-    if not data:
+    n = len(rows) + (0 if has_header else 1)
+    if n == 0:
         raise ValueError(f"{where}: no data rows after the header")
+    if n > MAX_SAMPLES:
+        raise ValueError(f"{where}: more than {MAX_SAMPLES:,} data rows (the most a data set may hold)")
 
-    X = np.empty((len(data), len(features)))  # (n_samples, n_features)
-    for i, (line, row) in enumerate(data):
-        for j, c in enumerate(features):
-            value = _number(row[c])
-            if value is None or not math.isfinite(value):
-                what = "not a number" if value is None else "not finite (NaN or inf)"
-                raise ValueError(f"{where}: row {line}, column {c + 1} ({names[c]!r}): {row[c]!r} is {what}")
-            X[i, j] = value
+    X = np.frombuffer(rows.values, dtype=np.float64).reshape(len(rows) + 1, len(features))  # (1 + n_rest, d)
+    skip = 1 if has_header else 0
+    X, labels, lines = X[skip:], rows.labels[skip:], rows.lines[skip:]
+    problem = rows.problem if has_header else (rows.first_problem or rows.problem)
+    if problem is not None:
+        line, c, text, what = problem
+        raise ValueError(f"{where}: row {line}, column {c + 1} ({names[c]!r}): {text!r} is {what}")
 
-    labels = [row[label] for _, row in data]
     numbers = [_number(text) for text in labels]
     numeric = all(v is not None for v in numbers)  # otherwise the labels are text: class names
-    for (line, _), text, v in zip(data, labels, numbers):
+    for line, text, v in zip(lines, labels, numbers):
         if not text:
             bad = "empty"
         elif numeric and not math.isfinite(v):
@@ -431,18 +505,66 @@ def load_csv(
         index = {k: i for i, k in enumerate(keys)}
         y = np.array([index[v] for v in values], dtype=np.int64)
 
-    X_train, X_test, y_train, y_test = _split(X, y, test_fraction, rng) if test_fraction else (X, X[:0], y, y[:0])
+    if test_fraction:
+        X_train, X_test, y_train, y_test = (_readonly(a) for a in _split(X, y, test_fraction, rng))
+    else:  # the buffer itself, flagged read-only: no copy of the largest array
+        X.flags.writeable = False
+        X_train, X_test, y_train, y_test = X, _readonly(X[:0]), _readonly(y), _readonly(y[:0])
     return Dataset(
-        X_train=_readonly(X_train),
-        y_train=_readonly(y_train),
-        X_test=_readonly(X_test),
-        y_test=_readonly(y_test),
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
         name=Path(path).stem,
         task=task,
         n_classes=n_classes,
         feature_names=tuple(names[c] for c in features),
         class_names=class_names,
+        header=has_header,
+        note=note,
     )
+
+
+def _read_csv(f, where: str, label_column, has_header) -> tuple[list[str], int, _CsvRows, int]:
+    """(first row, its line, the other rows, the label's column index), read in one pass."""
+    reader = csv.reader(f)
+    first = None
+    for row in reader:
+        cells = [cell.strip() for cell in row]
+        if any(cells):
+            first, first_line = cells, reader.line_num
+            break
+    if first is None:
+        raise ValueError(f"{where}: the file is empty")
+    n_columns = len(first)
+    if n_columns < 2:
+        raise ValueError(f"{where}: needs at least 2 columns (features and a label); got {n_columns}")
+    if n_columns > MAX_CSV_COLUMNS:
+        raise ValueError(f"{where}: has {n_columns:,} columns; at most {MAX_CSV_COLUMNS:,} (features and a label)")
+    if isinstance(label_column, str):
+        if has_header is False or label_column not in first:
+            raise ValueError(f"label_column {label_column!r} is not a column name in the header of {where}")
+        label = first.index(label_column)
+    elif not -n_columns <= label_column < n_columns:
+        raise ValueError(
+            f"label_column must be a column index from {-n_columns} to {n_columns - 1} or a name; got {label_column!r}"
+        )
+    else:
+        label = label_column % n_columns
+    rows = _CsvRows([c for c in range(n_columns) if c != label], label)
+    rows.add(first_line, first)
+    for row in reader:
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if len(cells) != n_columns:
+            raise ValueError(
+                f"{where}: row {reader.line_num} has {len(cells)} columns, expected {n_columns} (ragged rows)"
+            )
+        if len(rows) >= MAX_SAMPLES:
+            raise ValueError(f"{where}: more than {MAX_SAMPLES:,} data rows (the most a data set may hold)")
+        rows.add(reader.line_num, cells)
+    return first, first_line, rows, label
 
 
 def sample_csv_text() -> str:

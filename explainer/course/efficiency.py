@@ -16,6 +16,7 @@ Two measurements for the "deeper networks" notebook:
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,8 +26,9 @@ import numpy as np
 from .._validate import one_of, positive_float, positive_int, rng_from
 from ..engine.activations import HIDDEN_ACTIVATIONS
 from ..engine.network import INITS, Network
+from ..engine.parameters import MAX_LAYERS, MAX_WIDTH, check_sizes, count_parameters
 from ..engine.training import train
-from .datasets import make_dataset
+from .datasets import MAX_SAMPLES, make_dataset
 
 # The step of the central differences: near the cube root of machine ε, where truncation (∝ h²) and
 # rounding (∝ ε/h) errors balance for a loss of order one.
@@ -34,6 +36,17 @@ FD_STEP = 1e-5
 # Each backprop timing runs the pass this many times in a row and divides: a single pass of a small
 # network takes tens of microseconds, close to the timer's own overhead.
 _MIN_TIMED_SECONDS = 5e-3
+
+# compare_gradient_costs' bounds: finite differences cost 2P forward passes of n·P multiply-adds each, so the
+# time grows as P²; these keep one call to about ten seconds at most.
+MAX_COMPARED_NETWORKS = 10  # widths
+MAX_COMPARED_DEPTH = 10  # hidden layers
+MAX_COMPARED_PARAMETERS = 10_000  # P of each network
+MAX_COMPARED_SAMPLES = 1_000
+MAX_REPEATS = 10
+MAX_COMPARE_WORK = 2 * 10**10  # repeats × Σ over the networks of 2P · n · P multiply-adds
+MAX_NORM_STEPS = 10_000  # gradient_norms_by_activation's training steps
+MAX_NORM_WORK = 2 * 10**10  # activations × (1 + steps) × 3 n·P multiply-adds
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,9 @@ def count_operations(sizes: Sequence[int], n_samples: int = 1) -> OperationCount
     """
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable):
         raise ValueError(f"sizes must be a list of layer widths such as [2, 8, 1]; got {sizes!r}")
+    sizes = list(itertools.islice(sizes, 1002))  # a generator may never end
+    if len(sizes) > 1001:
+        raise ValueError("sizes must have at most 1001 entries (1000 layers)")
     sizes = tuple(positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes))
     if len(sizes) < 2:
         raise ValueError(f"sizes must have at least 2 entries (inputs and outputs); got {list(sizes)!r}")
@@ -155,25 +171,20 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms"
 
 
-def _loss(net: Network, X: np.ndarray, Y: np.ndarray) -> float:
-    p = net._forward(X)
-    return float(net._loss.per_sample(p.z[-1], p.a[-1], Y).mean())
-
-
 def finite_difference_gradient(net: Network, X: np.ndarray, Y: np.ndarray, h: float = FD_STEP) -> np.ndarray:
     """∂L/∂θ by central differences, [L(θ + h eᵢ) − L(θ − h eᵢ)] / 2h for every i: 2P forward passes.
 
-    X (n_samples, n_features) and Y (n_samples, n_out) must be validated arrays (``net._check_X/_check_y``).
+    X (n_samples, n_features) and Y (n_samples, n_out) must be checked arrays (``net.check_X/check_y``).
     The network's parameters are restored afterwards.
     """
-    theta = net._theta  # the live flat buffer: perturbing one entry moves that parameter
+    theta = net.theta  # the live flat buffer: perturbing one entry moves that parameter
     grad = np.empty(theta.size)
     for i in range(theta.size):
         old = theta[i]
         theta[i] = old + h
-        plus = _loss(net, X, Y)
+        plus = net.mean_loss(X, Y)
         theta[i] = old - h
-        minus = _loss(net, X, Y)
+        minus = net.mean_loss(X, Y)
         theta[i] = old
         grad[i] = (plus - minus) / (2 * h)
     return grad
@@ -208,20 +219,38 @@ def compare_gradient_costs(
     grows about as w². Backprop costs about 3 forward passes' worth of arithmetic whatever P is;
     finite differences cost 2P forward passes, so their ratio grows linearly with P.
 
-    widths: hidden widths, each ≥ 1, increasing. depth: hidden layers ≥ 1. n_samples: batch size ≥ 1.
-    repeats: timings per method and network (the fastest is kept), ≥ 1.
+    widths: hidden widths, each ≥ 1, increasing, at most MAX_COMPARED_NETWORKS (10) of them, each network
+        with at most MAX_COMPARED_PARAMETERS (10,000) parameters. depth: hidden layers, 1 to 10.
+    n_samples: batch size, 1 to 1,000. repeats: timings per method and network (the fastest is kept), 1 to 10.
+    The finite differences' work, repeats × Σ 2P·n·P multiply-adds, is at most MAX_COMPARE_WORK (2·10¹⁰,
+    some ten seconds); everything is checked before a network is built.
     seed: the data and the initial weights. With the defaults the whole run takes well under 3 s.
     """
     if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
         raise ValueError(f"widths must be a list of hidden-layer widths such as (2, 4, 8); got {widths!r}")
-    widths = tuple(positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
+    widths = list(itertools.islice(widths, MAX_COMPARED_NETWORKS + 1))
+    if len(widths) > MAX_COMPARED_NETWORKS:
+        raise ValueError(f"widths must hold at most {MAX_COMPARED_NETWORKS} widths")
+    widths = tuple(positive_int(w, f"widths[{i}]", maximum=MAX_WIDTH) for i, w in enumerate(widths))
     if not widths:
         raise ValueError("widths must hold at least one width")
     if any(b <= a for a, b in zip(widths[:-1], widths[1:])):
         raise ValueError(f"widths must increase strictly; got {widths!r}")
-    depth = positive_int(depth, "depth")
-    n_samples = positive_int(n_samples, "n_samples")
-    repeats = positive_int(repeats, "repeats")
+    depth = positive_int(depth, "depth", maximum=MAX_COMPARED_DEPTH)
+    n_samples = positive_int(n_samples, "n_samples", maximum=MAX_COMPARED_SAMPLES)
+    repeats = positive_int(repeats, "repeats", maximum=MAX_REPEATS)
+    counts = [count_parameters([2] + [w] * depth + [1]) for w in widths]
+    if counts[-1] > MAX_COMPARED_PARAMETERS:
+        raise ValueError(
+            f"widths: the widest network, [2] + [{widths[-1]}] * {depth} + [1], has {counts[-1]:,} parameters; "
+            f"at most {MAX_COMPARED_PARAMETERS:,} (finite differences cost 2P forward passes)"
+        )
+    work = repeats * sum(2 * P * n_samples * P for P in counts)
+    if work > MAX_COMPARE_WORK:
+        raise ValueError(
+            f"n_samples, repeats and widths ask for {work:.1e} multiply-adds of finite differences; at most "
+            f"{MAX_COMPARE_WORK:.0e} (about ten seconds): fewer samples, repeats or smaller widths"
+        )
     rng = rng_from(seed)
     X = rng.uniform(-2.0, 2.0, size=(n_samples, 2))  # (n_samples, 2)
     Y = np.sin(X[:, :1]) * np.cos(X[:, 1:])  # (n_samples, 1)
@@ -232,15 +261,15 @@ def compare_gradient_costs(
         sizes.append(net.sizes)
         P.append(net.n_parameters)
         with np.errstate(all="ignore"):
-            bp.append(_time_per_call(lambda net=net: net._gradient(X, Y), repeats))
-            fw.append(_time_per_call(lambda net=net: _loss(net, X, Y), repeats))
+            bp.append(_time_per_call(lambda net=net: net.gradient(X, Y), repeats))
+            fw.append(_time_per_call(lambda net=net: net.mean_loss(X, Y), repeats))
             times = []
             for _ in range(repeats):
                 start = time.perf_counter()
                 numeric = finite_difference_gradient(net, X, Y)
                 times.append(time.perf_counter() - start)
             fd.append(min(times))
-            _, analytic, _ = net._gradient(X, Y)
+            _, analytic = net.gradient(X, Y)
         diff.append(float(np.max(np.abs(analytic - numeric))))
     return CostComparison(
         widths=widths,
@@ -326,8 +355,10 @@ def gradient_norms_by_activation(
     get gradients orders of magnitude smaller than its last; tanh′(0) = 1 and ReLU′ = 1 where active.
 
     activations: hidden activations to compare (from HIDDEN_ACTIVATIONS, no repeats).
-    depth: hidden layers ≥ 1 (L = depth + 1 weight layers). width: neurons per hidden layer ≥ 1.
-    steps: also record the norms after this many full-batch gradient descent steps with ``lr``.
+    depth: hidden layers, 1 to 99 (L = depth + 1 weight layers). width: neurons per hidden layer, 1 to 4,096
+        (the network within the Network's limits). n_samples: 2 to 100,000.
+    steps: also record the norms after this many full-batch gradient descent steps with ``lr`` (≤ 10,000;
+        activations × (1 + steps) × 3·n_samples·P multiply-adds at most MAX_NORM_WORK, 2·10¹⁰).
     init: the initialisation (auto, xavier, he, normal, zeros). dataset: a binary data set name.
     """
     if isinstance(activations, str) or not isinstance(activations, Iterable):
@@ -339,18 +370,29 @@ def gradient_norms_by_activation(
         one_of(name, HIDDEN_ACTIVATIONS, f"activations[{i}]")
     if len(set(activations)) != len(activations):
         raise ValueError(f"activations must not repeat a name; got {activations!r}")
-    depth = positive_int(depth, "depth")
-    width = positive_int(width, "width")
+    depth = positive_int(depth, "depth", maximum=MAX_LAYERS - 1)
+    width = positive_int(width, "width", maximum=MAX_WIDTH)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer (every network starts from it); got {seed!r}")
-    steps = positive_int(steps, "steps", minimum=0)
+    steps = positive_int(steps, "steps", minimum=0, maximum=MAX_NORM_STEPS)
     lr = positive_float(lr, "lr")
     one_of(init, INITS, "init")
     one_of(dataset, ("xor", "circles", "moons", "spiral"), "dataset")
-    data = make_dataset(dataset, n_samples=positive_int(n_samples, "n_samples", minimum=2), noise=0.05, seed=seed)
+    n_samples = positive_int(n_samples, "n_samples", minimum=2, maximum=MAX_SAMPLES)
+    try:
+        sizes = check_sizes([2] + [width] * depth + [1])  # the Network's limits, before anything is made
+    except ValueError as err:
+        raise ValueError(f"depth and width: {err}") from None
+    work = len(activations) * (1 + steps) * 3 * n_samples * count_parameters(sizes)
+    if work > MAX_NORM_WORK:
+        raise ValueError(
+            f"steps, n_samples, depth and width ask for about {work:.1e} multiply-adds; at most {MAX_NORM_WORK:.0e} "
+            "(about ten seconds): fewer steps or samples, or a smaller network"
+        )
+    data = make_dataset(dataset, n_samples=n_samples, noise=0.05, seed=seed)
     X, y = data.X_train, data.y_train
 
-    sizes = [2] + [width] * depth + [1]
+    sizes = list(sizes)
     w_norms, d_norms, losses, w_after, d_after, losses_after = [], [], [], [], [], []
     for name in activations:
         net = Network(sizes, activation=name, output_activation="sigmoid", loss="bce", seed=int(seed), init=init)

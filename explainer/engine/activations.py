@@ -38,9 +38,18 @@ class Activation:
 
 
 def _sigmoid(z: Array) -> Array:
-    # σ(z) = ½(1 + tanh(z/2)): exact to rounding in absolute terms, never overflows, and three
-    # array operations, which matters for the one-sample steps a slider triggers.
-    return 0.5 + 0.5 * np.tanh(0.5 * z)
+    # σ(z) = 1/(1 + e^{−z}) for z ≥ 0 and e^{z}/(1 + e^{z}) for z < 0: one exp of −|z|, which never
+    # overflows, and a relative error of one rounding everywhere (½ + ½·tanh(z/2) is exactly 0 for
+    # z ≤ −38, which turns bce's ∂L/∂a into 1/0).
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r)
+
+
+def _sigmoid_derivative(z: Array, a: Array) -> Array:
+    # σ′(z) = σ(z)σ(−z) = e^{−|z|}/(1 + e^{−|z|})², from z: a(1 − a) loses σ′ for z ≳ 37, where a rounds to 1.
+    e = np.exp(-np.abs(z))
+    return e / ((1.0 + e) * (1.0 + e))
 
 
 def _softmax(z: Array) -> Array:
@@ -63,7 +72,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
         "sigmoid",
         _sigmoid,
-        lambda z, a: a * (1.0 - a),
+        _sigmoid_derivative,
         r"\sigma(z) = \frac{1}{1 + e^{-z}}",
         r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))",
     ),

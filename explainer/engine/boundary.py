@@ -14,15 +14,19 @@ For a network with one input (1-D regression) the grid is the line x (R,) and ``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
-from .._validate import as_finite_array, one_of
+from .._validate import as_finite_array, one_of, positive_float
 from .network import Network
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_RESOLUTION = 1000
+# The grid's outputs, resolution² × n_out numbers, at most (80 MB); and resolution² × P multiply-adds.
+MAX_GRID_VALUES = 10**7
+MAX_GRID_WORK = 2 * 10**10
+MAX_MARGIN = 10.0
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
@@ -101,8 +105,9 @@ def decision_grid(net: Network, X, resolution: int = 100, margin: float = 0.1, t
     ----------
     net: a Network with 2 inputs (a plane) or 1 input (a line, for regression curves).
     X: (n_samples, n_features) the data the grid must cover (train and test together, say).
-    resolution: grid points per axis, 2 to 1000.
-    margin: extra room on each side as a fraction of the data's range, ≥ 0.
+    resolution: grid points per axis, 2 to 1000, with resolution² × n_out ≤ MAX_GRID_VALUES (10⁷) and
+        resolution² × n_parameters ≤ MAX_GRID_WORK (2·10¹⁰); the pass goes in blocks of grid points.
+    margin: extra room on each side as a fraction of the data's range, 0 to 10.
     task: "binary", "multiclass" or "regression"; None infers it from the output layer
         (softmax or several outputs → multiclass, one sigmoid output → binary, else regression).
     """
@@ -117,14 +122,22 @@ def decision_grid(net: Network, X, resolution: int = 100, margin: float = 0.1, t
         )
     if isinstance(resolution, bool) or not isinstance(resolution, Integral) or not 2 <= resolution <= MAX_RESOLUTION:
         raise ValueError(f"resolution must be an integer from 2 to {MAX_RESOLUTION}; got {resolution!r}")
-    if isinstance(margin, bool) or not isinstance(margin, Real) or not np.isfinite(margin) or margin < 0:
-        raise ValueError(f"margin must be a finite number ≥ 0; got {margin!r}")
+    margin = positive_float(margin, "margin", allow_zero=True)
+    if margin > MAX_MARGIN:
+        raise ValueError(f"margin must be a number from 0 to {MAX_MARGIN:g} (a share of the range); got {margin!r}")
     task = infer_task(net) if task is None else one_of(task, TASKS, "task")
     if task == "binary" and net.sizes[-1] != 1:
         raise ValueError(f"task='binary' needs a network with 1 output; this one has {net.sizes[-1]}")
     if task == "multiclass" and net.sizes[-1] < 2:
         raise ValueError("task='multiclass' needs a network with at least 2 outputs (one per class)")
     resolution = int(resolution)
+    points_count = resolution ** Xa.shape[1]
+    if points_count * net.sizes[-1] > MAX_GRID_VALUES or points_count * net.n_parameters > MAX_GRID_WORK:
+        largest = int(min(MAX_GRID_VALUES // net.sizes[-1], MAX_GRID_WORK // net.n_parameters) ** (1 / Xa.shape[1]))
+        raise ValueError(
+            f"resolution must be at most {largest} for this network ({net.sizes[-1]} outputs, "
+            f"{net.n_parameters:,} parameters); got {resolution}"
+        )
 
     axes = grid_axes(Xa, resolution, float(margin))
     if Xa.shape[1] == 1:
@@ -136,7 +149,7 @@ def decision_grid(net: Network, X, resolution: int = 100, margin: float = 0.1, t
         points = np.column_stack([xx.ravel(), yy.ravel()])  # (R·R, 2)
     # One batched forward pass over every grid point; overflow shows up as inf/NaN, not as a warning.
     with np.errstate(all="ignore"):
-        flat = net._forward(points).a[-1]  # (R·R, n_out)
+        flat = net.forward(points)  # (R·R, n_out), in blocks of points
         outputs = flat.reshape((resolution,) * Xa.shape[1] + (flat.shape[1],))
         predicted = None
         if task != "regression":

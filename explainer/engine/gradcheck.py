@@ -11,11 +11,17 @@ relative error of 1e-7 is a meaningful bar. ``order=2`` gives the textbook (L(θ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
 from .._validate import positive_float
 from .network import Network
+
+# Each parameter costs `order` forward passes over X, each about n·P multiply-adds: beyond these bounds a
+# check takes minutes, not seconds.
+MAX_CHECKED_PARAMETERS = 10_000
+MAX_CHECK_WORK = 10**10  # P² × n_samples
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ def gradcheck(net: Network, X, y, *, h: float = 1e-3, order: int = 4, floor: flo
     """Compare ``net.backprop(X, y)`` gradients with finite differences of ``net.loss_value``.
 
     X, y: as for ``Network.backprop``. h: step (> 0). order: 2 or 4 (the stencil's accuracy).
+    net: at most MAX_CHECKED_PARAMETERS (10,000) parameters, and P² × n_samples ≤ MAX_CHECK_WORK (10¹⁰):
+        each parameter costs ``order`` forward passes over X.
     floor: the smallest denominator of the relative error, scaled by max(1, |L|): the stencil's
         rounding noise is about 3e-13·|L|, so smaller gradients are compared in absolute terms.
         The network is left unchanged.
@@ -70,28 +78,39 @@ def gradcheck(net: Network, X, y, *, h: float = 1e-3, order: int = 4, floor: flo
         raise ValueError(f"net must be an explainer.Network; got {type(net).__name__}")
     h = positive_float(h, "h")
     floor = positive_float(floor, "floor")
-    if order not in (2, 4):
+    if isinstance(order, bool) or not isinstance(order, Integral) or order not in (2, 4):
         raise ValueError(f"order must be 2 or 4; got {order!r}")
-    Xa = net._check_X(X)
-    Y = net._check_y(y, Xa.shape[0])
+    Xa = net.check_X(X)
+    Y = net.check_y(y, Xa.shape[0])
+    P, n = net.n_parameters, Xa.shape[0]
+    if P > MAX_CHECKED_PARAMETERS:
+        raise ValueError(
+            f"net has {P:,} parameters; gradcheck nudges each one {order} times and checks at most "
+            f"{MAX_CHECKED_PARAMETERS:,} (use a smaller network)"
+        )
+    if P * P * n > MAX_CHECK_WORK:
+        raise ValueError(
+            f"X has {n:,} samples; with {P:,} parameters gradcheck would do about {order}·P²·n = "
+            f"{order * P * P * n:.1e} multiply-adds (P² × n_samples ≤ {MAX_CHECK_WORK:.0e}): check on X[:k]"
+        )
     rec = net.backprop(Xa, Y)
     analytic = rec.gradient_vector()
     floor = floor * max(1.0, abs(rec.loss)) if np.isfinite(rec.loss) else floor
     theta0 = net.parameters
     stencil = {2: ((1, 1 / 2), (-1, -1 / 2)), 4: ((2, -1 / 12), (1, 8 / 12), (-1, -8 / 12), (-2, 1 / 12))}[order]
     numeric = np.zeros_like(theta0)
+    theta = net.theta  # the live parameters: nudging one entry moves that parameter
     try:
         with np.errstate(all="ignore"):
             for i in range(theta0.size):
                 total = 0.0
                 for k, weight in stencil:
-                    net._theta[i] = theta0[i] + k * h
-                    p = net._forward(Xa)
-                    total += weight * net._loss.per_sample(p.z[-1], p.a[-1], Y).mean()
+                    theta[i] = theta0[i] + k * h
+                    total += weight * net.mean_loss(Xa, Y)
                 numeric[i] = total / h
-                net._theta[i] = theta0[i]
+                theta[i] = theta0[i]
     finally:
-        net._theta[...] = theta0
+        theta[...] = theta0
     denom = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
     rel = np.abs(analytic - numeric) / denom
     return GradcheckReport(net.parameter_names, analytic, numeric, rel, h, order)

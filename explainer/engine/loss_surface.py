@@ -31,7 +31,8 @@ from numbers import Integral
 import numpy as np
 
 from .._validate import positive_float, rng_from
-from .network import Network
+from .network import MAX_RECORD_VALUES, Network
+from .parameters import layer_views
 
 Array = np.ndarray
 
@@ -39,6 +40,8 @@ DIRECTIONS = ("random", "filter", "pca")
 MAX_RESOLUTION = 501
 DEFAULT_SPAN = {"params": 3.0, "directions": 1.0}
 DEFAULT_RESOLUTION = {"params": 101, "directions": 51}
+# resolution² × n_samples × (multiply-adds per sample and grid point) at most: about ten seconds of numpy.
+MAX_SURFACE_WORK = 2 * 10**10
 
 # Bytes of one (u rows, v, samples, width) array per block: about one core's L2 cache, so the several
 # passes numpy makes over a block mostly hit the cache (measured: 4 MB blocks were up to 3× slower for
@@ -170,8 +173,10 @@ def loss_surface(
     history: for "pca", a History from ``explainer.engine.training.train`` (its ``parameters``, (T, P)) or a
         (T, P) array of parameter vectors; non-finite rows are ignored.
     span: > 0, the largest offset along each direction.
-    resolution: grid points per axis, 2 to 501.
+    resolution: grid points per axis, 2 to 501, and resolution² × n_samples × (the multiply-adds of one
+        sample's pass through the layers that move) at most MAX_SURFACE_WORK (2·10¹⁰, about ten seconds).
     seed: int or numpy Generator for the random directions.
+    X: at most MAX_RECORD_VALUES (4,000,000) numbers n_samples × Σ widths (the centre's pass is kept).
 
     Cost: resolution² · n_samples evaluations of the units downstream of the deeper parameter (of every
     unit for directions); memory stays bounded (blocks of about 1 MB). 101 × 101 over two weights of a
@@ -190,8 +195,14 @@ def loss_surface(
     if isinstance(resolution, bool) or not isinstance(resolution, Integral) or not 2 <= resolution <= MAX_RESOLUTION:
         raise ValueError(f"resolution must be an integer from 2 to {MAX_RESOLUTION}; got {resolution!r}")
     resolution = int(resolution)
-    Xa = net._check_X(X)
-    Y = net._check_y(y, Xa.shape[0])
+    Xa = net.check_X(X)
+    Y = net.check_y(y, Xa.shape[0])
+    n = Xa.shape[0]
+    if n * sum(net.sizes) > MAX_RECORD_VALUES:
+        raise ValueError(
+            f"X has {n:,} samples; a loss surface of this network takes at most "
+            f"{MAX_RECORD_VALUES // sum(net.sizes):,} (n_samples × units ≤ {MAX_RECORD_VALUES:,}): pass a subset"
+        )
 
     center = net.parameters
     P = center.shape[0]
@@ -216,10 +227,20 @@ def loss_surface(
             d_u, d_v, explained = _pca_directions(history, center)
             labels = (f"PC1 ({100 * explained[0]:.1f} %)", f"PC2 ({100 * explained[1]:.1f} %)")
 
+    if mode == "params":  # the grid (R², n, width) from the deeper parameter on, (R, n, width) before it
+        works = sorted(_moving_work(net, _locate(name)) for name in names)
+        work = resolution * n * (resolution * works[0] + works[1])
+    else:
+        work = resolution * resolution * n * _moving_work(net, None)
+    if work > MAX_SURFACE_WORK:
+        raise ValueError(
+            f"resolution {resolution} over {n:,} samples would take about {work:.1e} multiply-adds (at most "
+            f"{MAX_SURFACE_WORK:.0e}): lower the resolution or pass fewer samples"
+        )
     u = _axis(span, resolution)
     v = u.copy()
     with np.errstate(all="ignore"):
-        loss0, grad, _ = net._gradient(Xa, Y)
+        loss0, grad = net.gradient(Xa, Y)
         if mode == "params":
             losses = _params_grid(net, Xa, Y, _locate(names[0]), _locate(names[1]), u, v)
         else:
@@ -239,6 +260,13 @@ def loss_surface(
         params=names,
         explained_variance=None if explained is None else _readonly(explained),
     )
+
+
+def _moving_work(net: Network, where: tuple | None) -> int:
+    """Multiply-adds per sample and grid point: every layer (directions), or those after a parameter's layer."""
+    first = 0 if where is None else where[1] + 1
+    products = [a * b for a, b in zip(net.sizes[:-1], net.sizes[1:])]
+    return max(1, 3 * sum(products[first:]) + (net.sizes[first] if where is not None else 0))
 
 
 def _axis(span: float, resolution: int) -> Array:
@@ -302,7 +330,8 @@ def _filter_directions(net: Network, rng: np.random.Generator) -> tuple[Array, A
         for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:]):
             views.append(d[offset : offset + n_in * n_out].reshape(n_in, n_out))
             offset += n_in * n_out + n_out  # the bias block stays zero
-        for W, frozen, dW in zip(net.weights, net._frozen_w, views):
+        frozen_w = layer_views(~net.trainable_mask, net.sizes, "W")
+        for W, frozen, dW in zip(net.weights, frozen_w, views):
             g = np.where(frozen, 0.0, rng.standard_normal(W.shape))
             norms = np.linalg.norm(g, axis=0)  # (n_out,)
             # The 1e-10 keeps an all-frozen column (g = 0) at zero instead of 0/0.
@@ -375,8 +404,8 @@ class _Tail:
     """Forward from a layer to the mean loss, on arrays with any leading (grid) dimensions."""
 
     def __init__(self, net: Network, Y: Array):
-        self.acts, self.W, self.b = net._acts, list(net.weights), list(net.biases)
-        self.loss, self.Y, self.L = net._loss, Y, net.n_layers
+        self.acts, self.W, self.b = net.layer_functions, list(net.weights), list(net.biases)
+        self.loss, self.Y, self.L = net.loss_function, Y, net.n_layers
 
     def matmul(self, a: Array, k: int) -> Array:
         """a @ W[k] + b[k] for a of shape (..., n, w): one BLAS call on the flattened leading dims."""
@@ -430,7 +459,7 @@ def _params_grid(net: Network, X: Array, Y: Array, p: tuple, q: tuple, u: Array,
     swapped = q[1] < p[1]
     if swapped:
         p, q, u, v = q, p, v, u
-    base = net._forward(X)
+    base = net.forward_pass(X)
     tail = _Tail(net, Y)
     n, R, Rv = X.shape[0], u.shape[0], v.shape[0]
     (_, k1, _, j1), (_, k2, _, j2) = p, q

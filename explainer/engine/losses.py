@@ -26,11 +26,30 @@ Array = np.ndarray
 # Smallest value a probability is allowed to take in a displayed ∂L/∂a, so that a saturated
 # output shows a huge but finite number instead of inf.
 _TINY = 1e-300
+# e^690 ≈ 1e299.7: the largest exponential a displayed ∂L/∂a is allowed, for the same reason.
+_MAX_EXP = 690.0
 
 
 def softplus(z: Array) -> Array:
     """log(1 + e^z), without overflow for large z."""
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _bce_grad_a(z: Array, a: Array, y: Array) -> Array:
+    """∂ℓ/∂a = (a − y) / (a(1 − a)), with 1/(a(1 − a)) = 1/(σ(z)σ(−z)) = 2 + 2 cosh z computed from z.
+
+    a(1 − a) itself underflows to 0 for |z| ≳ 37 (a rounds to 0 or 1): at z = −40 the true value for
+    y = 1 is −(2 + 2 cosh 40) ≈ −2.354e17, not −1/1e-300. Beyond |z| = 690 it stays huge but finite.
+    """
+    return (a - y) * (2.0 + 2.0 * np.cosh(np.clip(z, -_MAX_EXP, _MAX_EXP)))
+
+
+def _cross_entropy_grad_a(z: Array, a: Array, y: Array) -> Array:
+    """∂ℓ/∂a = −y / a; where a underflowed, 1/a = e^{−log softmax(z)} from z (capped at e^690)."""
+    tiny = a <= _TINY
+    if not np.any(tiny):
+        return -y / a
+    return np.where(tiny, -y * np.exp(np.minimum(-log_softmax(z), _MAX_EXP)), -y / np.maximum(a, _TINY))
 
 
 def log_softmax(z: Array) -> Array:
@@ -72,7 +91,7 @@ LOSSES: dict[str, Loss] = {
         "bce",
         # −[y log σ(z) + (1 − y) log(1 − σ(z))] = softplus(z) − y z
         lambda z, a, y: (softplus(z) - y * z).sum(axis=-1),
-        lambda z, a, y: (a - y) / np.maximum(a * (1.0 - a), _TINY),
+        _bce_grad_a,
         r"-\sum_k \left[y_k \log a_k + (1 - y_k)\log(1 - a_k)\right]",
         output_activation="sigmoid",
         paired_delta=lambda z, a, y: a - y,
@@ -80,7 +99,7 @@ LOSSES: dict[str, Loss] = {
     "cross_entropy": Loss(
         "cross_entropy",
         lambda z, a, y: -(y * log_softmax(z)).sum(axis=-1),
-        lambda z, a, y: -y / np.maximum(a, _TINY),
+        _cross_entropy_grad_a,
         r"-\sum_k y_k \log a_k",
         output_activation="softmax",
         paired_delta=lambda z, a, y: a - y,

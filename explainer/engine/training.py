@@ -6,21 +6,32 @@ Every optimiser updates the flat parameter vector θ in place and leaves frozen 
     momentum  v ← β v + g;            θ ← θ − η v
     adam      m ← β₁ m + (1 − β₁) g;  s ← β₂ s + (1 − β₂) g²
               θ ← θ − η m̂ / (√ŝ + ε),  m̂ = m / (1 − β₁ᵗ), ŝ = s / (1 − β₂ᵗ)
+
+A run stops where it diverges, by the engine's one rule (``diverged_at``, in history.py: a loss or a
+gradient not finite, or the loss above DIVERGENCE_FACTOR = 10⁴ × its start). One call trains at most
+MAX_STEPS (10⁶) steps, and its History stays bounded in memory however long the run (thinned evenly).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .._validate import fraction, one_of, positive_float, positive_int, rng_from
-from .network import Network, _nan_to_none
+from .history import (
+    DIVERGENCE_FACTOR,
+    DIVERGENCE_FLOOR,
+    MAX_HISTORY_ENTRIES,
+    History,
+    diverged_at,
+    divergence_limit,
+    divergence_message,
+    history_capacity,
+)
+from .network import Network
+
+MAX_STEPS = 1_000_000  # steps in one call of train (or TrainingSession.step)
 
 
 class Optimizer:
@@ -117,163 +128,12 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "momentum": Momentum, "ada
 def make_optimizer(name: str, lr: float = 0.1, **options) -> Optimizer:
     """An optimiser by name (sgd, momentum, adam) with its options (beta; beta1, beta2, eps)."""
     cls = OPTIMIZERS[one_of(name, OPTIMIZERS, "optimizer")]
-    try:
-        return cls(lr, **options)
-    except TypeError as err:
-        raise ValueError(f"optimizer {name!r} does not take these options: {err}") from None
-
-
-@dataclass
-class History:
-    """What ``train`` saw at every step. Entry t is the state after t updates (entry 0: the start).
-
-    parameters (T, P): θ at each entry, columns named by ``parameter_names``.
-    gradients (T, P): the gradient used for the update from that entry (mini-batch gradient when
-        training on mini-batches; the last entry's gradient is computed but not applied).
-    train_loss (T,): the loss over the whole training set at θ_t. test_loss (T,) or None.
-    grad_norms (T, L): ‖∂L/∂Wˡ‖ (Frobenius) per layer, from ``gradients``.
-    diverged: the loss or a gradient became NaN or infinite; training stopped at ``diverged_at``
-        and the last entry holds the non-finite values.
-    """
-
-    steps: np.ndarray
-    train_loss: np.ndarray
-    test_loss: np.ndarray | None
-    parameters: np.ndarray
-    gradients: np.ndarray
-    grad_norms: np.ndarray
-    parameter_names: list[str]
-    optimizer: str
-    lr: float
-    batch_size: int | None = None
-    diverged: bool = False
-    diverged_at: int | None = None
-    stopped_early: bool = False
-    meta: dict = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    @property
-    def n_layers(self) -> int:
-        return self.grad_norms.shape[1]
-
-    @property
-    def final_loss(self) -> float:
-        return float(self.train_loss[-1])
-
-    def then(self, later: History) -> History:
-        """This history followed by ``later`` (which started where this one ended)."""
-        if later.parameter_names != self.parameter_names:
-            raise ValueError("later must be a history of the same network (parameter names differ)")
-        offset = self.steps[-1]
-
-        def cat(a, b):
-            return None if a is None or b is None else np.concatenate([a, b[1:]])
-
-        return History(
-            steps=np.concatenate([self.steps, later.steps[1:] + offset]),
-            train_loss=cat(self.train_loss, later.train_loss),
-            test_loss=cat(self.test_loss, later.test_loss),
-            parameters=cat(self.parameters, later.parameters),
-            gradients=np.concatenate([self.gradients[:-1], later.gradients]),
-            grad_norms=np.concatenate([self.grad_norms[:-1], later.grad_norms]),
-            parameter_names=self.parameter_names,
-            optimizer=later.optimizer,
-            lr=later.lr,
-            batch_size=later.batch_size,
-            diverged=self.diverged or later.diverged,
-            diverged_at=self.diverged_at
-            if self.diverged
-            else (None if later.diverged_at is None else later.diverged_at + offset),
-            stopped_early=later.stopped_early,
-        )
-
-    # ------------------------------------------------------------------ export
-    def to_dict(self) -> dict:
-        def arr(a):
-            return None if a is None else np.where(np.isfinite(a), a, np.nan).tolist()
-
-        return _nan_to_none(
-            {
-                "format": "backprop-explainer history",
-                "version": 1,
-                "steps": self.steps.tolist(),
-                "train_loss": arr(self.train_loss),
-                "test_loss": arr(self.test_loss),
-                "parameters": arr(self.parameters),
-                "gradients": arr(self.gradients),
-                "grad_norms": arr(self.grad_norms),
-                "parameter_names": list(self.parameter_names),
-                "optimizer": self.optimizer,
-                "lr": self.lr,
-                "batch_size": self.batch_size,
-                "diverged": self.diverged,
-                "diverged_at": self.diverged_at,
-                "stopped_early": self.stopped_early,
-            }
-        )
-
-    def to_json(self, path: str | Path | None = None) -> str:
-        """JSON text (non-finite numbers as null); written to ``path`` when given."""
-        text = json.dumps(self.to_dict())
-        if path is not None:
-            Path(path).write_text(text)
-        return text
-
-    @classmethod
-    def from_json(cls, text_or_path: str | Path) -> History:
-        """Read ``to_json`` output (text or a file path)."""
-        text = str(text_or_path)
-        if not text.lstrip().startswith("{"):
-            try:
-                text = Path(text_or_path).read_text()
-            except OSError as err:
-                raise ValueError(f"text_or_path is neither history JSON nor a readable file: {err}") from None
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"text_or_path is not valid JSON: {err}") from None
-        if not isinstance(d, dict) or d.get("format") != "backprop-explainer history":
-            raise ValueError("text_or_path must hold JSON written by History.to_json()")
-
-        def arr(key):
-            v = d.get(key)
-            return None if v is None else np.array(v, dtype=float)
-
-        return cls(
-            steps=np.array(d["steps"], dtype=int),
-            train_loss=arr("train_loss"),
-            test_loss=arr("test_loss"),
-            parameters=arr("parameters"),
-            gradients=arr("gradients"),
-            grad_norms=arr("grad_norms"),
-            parameter_names=list(d["parameter_names"]),
-            optimizer=d["optimizer"],
-            lr=d["lr"],
-            batch_size=d.get("batch_size"),
-            diverged=d["diverged"],
-            diverged_at=d["diverged_at"],
-            stopped_early=d.get("stopped_early", False),
-        )
-
-    def to_csv(self, path: str | Path | None = None) -> str:
-        """One row per step: step, train_loss, test_loss, grad_norm_W1.., then every parameter."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        norms = [f"grad_norm_W{layer}" for layer in range(1, self.n_layers + 1)]
-        writer.writerow(["step", "train_loss", "test_loss", *norms, *self.parameter_names])
-        for t in range(len(self)):
-            test = "" if self.test_loss is None else repr(float(self.test_loss[t]))
-            writer.writerow(
-                [int(self.steps[t]), repr(float(self.train_loss[t])), test]
-                + [repr(float(v)) for v in self.grad_norms[t]]
-                + [repr(float(v)) for v in self.parameters[t]]
-            )
-        text = out.getvalue()
-        if path is not None:
-            Path(path).write_text(text)
-        return text
+    allowed = {"sgd": (), "momentum": ("beta",), "adam": ("beta1", "beta2", "eps")}[name]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) or "no options"
+        raise ValueError(f"optimizer {name!r} does not take {', '.join(unknown)} (it takes {takes})")
+    return cls(lr, **options)
 
 
 Callback = Callable[[int, float], "bool | None"]
@@ -300,15 +160,21 @@ def train(
     optimizer: ``sgd``, ``momentum``, ``adam`` or an Optimizer instance (whose state carries over
         between calls, so training can continue where it stopped; a given ``lr`` replaces its lr).
     lr: learning rate η > 0 (default 0.1 for a named optimiser).
-    batch_size: None for full batch, else mini-batches drawn without replacement per epoch from ``seed``.
+    steps: updates, 0 to MAX_STEPS (1,000,000). The History keeps every step up to
+        ``history_capacity`` entries (10,001 for a small network), then thins evenly (every 2nd, 4th, ...
+        step), always keeping the start and the last entry; its ``steps`` say which steps it holds.
+    batch_size: None for full batch, else mini-batches drawn without replacement per epoch from ``seed``:
+        each epoch covers every sample once, in ⌈n / batch_size⌉ steps, its last batch the remainder
+        (smaller when batch_size does not divide n).
     callback: called as ``callback(step, loss)`` after each update, with the loss at which that
         update's gradient was taken; returning False stops training (``stopped_early``).
-    A diverging run (loss or gradient NaN/inf) stops, and is flagged in the history, with no warnings.
+    A diverging run (by the rule of ``diverged_at``: a loss or gradient not finite, or the loss above
+    10⁴ × its start) stops there, and is flagged in the history, with no warnings.
     """
     if not isinstance(net, Network):
         raise ValueError(f"net must be an explainer.Network; got {type(net).__name__}")
-    Xa = net._check_X(X)
-    Y = net._check_y(y, Xa.shape[0])
+    Xa = net.check_X(X)
+    Y = net.check_y(y, Xa.shape[0])
     if isinstance(optimizer, Optimizer):
         opt = optimizer
         if lr is not None:
@@ -317,86 +183,170 @@ def train(
             raise ValueError("optimizer options must be set on the Optimizer instance, not passed to train()")
     else:
         opt = make_optimizer(optimizer, positive_float(0.1 if lr is None else lr, "lr"), **optimizer_options)
-    steps = positive_int(steps, "steps", minimum=0)
-    n = Xa.shape[0]
+    steps = positive_int(steps, "steps", minimum=0, maximum=MAX_STEPS)
     if batch_size is not None:
-        batch_size = positive_int(batch_size, "batch_size")
-        batch_size = min(batch_size, n)
-    if (X_test is None) != (y_test is None):
-        raise ValueError("X_test and y_test must be given together")
-    Xt = Yt = None
-    if X_test is not None and np.size(X_test) > 0:
-        Xt = net._check_X(X_test)
-        Yt = net._check_y(y_test, Xt.shape[0])
+        batch_size = min(positive_int(batch_size, "batch_size"), Xa.shape[0])
+    Xt, Yt = check_test_data(net, X_test, y_test)
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable as callback(step, loss)")
     rng = rng_from(seed)
+    return run_steps(net, Xa, Y, opt, steps, batch_size=batch_size, X_test=Xt, Y_test=Yt, rng=rng, callback=callback)
 
-    P, L = net.n_parameters, net.n_layers
-    params = np.empty((steps + 1, P))
-    grads = np.empty((steps + 1, P))
-    train_loss = np.empty(steps + 1)
-    test_loss = np.empty(steps + 1) if Xt is not None else None
-    # (L, P) selector of each layer's weight entries: the per-layer norms in one matrix product.
-    weight_rows = np.zeros((L, P))
-    offset = 0
-    for layer, (n_in, n_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:])):
-        weight_rows[layer, offset : offset + n_in * n_out] = 1.0
-        offset += (n_in + 1) * n_out
-    theta = net._theta
-    trainable = (~net._frozen).astype(np.float64)
+
+def check_test_data(net: Network, X_test, y_test) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(X_test, Y_test) checked against the network, or (None, None); each error names X_test or y_test."""
+    if (X_test is None) != (y_test is None):
+        raise ValueError("X_test and y_test must be given together")
+    if X_test is None or np.size(X_test) == 0:
+        return None, None
+    Xt = net.check_X(X_test, "X_test")
+    return Xt, net.check_y(y_test, Xt.shape[0], "y_test")
+
+
+def run_steps(
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    opt: Optimizer,
+    steps: int,
+    *,
+    batch_size: int | None = None,
+    X_test: np.ndarray | None = None,
+    Y_test: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    callback: Callback | None = None,
+    start_loss: float | None = None,
+) -> History:
+    """The training loop of ``train``, for arguments already checked (``TrainingSession`` calls it too).
+
+    start_loss: the L₀ of the divergence rule (default: this run's first loss); a session passes the loss
+    where it started, so that a run trained a few steps at a time is judged as one run.
+    """
+    P, L, n = net.n_parameters, net.n_layers, X.shape[0]
+    theta = net.theta
+    trainable = net.trainable_mask.astype(np.float64)
+    keep = _Entries(history_capacity(P, L), steps + 1, P, X_test is not None)
     order = np.arange(n)
     cursor = n  # forces a fresh permutation at the first mini-batch
-    diverged_at = None
-    stopped = False
-    last = steps
+    limit = None if start_loss is None else divergence_limit(start_loss)
+    at, stopped, t = None, False, 0
 
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
             if batch_size is None or batch_size == n:
-                loss, grad, _ = net._gradient(Xa, Y)
+                loss, grad = net.gradient(X, Y)
             else:
-                if cursor + batch_size > n:
-                    order = rng.permutation(n)
-                    cursor = 0
-                idx = order[cursor : cursor + batch_size]
+                if cursor >= n:
+                    order, cursor = rng.permutation(n), 0
+                idx = order[cursor : cursor + batch_size]  # the last batch of an epoch holds the remainder
                 cursor += batch_size
-                _, grad, _ = net._gradient(Xa[idx], Y[idx])
-                full = net._forward(Xa)
-                loss = float(net._loss.per_sample(full.z[-1], full.a[-1], Y).mean())
-            params[t] = theta
-            grads[t] = grad
-            train_loss[t] = loss
-            if test_loss is not None:
-                pt = net._forward(Xt)
-                test_loss[t] = net._loss.per_sample(pt.z[-1], pt.a[-1], Yt).mean()
+                _, grad = net.gradient(X[idx], Y[idx])
+                loss = net.mean_loss(X, Y)
+            if limit is None:
+                limit = divergence_limit(loss) if np.isfinite(loss) else -np.inf
             # One scalar check: NaN and inf survive a sum (inf − inf is NaN); non-finite parameters
             # show up as a non-finite loss at the next step.
-            if not np.isfinite(loss + grad.sum()):
-                diverged_at, last = t, t
-                break
-            if t == steps or stopped:
-                last = t
+            bad = not np.isfinite(loss + grad.sum()) or not loss <= limit
+            last = bad or stopped or t == steps
+            if last or keep.wants(t):
+                test = net.mean_loss(X_test, Y_test) if X_test is not None else None
+                keep.add(t, loss, test, theta, grad, last=last)
+            if bad:
+                at = len(keep) - 1
+            if last:
                 break
             opt.step(theta, grad, trainable)
             if callback is not None and callback(t + 1, loss) is False:
                 stopped = True
+    return keep.history(net, opt, batch_size, at, stopped)
 
-    T = last + 1
-    with np.errstate(all="ignore"):  # a diverged run's gradients may overflow when squared
-        norms = np.sqrt((grads[:T] * grads[:T]) @ weight_rows.T)
-    return History(
-        steps=np.arange(T),
-        train_loss=train_loss[:T],
-        test_loss=None if test_loss is None else test_loss[:T],
-        parameters=params[:T],
-        gradients=grads[:T],
-        grad_norms=norms,
-        parameter_names=net.parameter_names,
-        optimizer=opt.name,
-        lr=opt.lr,
-        batch_size=batch_size,
-        diverged=diverged_at is not None,
-        diverged_at=diverged_at,
-        stopped_early=stopped,
-    )
+
+class _Entries:
+    """The entries a run keeps: every step while they fit, then every 2nd, 4th, ... step, and always the last.
+
+    Each time the buffer fills, every other entry goes and the stride doubles, so the kept steps stay
+    evenly spaced (multiples of the stride) and a step costs O(1) however long the run.
+    """
+
+    def __init__(self, capacity: int, expected: int, P: int, has_test: bool):
+        rows = min(capacity, expected)
+        self.capacity, self.stride, self.n = capacity, 1, 0
+        self.steps = np.empty(rows, dtype=np.int64)
+        self.train_loss = np.empty(rows)
+        self.test_loss = np.empty(rows) if has_test else None
+        self.parameters = np.empty((rows, P))
+        self.gradients = np.empty((rows, P))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def wants(self, t: int) -> bool:
+        return t % self.stride == 0
+
+    def add(self, t: int, loss: float, test: float | None, theta: np.ndarray, grad: np.ndarray, last: bool) -> None:
+        if self.n >= self.capacity - (0 if last else 1):  # keep one row for the last entry
+            self._halve()
+            if not last and not self.wants(t):
+                return
+        i = self.n
+        self.steps[i], self.train_loss[i] = t, loss
+        if self.test_loss is not None:
+            self.test_loss[i] = test
+        self.parameters[i] = theta
+        self.gradients[i] = grad
+        self.n += 1
+
+    def _halve(self) -> None:
+        self.stride *= 2
+        kept = np.flatnonzero(self.steps[: self.n] % self.stride == 0)
+        for name in ("steps", "train_loss", "test_loss", "parameters", "gradients"):
+            arr = getattr(self, name)
+            if arr is not None:
+                arr[: kept.shape[0]] = arr[kept]
+        self.n = int(kept.shape[0])
+
+    def history(self, net: Network, opt: Optimizer, batch_size, at, stopped) -> History:
+        T = self.n
+        grads = self.gradients[:T]
+        # (L, P) selector of each layer's weight entries: the per-layer norms in one matrix product.
+        weight_rows = np.zeros((net.n_layers, net.n_parameters))
+        offset = 0
+        for layer, (n_in, n_out) in enumerate(zip(net.sizes[:-1], net.sizes[1:])):
+            weight_rows[layer, offset : offset + n_in * n_out] = 1.0
+            offset += (n_in + 1) * n_out
+        with np.errstate(all="ignore"):  # a diverged run's gradients may overflow when squared
+            norms = np.sqrt((grads * grads) @ weight_rows.T)
+        return History(
+            steps=self.steps[:T].copy(),
+            train_loss=self.train_loss[:T].copy(),
+            test_loss=None if self.test_loss is None else self.test_loss[:T].copy(),
+            parameters=self.parameters[:T].copy() if T < self.parameters.shape[0] else self.parameters,
+            gradients=grads.copy() if T < self.gradients.shape[0] else self.gradients,
+            grad_norms=norms,
+            parameter_names=net.parameter_names,
+            optimizer=opt.name,
+            lr=opt.lr,
+            batch_size=batch_size,
+            diverged=at is not None,
+            diverged_at=at,
+            stopped_early=stopped,
+        )
+
+
+__all__ = [
+    "DIVERGENCE_FACTOR",
+    "DIVERGENCE_FLOOR",
+    "MAX_HISTORY_ENTRIES",
+    "MAX_STEPS",
+    "OPTIMIZERS",
+    "SGD",
+    "Adam",
+    "History",
+    "Momentum",
+    "Optimizer",
+    "diverged_at",
+    "divergence_message",
+    "make_optimizer",
+    "run_steps",
+    "train",
+]
