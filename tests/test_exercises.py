@@ -277,3 +277,80 @@ def test_not_a_function_is_a_value_error():
         check_layer_backward(reference_backward(*exercise_case().inputs()))
     with pytest.raises(ValueError, match="seed"):
         check_layer_backward(reference_backward, seed=-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# A time limit: an endless loop is a mistake to report, not a frozen kernel
+
+
+def test_an_endless_loop_is_stopped_and_reported():
+    import time
+
+    def backward(a_prev, W, z, grad_a):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    result = check_layer_backward(backward, time_limit=0.5)
+    assert time.perf_counter() - start < 3
+    assert not result.ok and result.mistake == "timeout"
+    assert result.message.startswith("Your function did not return within 0.5 s")
+    assert "timeout" in MISTAKES
+    assert check_layer_backward(reference_backward).ok  # the kernel is usable afterwards
+
+
+def test_a_loop_that_swallows_exceptions_is_stopped_too():
+    def backward(a_prev, W, z, grad_a):
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:
+                continue
+
+    assert check_layer_backward(backward, time_limit=0.3).mistake == "timeout"
+
+
+def test_the_time_limit_holds_in_a_worker_thread():
+    import threading
+
+    results = {}
+
+    def backward(a_prev, W, z, grad_a):
+        while True:
+            pass
+
+    def run():
+        results["loop"] = check_layer_backward(backward, time_limit=0.5)
+        results["good"] = check_layer_backward(reference_backward)
+        results["wrong"] = check_layer_backward(lambda *args: [2 * r for r in reference_backward(*args)])
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert results["loop"].mistake == "timeout"
+    assert results["good"].ok
+    assert results["wrong"].mistake == "factor_2"
+
+
+def test_an_exception_in_a_worker_thread_still_points_at_the_learners_line():
+    import threading
+
+    out = {}
+
+    def backward(a_prev, W, z, grad_a):
+        return a_prev @ W.T  # the usual slip: W is (4, 3)
+
+    worker = threading.Thread(target=lambda: out.update(r=check_layer_backward(backward)))
+    worker.start()
+    worker.join(30)
+    result = out["r"]
+    assert result.mistake == "exception" and "ValueError" in result.message
+    assert "return a_prev @ W.T" in result.message and "transpose W" in result.message
+
+
+@pytest.mark.parametrize("limit", [0, -1, 61, "5", True])
+def test_time_limit_is_checked(limit):
+    with pytest.raises(ValueError, match="time_limit must be a number of seconds from 0 to 60"):
+        check_layer_backward(reference_backward, time_limit=limit)

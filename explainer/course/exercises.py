@@ -34,6 +34,10 @@ import numpy as np
 
 from .._validate import rng_from
 from ..engine.network import Network
+from ._time_limit import Frame, run_with_time_limit
+
+# The learner's function gets this long (seconds); the reference takes microseconds.
+TIME_LIMIT = 5.0
 
 # A layer whose four arrays all have different shapes (n = 5, n_in = 4, n_out = 3), so a transposed or
 # mis-summed result always shows as a wrong shape, never as a lucky match.
@@ -53,6 +57,7 @@ LIKE = {"delta": "z", "grad_W": "W", "grad_b": "b", "grad_a_prev": "a_prev"}
 
 # The mistakes the checker names (the codes ExerciseResult.mistake takes).
 MISTAKES = {
+    "timeout": "the function did not return within the time limit (an endless loop?)",
     "exception": "the function raised an exception",
     "return": "the function did not return four arrays",
     "not_array": "a returned value is not an array of numbers",
@@ -275,19 +280,17 @@ def _as_array(value, name: str) -> tuple[np.ndarray | None, str | None]:
     return arr, None
 
 
-def _exception_message(err: Exception, case: ExerciseCase) -> str:
+def _exception_message(err: BaseException, case: ExerciseCase, frames: tuple[Frame, ...] | None = None) -> str:
     text = f"Your function raised {type(err).__name__}: {err}"
-    here = Path(__file__).resolve()
+    ours = {Path(__file__).resolve(), (Path(__file__).parent / "_time_limit.py").resolve()}
     numpy_dir = Path(np.__file__).resolve().parent
-    frames = [
-        f
-        for f in traceback.extract_tb(err.__traceback__)
-        if Path(f.filename).resolve() != here and numpy_dir not in Path(f.filename).resolve().parents
-    ]
+    if frames is None:
+        frames = tuple((f.filename, f.lineno, f.name, f.line or "") for f in traceback.extract_tb(err.__traceback__))
+    frames = [f for f in frames if Path(f[0]).resolve() not in ours and numpy_dir not in Path(f[0]).resolve().parents]
     if frames:
-        f = frames[-1]
-        where = f"line {f.lineno} of {f.name}"
-        text += f" — at {where}: {f.line.strip()}" if f.line else f" — at {where}"
+        _, lineno, name, line = frames[-1]
+        where = f"line {lineno} of {name}"
+        text += f" — at {where}: {line.strip()}" if line else f" — at {where}"
     shapes = f"a_prev {case.a_prev.shape}, W {case.W.shape}, z {case.z.shape}, grad_a {case.grad_a.shape}"
     if isinstance(err, ValueError) and ("matmul" in str(err) or "broadcast" in str(err) or "shape" in str(err)):
         text += (
@@ -299,22 +302,39 @@ def _exception_message(err: Exception, case: ExerciseCase) -> str:
     return text
 
 
-def check_layer_backward(user_fn: Callable, *, seed: int | np.random.Generator | None = 0) -> ExerciseResult:
+def _call_quietly(user_fn: Callable, *args):
+    with np.errstate(all="ignore"):
+        return user_fn(*args)
+
+
+def check_layer_backward(
+    user_fn: Callable, *, seed: int | np.random.Generator | None = 0, time_limit: float = TIME_LIMIT
+) -> ExerciseResult:
     """Check a learner's ``backward(a_prev, W, z, grad_a) -> (delta, grad_W, grad_b, grad_a_prev)``.
 
     The function is called once on layer 2 of a small sigmoid network (``exercise_case(seed)``: n = 5
     samples, n_in = 4, n_out = 3) and each returned array is compared with the engine's record, in the
     order δ, ∂L/∂W, ∂L/∂b, ∂L/∂a_prev: its shape first, then its values (relative tolerance 1e-6).
-    Never raises for the learner's mistakes: an exception inside ``user_fn`` becomes the message.
+    Never raises for the learner's mistakes: an exception inside ``user_fn`` becomes the message, and a
+    function still running after ``time_limit`` seconds (0 to 60, default 5) is stopped and reported
+    (mistake "timeout"), leaving the kernel usable (``explainer.course._time_limit``).
     """
     if not callable(user_fn):
         raise ValueError(f"user_fn must be a function backward(a_prev, W, z, grad_a); got {type(user_fn).__name__}")
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit <= 60:
+        raise ValueError(f"time_limit must be a number of seconds from 0 to 60; got {time_limit!r}")
     case = exercise_case(seed)
-    try:
-        with np.errstate(all="ignore"):
-            returned = user_fn(*case.inputs())
-    except Exception as err:  # the learner's bug is the lesson, not a crash
-        return ExerciseResult(False, _exception_message(err, case), mistake="exception")
+    outcome = run_with_time_limit(_call_quietly, (user_fn, *case.inputs()), seconds=float(time_limit))
+    if outcome.timed_out:
+        return ExerciseResult(
+            False,
+            f"Your function did not return within {time_limit:g} s: is there a loop that never ends? "
+            "(The reference takes well under a millisecond; no loop over samples is needed.)",
+            mistake="timeout",
+        )
+    if outcome.error is not None:  # the learner's bug is the lesson, not a crash
+        return ExerciseResult(False, _exception_message(outcome.error, case, outcome.frames), mistake="exception")
+    returned = outcome.value
     if not isinstance(returned, (tuple, list)) or len(returned) != 4:
         got = f"{len(returned)} values" if isinstance(returned, (tuple, list)) else f"a {type(returned).__name__}"
         return ExerciseResult(
