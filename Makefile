@@ -149,3 +149,18 @@ PICTURES_ARGS ?=
 .PHONY: pictures
 pictures: $(TEST_STAMP)
 	$(BIN)/python scripts/notebook_pictures.py $(PICTURES_ARGS)
+
+# --- the browser -------------------------------------------------------------------------------------------
+# scripts/build_lite.py, run by the lite build's own venv (JupyterLab's environment must not load the Pyodide
+# kernel's extension): artifacts/lite/, a static JupyterLite site (LITE_ARGS="--out DIR" elsewhere).
+LITE_VENV := artifacts/cache/lite-venv
+LITE_STAMP := $(LITE_VENV)/.installed
+LITE_ARGS ?=
+.PHONY: lite
+$(LITE_STAMP): pyproject.toml $(PINS)
+	$(PYTHON) -m venv $(LITE_VENV)
+	$(LITE_VENV)/bin/python -m pip install --quiet -c $(PINS) ".[lite,lecture]"
+	touch $@
+
+lite: $(LITE_STAMP)
+	$(LITE_VENV)/bin/python scripts/build_lite.py $(LITE_ARGS)
