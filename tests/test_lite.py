@@ -100,7 +100,9 @@ def test_every_notebook_installs_the_explainer_first_in_the_browser(site):
     for notebook in NOTEBOOKS:
         nb = json.loads((site / "files" / notebook).read_text(encoding="utf-8"))
         first = "".join(next(c for c in nb["cells"] if c["cell_type"] == "code")["source"])
-        assert 'if sys.platform == "emscripten":' in first and "%pip install -q backprop-explainer" in first, notebook
+        assert 'if sys.platform == "emscripten":' in first and 'await piplite.install("backprop-explainer")' in first, (
+            notebook
+        )
 
 
 def _pyodide_packages(site: Path) -> dict[str, str]:
