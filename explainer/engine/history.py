@@ -27,12 +27,13 @@ import io
 import json
 import math
 from dataclasses import dataclass, field, replace
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 
 from .._files import as_path, read_text_limited, write_text_atomic
-from .._validate import positive_int, short_repr
+from .._validate import positive_float, positive_int, short_repr
 from .record import nan_to_none
 
 DIVERGENCE_FACTOR = 1e4
@@ -57,10 +58,20 @@ def diverged_at(losses, start_loss: float | None = None) -> int | None:
     losses: (T,) training losses, entry 0 the start. start_loss: L₀ (default ``losses[0]``); a run that
     continues an earlier one passes the earlier start so the rule sees the whole run.
     """
-    arr = np.asarray(losses, dtype=np.float64).reshape(-1)
+    try:
+        arr = np.array(losses, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"losses must be a 1-D list of numbers; got {type(losses).__name__}") from None
+    if arr.ndim != 1:
+        raise ValueError(f"losses must be a 1-D list of numbers; got shape {arr.shape}")
+    if start_loss is not None and (isinstance(start_loss, bool) or not isinstance(start_loss, Real)):
+        raise ValueError(f"start_loss must be a number or None; got {short_repr(start_loss)}")
     if arr.size == 0:
         return None
-    start = float(arr[0]) if start_loss is None else float(start_loss)
+    try:
+        start = float(arr[0]) if start_loss is None else float(start_loss)
+    except OverflowError:
+        start = math.inf
     if not math.isfinite(start):
         return 0
     with np.errstate(invalid="ignore"):
@@ -71,6 +82,8 @@ def diverged_at(losses, start_loss: float | None = None) -> int | None:
 
 def divergence_message(step: int, lr: float) -> str:
     """The one sentence every app shows when a run diverges, naming the step and the learning rate."""
+    step = positive_int(step, "step", minimum=0)
+    lr = positive_float(lr, "lr")
     return (
         f"The loss diverged at step {int(step):,}: it became NaN or ∞ or grew past {DIVERGENCE_FACTOR:,.0f} times "
         f"its starting value, so η = {float(lr):.3g} is too large; lower η and reset (or undo) to train on."
