@@ -299,7 +299,10 @@ def _asked_in(notebook: Path) -> list[str]:
     for cell in json.loads(notebook.read_text())["cells"]:
         if cell["cell_type"] != "code":
             continue
-        for node in ast.walk(ast.parse("".join(cell["source"]))):
+        code = "\n".join(
+            line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        for node in ast.walk(ast.parse(code)):  # IPython magics and shell lines left out
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Quiz", "QuizSession")):
                 continue
             if not node.args and not node.keywords:
