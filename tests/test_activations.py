@@ -177,7 +177,7 @@ def test_sigmoid_keeps_relative_accuracy_far_into_both_tails():
     exact = [math.exp(v) / (1 + math.exp(v)) if v < 0 else 1 / (1 + math.exp(-v)) for v in z]
     np.testing.assert_allclose(a[1:], exact[1:], rtol=1e-14)
     assert a[0] > 0.0  # e^−745 is the smallest float64 above 0
-    assert a[2] == pytest.approx(4.248354255291589e-18, rel=1e-14)
+    assert a[2] == pytest.approx(4.248354255291589e-18, rel=1e-14, abs=0)
     # σ′ = σ(z)σ(−z), from z: at z = +40 a(1 − a) would be 0 because a rounds to 1.
-    assert d[4] == pytest.approx(4.248354255291589e-18, rel=1e-12)
-    assert d[2] == pytest.approx(d[4], rel=1e-14)
+    assert d[4] == pytest.approx(4.248354255291589e-18, rel=1e-12, abs=0)
+    assert d[2] == pytest.approx(d[4], rel=1e-14, abs=0)

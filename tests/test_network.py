@@ -907,8 +907,8 @@ def test_saturated_sigmoid_bce_record_has_the_true_gradient():
         warnings.simplefilter("error")
         rec = net.backprop([[-40.0]], [1.0])  # z = −40, y = 1
     a = rec.output[0, 0]
-    assert a == pytest.approx(4.248354255291589e-18, rel=1e-14)  # before: exactly 0.0
+    assert a == pytest.approx(4.248354255291589e-18, rel=1e-14, abs=0)  # before: exactly 0.0
     assert rec.grad_activations[-1][0, 0] == pytest.approx(-(2 + 2 * np.cosh(40.0)), rel=1e-14)  # −2.354e17
-    assert rec.derivatives[-1][0, 0] == pytest.approx(4.248354255291589e-18, rel=1e-12)
+    assert rec.derivatives[-1][0, 0] == pytest.approx(4.248354255291589e-18, rel=1e-12, abs=0)
     assert rec.deltas[-1][0, 0] == pytest.approx(a - 1.0, rel=1e-15)
     assert rec.loss == pytest.approx(40.0, rel=1e-15)

@@ -5,13 +5,15 @@ Divergence (one rule for the engine and every app)::
     diverged at the first entry t where  Lₜ is NaN or ±∞ (or a gradient is),
                                      or  Lₜ > DIVERGENCE_FACTOR · max(L₀, DIVERGENCE_FLOOR)
 
-with L₀ the training loss at the start of the run. Why 10⁴: gradient descent that converges, even with
-momentum's or Adam's overshoot, keeps the training loss within a small multiple of where it started (the
-course's data sets and presets stay below 10× at every η up to the largest that still converges), while a
-step size past the stability limit multiplies the loss by a roughly constant factor > 1 per step, so it
-crosses 10⁴ within a few dozen steps, long before it overflows. The floor keeps a run that starts at a
-nearly perfect fit (L₀ ≈ 0) from being called diverged when its loss merely wobbles; 10⁴ · 10⁻³ = 10 is a
-bad loss for every data set here.
+with L₀ the training loss at the start of the run. Why 10⁴: a run that converges keeps its training loss
+within a small multiple of where it started, while a step size past the stability limit multiplies the
+loss by a roughly constant factor > 1 each step, so it crosses 10⁴ within a few dozen steps, long before it
+overflows. Measured over the course's six data sets, tanh/relu/sigmoid 2-8-8 networks, SGD, momentum and
+Adam, η from 0.01 to 30 and 500 steps: the runs that ended below L₀ peaked at ≤ 35 × L₀ with plain SGD and
+≤ 101 × L₀ for any optimiser with η ≤ 1, so 10⁴ leaves a factor 100 of room. Only Adam or momentum at
+η ≥ 3 went through 10⁴–10⁷ × L₀ and came back; the rule calls those diverged, which is the lesson. The floor
+keeps a run that starts at a nearly perfect fit (L₀ ≈ 0) from being called diverged when its loss merely
+wobbles; 10⁴ · 10⁻³ = 10 is a bad loss for every data set here.
 
 Bounded memory: a History keeps at most ``history_capacity(P, L)`` entries, at most MAX_HISTORY_ENTRIES
 (10,001: every step of a 10,000-step run) and at most HISTORY_BYTES (64 MB) of parameters and gradients.
