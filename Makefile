@@ -51,6 +51,9 @@ $(LECTURE_STAMP): pyproject.toml $(PINS) | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml $(PINS) | $(BIN)/python
 	$(PIP) install --quiet -c $(PINS) -e ".[lab,lecture,test]"
+	@# Voilà loads every lab extension; Notebook 7's (the tests install notebook) cannot start there.
+	mkdir -p $(VENV)/etc/jupyter
+	echo '{"VoilaConfiguration": {"extension_denylist": ["@jupyter-notebook/lab-extension"]}}' > $(VENV)/etc/jupyter/voila.json
 	touch $@ $(LECTURE_STAMP)
 
 # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
@@ -121,7 +124,7 @@ EXPORT_ARGS ?=
 VOILA_NOTEBOOK ?= notebooks/apps/playground.ipynb
 VOILA_ARGS ?=
 # JupyterLab-only extensions that cannot start inside Voilà (they want Lab's menus and document manager).
-VOILA_DENY := jupyterlab-slideshow @deathbeds/jupyterlab-fonts @deathbeds/jupyterlab-font-anonymous-pro \
+VOILA_DENY := jupyterlab-slideshow @jupyter-notebook/lab-extension @deathbeds/jupyterlab-fonts @deathbeds/jupyterlab-font-anonymous-pro \
 	@deathbeds/jupyterlab-font-atkinson-hyperlegible @deathbeds/jupyterlab-font-dejavu-sans-mono \
 	@deathbeds/jupyterlab-font-fira-code
 
