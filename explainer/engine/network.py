@@ -133,6 +133,7 @@ class Network:
         self.init = one_of(init, INITS, "init")
         rng = rng_from(seed)
         self._acts = [ACTIVATIONS[name] for name in self.layer_activations]
+        self._units = sum(self.sizes)  # numbers a sample takes in one pass, a⁰ to aᴸ
         # One flat buffer θ; weights and biases are views into it, so flat and per-layer access agree.
         self._p = Parameters(self.sizes)
         self.weights, self.biases = self._p.weights, self._p.biases
@@ -175,7 +176,8 @@ class Network:
         """The mean loss over the samples of (X, y), without a backward pass."""
         Xa = self.check_X(X)
         Y = self.check_y(y, Xa.shape[0])
-        return self.mean_loss(Xa, Y)
+        with np.errstate(all="ignore"):
+            return self.mean_loss(Xa, Y)
 
     # ------------------------------------------------------------------ the engine's own API (checked arrays)
     # These trust their inputs: X and Y as returned by check_X and check_y. Other engine and course modules
@@ -186,40 +188,41 @@ class Network:
 
     def per_sample_losses(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """ℓ(aᴸ, y) per sample, (n_samples,), for checked arrays; computed in blocks of samples."""
-        with np.errstate(all="ignore"):
-            parts = []
-            for s in self._blocks(X.shape[0]):
-                p = self.forward_pass(X[s])
-                parts.append(self._loss.per_sample(p.z[-1], p.a[-1], Y[s]))
+        parts = []
+        for s in self._blocks(X.shape[0]):
+            p = self.forward_pass(X[s])
+            parts.append(self._loss.per_sample(p.z[-1], p.a[-1], Y[s]))
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def mean_loss(self, X: np.ndarray, Y: np.ndarray) -> float:
         """L = the mean over samples of ℓ, for checked arrays."""
         losses = self.per_sample_losses(X, Y)
-        with np.errstate(all="ignore"):
-            return float(np.add.reduce(losses)) / losses.shape[0]
+        return float(np.add.reduce(losses)) / losses.shape[0]
 
     def gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         """(L, ∂L/∂θ) for checked arrays: the training hot path, no record kept.
 
         ∂L/∂θ is the network's reused flat buffer, laid out like ``parameters``: copy it to keep it.
         Large batches go in blocks of samples, each block's gradient weighted by its share of the samples.
+        Like the other methods of this section it sets no ``np.errstate``: a caller that may overflow
+        (a diverging run) wraps its loop in one, as ``train`` does.
         """
         n, grad = X.shape[0], self._p.grad
-        blocks = self._blocks(n)
-        total, summed = 0.0, None
-        with np.errstate(all="ignore"):
-            for s in blocks:
-                p = backward_pass(
-                    self.forward_pass(X[s]), Y[s], self.weights, self._acts, self._loss,
-                    self._p.grad_w, self._p.grad_b, keep=False,
-                )  # fmt: skip
-                total += float(np.add.reduce(p.sample_losses))
-                if len(blocks) > 1:
-                    share = grad * ((s.stop - s.start) / n)
-                    summed = share if summed is None else summed + share
-            if summed is not None:
-                grad[...] = summed
+        if n * self._units <= BLOCK_VALUES:  # one block: the common case, kept lean
+            p = backward_pass(
+                forward_pass(X, self.weights, self.biases, self._acts), Y, self.weights, self._acts, self._loss,
+                self._p.grad_w, self._p.grad_b, keep=False,
+            )  # fmt: skip
+            return float(np.add.reduce(p.sample_losses)) / n, grad
+        total, summed = 0.0, np.zeros_like(grad)
+        for s in self._blocks(n):
+            p = backward_pass(
+                self.forward_pass(X[s]), Y[s], self.weights, self._acts, self._loss,
+                self._p.grad_w, self._p.grad_b, keep=False,
+            )  # fmt: skip
+            total += float(np.add.reduce(p.sample_losses))
+            summed += grad * ((s.stop - s.start) / n)
+        grad[...] = summed
         return total / n, grad
 
     def check_X(self, X, argument: str = "X") -> np.ndarray:
@@ -288,7 +291,7 @@ class Network:
         return self._loss
 
     def _blocks(self, n: int) -> list[slice]:
-        rows = max(1, BLOCK_VALUES // sum(self.sizes))
+        rows = max(1, BLOCK_VALUES // self._units)
         return [slice(0, n)] if n <= rows else [slice(s, min(s + rows, n)) for s in range(0, n, rows)]
 
     def _record(self, p: Pass, Y: np.ndarray) -> Record:

@@ -14,6 +14,7 @@ MAX_STEPS (10⁶) steps, and its History stays bounded in memory however long th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -231,9 +232,10 @@ def run_steps(
     limit = None if start_loss is None else divergence_limit(start_loss)
     at, stopped, t = None, False, 0
 
+    full_batch = batch_size is None or batch_size == n
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
-            if batch_size is None or batch_size == n:
+            if full_batch:
                 loss, grad = net.gradient(X, Y)
             else:
                 if cursor >= n:
@@ -243,17 +245,16 @@ def run_steps(
                 _, grad = net.gradient(X[idx], Y[idx])
                 loss = net.mean_loss(X, Y)
             if limit is None:
-                limit = divergence_limit(loss) if np.isfinite(loss) else -np.inf
+                limit = divergence_limit(loss) if math.isfinite(loss) else -math.inf
             # One scalar check: NaN and inf survive a sum (inf − inf is NaN); non-finite parameters
             # show up as a non-finite loss at the next step.
-            bad = not np.isfinite(loss + grad.sum()) or not loss <= limit
+            bad = not math.isfinite(loss + grad.sum()) or not loss <= limit
             last = bad or stopped or t == steps
-            if last or keep.wants(t):
-                test = net.mean_loss(X_test, Y_test) if X_test is not None else None
-                keep.add(t, loss, test, theta, grad, last=last)
-            if bad:
-                at = len(keep) - 1
+            if last or t % keep.stride == 0:
+                keep.add(t, loss, net.mean_loss(X_test, Y_test) if X_test is not None else None, theta, grad, last)
             if last:
+                if bad:
+                    at = len(keep) - 1
                 break
             opt.step(theta, grad, trainable)
             if callback is not None and callback(t + 1, loss) is False:
@@ -280,13 +281,10 @@ class _Entries:
     def __len__(self) -> int:
         return self.n
 
-    def wants(self, t: int) -> bool:
-        return t % self.stride == 0
-
     def add(self, t: int, loss: float, test: float | None, theta: np.ndarray, grad: np.ndarray, last: bool) -> None:
         if self.n >= self.capacity - (0 if last else 1):  # keep one row for the last entry
             self._halve()
-            if not last and not self.wants(t):
+            if not last and t % self.stride:
                 return
         i = self.n
         self.steps[i], self.train_loss[i] = t, loss
