@@ -127,7 +127,8 @@ def test_norms_note_gives_first_to_last_ratios(norms):
     assert note.text.startswith("layer 1 ÷ layer 6: sigmoid ")
     sigmoid, relu = norms.first_to_last()
     mantissa, exponent = f"{sigmoid:.1e}".split("e")
-    assert f"{mantissa}×10<sup>−{int(exponent[1:])}</sup>" in note.text
+    power = str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    assert f"{mantissa}×10{power}" in note.text  # superscript digits: ×10⁻⁵, never ×10^−5
     assert f"relu {relu:.2g}" in note.text
 
 

@@ -48,7 +48,7 @@ ACTIVATION_SYMBOL = {
 # f′ written with a, z substituted: (symbolic, template). The template's {a}/{z} get the numbers.
 DERIVATIVE_FORM = {
     "sigmoid": ("a(1 − a)", "{a} × (1 − {a})"),
-    "tanh": ("1 − a²", "1 − {a}²"),
+    "tanh": ("1 − a²", "1 − {fa}²"),  # {fa}: a as a factor, so a negative a reads 1 − (−0.4621)²
     "relu": ("1 if z > 0 else 0", "z = {z}"),
     "leaky_relu": ("1 if z > 0 else 0.01", "z = {z}"),
     "identity": ("1", ""),
@@ -162,7 +162,7 @@ def join_terms(terms: list[str], *, cap: int | None = None, per_line: int | None
 def derivative_text(name: str, z: float, a: float) -> tuple[str, str]:
     """(symbolic, substituted) forms of f′(z) for one activation."""
     symbolic, template = DERIVATIVE_FORM[name]
-    return symbolic, template.format(a=num(a), z=num(z))
+    return symbolic, template.format(a=num(a), fa=factor(a), z=num(z))
 
 
 def record_is_finite(rec: Record) -> bool:
@@ -440,7 +440,11 @@ def _fprime_line(rec: Record, layer: int, j: int, s: int) -> str:
 
 def _batch_sum_text(xs: np.ndarray, ds: np.ndarray, total: float, what: str) -> str:
     """Σₛ over the batch written out (first terms): '= 0.1×0.02 + … = total'."""
-    terms = [f"{factor(x)}×{factor(d)}" for x, d in zip(xs, ds)] if xs is not None else [factor(d) for d in ds]
+    shown = CAPTION_TERMS + 1  # only the terms that are written (one more says that there are more)
+    if xs is not None:
+        terms = [f"{factor(x)}×{factor(d)}" for x, d in zip(xs[:shown], ds[:shown])]
+    else:
+        terms = [factor(d) for d in ds[:shown]]
     return f"{what} = {join_terms(terms, cap=CAPTION_TERMS)} = {result(total)}"
 
 
@@ -474,7 +478,24 @@ def _loss_text(rec: Record, s: int, *, cap: int | None) -> str:
     return text
 
 
+_LAST_LAYOUT: list = []  # (record, sample, lr, lr_is_default, layout) of the last call
+
+
 def network_layout(rec: Record, sample: int = 0, lr: float | None = None, lr_is_default: bool = False) -> NetworkLayout:
+    """The network diagram of ``rec`` as plain data (the last one is remembered: a record is immutable, so
+    an app that draws the diagram and the chain-rule panel of one record builds it once).
+
+    See ``_network_layout``.
+    """
+    key = (sample, lr, lr_is_default)
+    if _LAST_LAYOUT and _LAST_LAYOUT[0][0] is rec and _LAST_LAYOUT[0][1] == key:
+        return _LAST_LAYOUT[0][2]
+    lay = _network_layout(rec, sample, lr, lr_is_default)
+    _LAST_LAYOUT[:] = [(rec, key, lay)]
+    return lay
+
+
+def _network_layout(rec: Record, sample: int, lr: float | None, lr_is_default: bool) -> NetworkLayout:
     """The network diagram of ``rec`` as plain data, showing sample ``sample``'s forward values.
 
     ``lr`` adds the update w⁺ = w − η·∂L/∂w (from ``rec.updated_parameters(lr)``) to the gradient
@@ -819,6 +840,107 @@ def _frozen_summary(rec: Record) -> str:
                 if len(idx) > 3:
                     parts.append("…")
     return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- what is lit, frame by frame
+@dataclass
+class Look:
+    """What each element of a network diagram shows in one still or one frame (shared by every drawing).
+
+    edges/biases: "dim" | "value" | "grad" | "update"; nodes: "blank" | "value" | "grad_a" | "delta";
+    loss and loss edges: "dim" | "value" | "grad". ``current`` is the highlighted layer (or "loss").
+    """
+
+    edges: dict[int, str]  # per weight layer 1..L
+    biases: dict[int, str]
+    nodes: dict[int, str]  # per layer 0..L
+    loss: str
+    current: int | str | None = None
+    caption: str = ""
+    output_nodes: str | None = None  # overrides nodes[L] (frame 0 of the backward pass: ∂L/∂a)
+
+
+def backward_looks(lay: NetworkLayout) -> list[Look]:
+    """The n_layers + 2 looks of the backward pass: ∂L/∂a at the outputs, one more δ layer each, the update."""
+    L = lay.n_layers
+    weight_layers = range(1, L + 1)
+    states = [
+        Look(
+            edges=dict.fromkeys(weight_layers, "dim"),
+            biases=dict.fromkeys(weight_layers, "dim"),
+            nodes={0: "value", **dict.fromkeys(weight_layers, "blank")},
+            loss="grad",
+            current=L,
+            output_nodes="grad_a",
+            caption=lay.backward_captions[0],
+        )
+    ]
+    for k in range(1, L + 1):
+        lit = L - k + 1  # the layer whose δ this frame shows
+        states.append(
+            Look(
+                edges={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
+                biases={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
+                nodes={0: "value", **{layer: "delta" if layer >= lit else "blank" for layer in weight_layers}},
+                loss="grad",
+                current=lit,
+                caption=lay.backward_captions[k],
+            )
+        )
+    states.append(
+        Look(
+            edges=dict.fromkeys(weight_layers, "update"),
+            biases=dict.fromkeys(weight_layers, "update"),
+            nodes={0: "value", **dict.fromkeys(weight_layers, "delta")},
+            loss="grad",
+            current=None,
+            caption=lay.backward_captions[L + 1],
+        )
+    )
+    return states
+
+
+def forward_looks(lay: NetworkLayout) -> list[Look]:
+    """The n_layers + 2 looks of the forward pass: the inputs, one more layer each, the loss."""
+    L = lay.n_layers
+    looks = []
+    for k in range(L + 2):
+        lit = min(k, L)
+        looks.append(
+            Look(
+                edges={layer: "value" if layer <= lit else "dim" for layer in range(1, L + 1)},
+                biases={layer: "value" if layer <= lit else "dim" for layer in range(1, L + 1)},
+                nodes={layer: "value" if layer <= lit else "blank" for layer in range(L + 1)},
+                loss="value" if k == L + 1 else "dim",
+                current="loss" if k == L + 1 else k,
+                caption=lay.forward_captions[k],
+            )
+        )
+    return looks
+
+
+STILL_TITLES = {
+    "values": "Forward pass: activations a on the neurons, weights w on the edges",
+    "gradients": "Backward pass: δ = ∂L/∂z on the neurons, ∂L/∂w on the edges",
+}
+
+
+def still_look(lay: NetworkLayout, mode: str) -> Look:
+    """Everything lit at once: the forward values (``values``) or every gradient (``gradients``)."""
+    layers = range(1, lay.n_layers + 1)
+    if mode == "gradients":
+        return Look(
+            edges=dict.fromkeys(layers, "grad"),
+            biases=dict.fromkeys(layers, "grad"),
+            nodes={0: "value", **dict.fromkeys(layers, "delta")},
+            loss="grad",
+        )
+    return Look(
+        edges=dict.fromkeys(layers, "value"),
+        biases=dict.fromkeys(layers, "value"),
+        nodes=dict.fromkeys(range(lay.n_layers + 1), "value"),
+        loss="value",
+    )
 
 
 # --------------------------------------------------------------------------- one neuron as a circuit

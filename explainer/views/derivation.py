@@ -15,7 +15,7 @@ import numpy as np
 from .._validate import positive_int
 from ..engine.network import Record
 from ._layout import PAIRED, check_common, check_lr, weight_number
-from .style import fmt_plain
+from .style import fmt_plain, split_power
 
 _ACT_TEX = {
     "sigmoid": r"\sigma",
@@ -54,9 +54,9 @@ class _Tex:
         if text in ("NaN",):
             return r"\text{NaN}"
         text = text.replace("+∞", r"\infty").replace("∞", r"\infty").replace("−", "-")
-        if "×10^" in text:
-            mantissa, exponent = text.split("×10^")
-            text = rf"{mantissa} \times 10^{{{exponent}}}"
+        mantissa, power = split_power(text)
+        if power is not None:
+            text = rf"{mantissa} \times 10^{{{power}}}"
         return text
 
     def f(self, value: float) -> str:

@@ -6,8 +6,6 @@ measures, trains or runs a network.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import plotly.graph_objects as go
 
@@ -24,11 +22,6 @@ def _axis(th: Theme, title: str, **extra) -> dict:
         tickfont=dict(size=th.size(th.font_size * 0.9)),
         **extra,
     )
-
-
-def _html_power(text: str) -> str:
-    """'1.4×10^−5' as '1.4×10<sup>−5</sup>' (Plotly text is HTML)."""
-    return re.sub(r"\^([−\d]+)", r"<sup>\1</sup>", text)
 
 
 def _check_bool(value, argument: str) -> bool:
@@ -213,7 +206,7 @@ def plot_gradient_norms_by_activation(
         title = f"Gradient size per layer: {symbol} in a {'-'.join(map(str, result.sizes))} network"
     ratios = start[:, 0] / start[:, -1]
     note = f"layer 1 ÷ layer {result.n_layers}: " + ", ".join(
-        f"{name} {_html_power(fmt(r, 2).lstrip('+'))}" for name, r in zip(result.activations, ratios)
+        f"{name} {fmt(r, 2).lstrip('+')}" for name, r in zip(result.activations, ratios)
     )
     fig = new_figure(
         th,

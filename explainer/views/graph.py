@@ -29,7 +29,7 @@ PX_Y = 46.0  # pixels per leaf row
 _SYMBOL = {"leaf": "square", "op": "circle", "loss": "diamond", "next": "circle"}
 
 
-def _check_neuron(record, layer, neuron) -> None:
+def check_neuron(record, layer, neuron) -> None:
     L = record.n_layers
     if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= L:
         raise ValueError(
@@ -67,7 +67,7 @@ def plot_neuron_graph(
     theme, lecture, width, height: as in ``plot_network``.
     """
     check_common(record, sample=sample, theme=theme, lecture=lecture, width=width, height=height)
-    _check_neuron(record, layer, neuron)
+    check_neuron(record, layer, neuron)
     graph = neuron_graph(record, int(layer), int(neuron), int(sample))
     return _draw(graph, get_theme(theme, lecture=bool(lecture)), width, height)
 

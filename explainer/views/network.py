@@ -20,7 +20,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..engine.network import Record
-from ._layout import NetworkLayout, check_common, check_lr, network_layout
+from ._layout import (
+    STILL_TITLES,
+    Look,
+    NetworkLayout,
+    backward_looks,
+    check_common,
+    check_lr,
+    forward_looks,
+    network_layout,
+    still_look,
+)
 from .style import (
     DIVERGING,
     Theme,
@@ -86,23 +96,6 @@ def _edge_color(value: float, vmax: float) -> str:
 
 def _dash(value: float) -> str:
     return "dash" if np.isfinite(value) and value < 0 else "solid"
-
-
-@dataclass
-class _State:
-    """What each element shows in one still or one frame.
-
-    edges/biases: "dim" | "value" | "grad" | "update"; nodes: "blank" | "value" | "grad_a" | "delta";
-    loss and loss edges: "dim" | "value" | "grad". ``current`` is the highlighted layer (or "loss").
-    """
-
-    edges: dict[int, str]  # per weight layer 1..L
-    biases: dict[int, str]
-    nodes: dict[int, str]  # per layer 0..L
-    loss: str
-    current: int | str | None = None
-    caption: str = ""
-    output_nodes: str | None = None  # overrides nodes[L] (frame 0 of the backward pass: ∂L/∂a)
 
 
 @dataclass
@@ -321,7 +314,7 @@ class _Diagram:
         self.traces.append(trace)
 
     # ------------------------------------------------------------------ styles of a state
-    def styles(self, st: _State) -> dict[int, dict]:
+    def styles(self, st: Look) -> dict[int, dict]:
         """The dynamic attributes of every trace in state ``st``: {trace index: partial trace}."""
         lay, th = self.lay, self.theme
         L = lay.n_layers
@@ -406,12 +399,12 @@ class _Diagram:
 
     # ------------------------------------------------------------------ figures
     def figure(
-        self, states: list[_State], title: str, *, width, height, frame_names: list[str] | None = None
+        self, states: list[Look], title: str, *, width, height, frame_names: list[str] | None = None
     ) -> go.Figure:
         """A still figure (one state) or an animation (one frame per state, first shown at start)."""
         return go.Figure(self.spec(states, title, width=width, height=height, frame_names=frame_names))
 
-    def spec(self, states: list[_State], title: str, *, width, height, frame_names: list[str] | None = None) -> dict:
+    def spec(self, states: list[Look], title: str, *, width, height, frame_names: list[str] | None = None) -> dict:
         """``figure`` as a plain dict (no Plotly validation)."""
         th = self.theme
         styles = [self.styles(st) for st in states]
@@ -525,46 +518,6 @@ def _prepare(record, sample, theme, lecture, width, height, lr=None) -> tuple[Ne
     return network_layout(record, int(sample), lr), get_theme(theme, lecture=bool(lecture))
 
 
-def _backward_states(lay: NetworkLayout) -> list[_State]:
-    """The n_layers + 2 looks of the backward pass: ∂L/∂a at the outputs, one more δ layer each, the update."""
-    L = lay.n_layers
-    weight_layers = range(1, L + 1)
-    states = [
-        _State(
-            edges=dict.fromkeys(weight_layers, "dim"),
-            biases=dict.fromkeys(weight_layers, "dim"),
-            nodes={0: "value", **dict.fromkeys(weight_layers, "blank")},
-            loss="grad",
-            current=L,
-            output_nodes="grad_a",
-            caption=lay.backward_captions[0],
-        )
-    ]
-    for k in range(1, L + 1):
-        lit = L - k + 1  # the layer whose δ this frame shows
-        states.append(
-            _State(
-                edges={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
-                biases={layer: "grad" if layer >= lit else "dim" for layer in weight_layers},
-                nodes={0: "value", **{layer: "delta" if layer >= lit else "blank" for layer in weight_layers}},
-                loss="grad",
-                current=lit,
-                caption=lay.backward_captions[k],
-            )
-        )
-    states.append(
-        _State(
-            edges=dict.fromkeys(weight_layers, "update"),
-            biases=dict.fromkeys(weight_layers, "update"),
-            nodes={0: "value", **dict.fromkeys(weight_layers, "delta")},
-            loss="grad",
-            current=None,
-            caption=lay.backward_captions[L + 1],
-        )
-    )
-    return states
-
-
 def plot_network(record, mode: str = "values", **options) -> go.Figure:
     """The network of ``record`` as nodes and edges, showing forward values or backward gradients.
 
@@ -623,29 +576,12 @@ def network_spec(
         th = get_theme(theme, lecture=bool(lecture))
         diagram = _Diagram(lay, th, gradients=True, caption=True)
         title = _title("The backward pass, step by step", lay, th)
-        return diagram.spec([_backward_states(lay)[int(stage)]], title, width=width, height=height)
+        return diagram.spec([backward_looks(lay)[int(stage)]], title, width=width, height=height)
     lr = check_lr(lr)
     lay, th = _prepare(record, sample, theme, lecture, width, height, lr)
-    gradients = mode == "gradients"
-    L = lay.n_layers
-    diagram = _Diagram(lay, th, gradients=gradients, caption=False)
-    layers = range(1, L + 1)
-    if gradients:
-        state = _State(
-            edges=dict.fromkeys(layers, "grad"),
-            biases=dict.fromkeys(layers, "grad"),
-            nodes={0: "value", **dict.fromkeys(layers, "delta")},
-            loss="grad",
-        )
-        title = _title("Backward pass: δ = ∂L/∂z on the neurons, ∂L/∂w on the edges", lay, th)
-    else:
-        state = _State(
-            edges=dict.fromkeys(layers, "value"),
-            biases=dict.fromkeys(layers, "value"),
-            nodes=dict.fromkeys(range(L + 1), "value"),
-            loss="value",
-        )
-        title = _title("Forward pass: activations a on the neurons, weights w on the edges", lay, th)
+    diagram = _Diagram(lay, th, gradients=mode == "gradients", caption=False)
+    state = still_look(lay, mode)
+    title = _title(STILL_TITLES[mode], lay, th)
     return diagram.spec([state], title, width=width, height=height)
 
 
@@ -665,19 +601,7 @@ def animate_forward(
     lay, th = _prepare(record, sample, theme, lecture, width, height)
     L = lay.n_layers
     diagram = _Diagram(lay, th, gradients=False, caption=True)
-    states = []
-    for k in range(L + 2):
-        lit = min(k, L)
-        states.append(
-            _State(
-                edges={layer: "value" if layer <= lit else "dim" for layer in range(1, L + 1)},
-                biases={layer: "value" if layer <= lit else "dim" for layer in range(1, L + 1)},
-                nodes={layer: "value" if layer <= lit else "blank" for layer in range(L + 1)},
-                loss="value" if k == L + 1 else "dim",
-                current="loss" if k == L + 1 else k,
-                caption=lay.forward_captions[k],
-            )
-        )
+    states = forward_looks(lay)
     names = ["inputs"] + [f"layer {k}" for k in range(1, L + 1)] + ["loss"]
     return diagram.figure(
         states, _title("The forward pass, layer by layer", lay, th), width=width, height=height, frame_names=names
@@ -711,7 +635,7 @@ def animate_backward(
     th = get_theme(theme, lecture=bool(lecture))
     L = lay.n_layers
     diagram = _Diagram(lay, th, gradients=True, caption=True)
-    states = _backward_states(lay)
+    states = backward_looks(lay)
     names = ["∂L/∂a"] + [f"layer {L - k + 1}" for k in range(1, L + 1)] + ["update"]
     return diagram.figure(
         states,

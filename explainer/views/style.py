@@ -61,6 +61,8 @@ class Theme:
     edge_width_min: float = 1.2
     scale: float = 1.0
     grid: str = "#e5e5e5"  # grid and zero lines
+    zero: str = "#cfcfcf"  # the signed scale's middle in diagrams: a value near 0 is grey, never white
+    error: str = "#d62728"  # non-finite values and the divergence banner
 
     def size(self, value: float) -> float:
         """A size in this theme's scale."""
@@ -87,6 +89,8 @@ THEMES: dict[str, Theme] = {
         node_fill="#2a2f36",
         accent="#56B4E9",
         grid="#2f353d",
+        zero="#59606b",
+        error="#ff6b6b",
     ),
 }
 
@@ -136,6 +140,31 @@ def signed_color(value: float, vmax: float) -> str:
     return DIVERGING[-1][1]
 
 
+def scale_color(value: float, vmax: float, theme: Theme) -> str:
+    """The diverging colour of ``value`` with the theme's grey (``theme.zero``) in the middle.
+
+    The diagrams use it for nodes, edges and their colour bar alike: near zero a value is grey on either
+    background, purple below and orange above, deeper with its size; non-finite values are the alarm red.
+    """
+    if not np.isfinite(value):
+        return theme.error
+    t = 0.5 if vmax <= 0 else float(np.clip(0.5 + 0.5 * value / vmax, 0.0, 1.0))
+    stops = scale_stops(theme)
+    for (t0, c0), (t1, c1) in zip(stops[:-1], stops[1:]):
+        if t <= t1:
+            f = 0.0 if t1 == t0 else (t - t0) / (t1 - t0)
+            rgb0, rgb1 = _hex_to_rgb(c0), _hex_to_rgb(c1)
+            r, g, b = (round(a + (b_ - a) * f) for a, b_ in zip(rgb0, rgb1))
+            return f"#{r:02x}{g:02x}{b:02x}"
+    return stops[-1][1]
+
+
+def scale_stops(theme: Theme) -> list[tuple[float, str]]:
+    """The stops of ``scale_color``'s scale, for a colour bar: PuOr with the theme's grey in the middle
+    (the near-white stops beside the middle are left out, so that no value glares on a dark background)."""
+    return [(s, theme.zero if s == 0.5 else c) for s, c in DIVERGING if s not in (0.4, 0.6)]
+
+
 def text_color_on(value: float, vmax: float, theme: Theme) -> str:
     """Black or white, whichever reads on the node colour of ``value``."""
     if not np.isfinite(value) or vmax <= 0:
@@ -148,14 +177,28 @@ def _hex_to_rgb(color: str) -> tuple[int, int, int]:
     return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def split_power(text: str) -> tuple[str, int | None]:
+    """'+1.2×10⁻⁷' → ('+1.2', -7); a number without a power of ten → (text, None)."""
+    if "×10" not in text:
+        return text, None
+    mantissa, power = text.split("×10", 1)
+    return mantissa, int(power.translate(_FROM_SUPERSCRIPT))
+
+
 def fmt(value: float, digits: int = 4) -> str:
-    """A number with an explicit sign and ``digits`` significant digits: +0.5933, −0.03810, NaN."""
+    """A number with an explicit sign and ``digits`` significant digits: +0.5933, −0.03810, +1.2×10⁻⁷, NaN."""
     if value is None or not np.isfinite(value):
         return "NaN" if value is None or np.isnan(value) else ("+∞" if value > 0 else "−∞")
+    if value == 0:
+        return "0"  # zero has no sign (an input of 0 reads 0, not +0)
     text = f"{value:+.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
-        text = f"{mantissa}×10^{int(exponent)}"
+        text = f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"  # +1.2×10⁻⁷, not ×10^−7
     return text.replace("-", "−")
 
 
