@@ -4,8 +4,9 @@ An exported page has no kernel, so ipywidgets cannot run there: a live app would
 box. ``install()`` makes every explainer app (and a bare ``go.FigureWidget``) display, in this kernel
 only, what it can show without one:
 
-- an app with ``snapshot()`` (BackpropExplorer, Playground, LossSurfaceExplorer): that Plotly figure,
-  which still hovers, zooms and plays its own ▶ in the page;
+- an app with a ``picture()`` (BackpropExplorer): its diagram as the SVG the live app draws;
+- an app with ``snapshot()`` (Playground, LossSurfaceExplorer): that Plotly figure, which still hovers,
+  zooms and plays its own ▶ in the page;
 - a Quiz: its questions and options, each answer and explanation folded in a ``<details>`` element;
 - any other app (ExerciseChecker): the text of its HTML parts (the verdict);
 
@@ -24,17 +25,22 @@ def install() -> None:
     """Make every app and FigureWidget display its static form in this kernel."""
     import plotly.graph_objects as go
 
-    from explainer.widgets._base import App  # every app derives from it, future ones too
+    from explainer.widgets import _base, app  # every app derives from one of them
 
-    App._ipython_display_ = _display_app
+    app.App._ipython_display_ = _display_app
+    _base.App._ipython_display_ = _display_app
     go.FigureWidget._ipython_display_ = _display_figure_widget
 
 
 def _display_app(app) -> None:
-    from IPython.display import HTML, display
+    from IPython.display import HTML, SVG, display
 
     name = type(app).__name__
-    if hasattr(app, "snapshot"):
+    picture = app.picture() if hasattr(app, "picture") else None
+    if picture:
+        display(SVG(picture))
+        what = "a picture of"
+    elif hasattr(app, "snapshot"):
         display(app.snapshot())
         what = "a static snapshot of"
     elif hasattr(app, "questions"):

@@ -7,6 +7,7 @@ The real-browser check (file://, network blocked, ▶ pressed) is tests/browser/
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import os
@@ -157,9 +158,11 @@ def text_has_player(text: str) -> bool:
 
 def test_apps_become_static_figures_and_notes(page):
     assert "application/vnd.jupyter.widget-view+json" not in page  # no live widget left to render
-    assert page.count('class="plotly-graph-div"') == 2  # the animation and the explorer's snapshot
+    assert page.count('class="plotly-graph-div"') == 1  # the animation
     assert page.count(f'<p class="{export_static.NOTE_CLASS}"') == 3  # explorer, quiz, bare slider
-    assert "static snapshot of the live <code>BackpropExplorer</code>" in page
+    assert "a picture of the live <code>BackpropExplorer</code>" in page
+    pictures = [base64.b64decode(b).decode() for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)]
+    assert any("w₅ +0.08217" in svg for svg in pictures)  # the explorer's diagram, as the SVG the live app draws
     assert "In the forward pass, what does one neuron compute" in page  # the quiz's question …
     assert "<details><summary>Answer</summary>" in page  # … with its answer folded away
     assert "An interactive widget was here" in page

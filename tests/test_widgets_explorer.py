@@ -1,30 +1,27 @@
-"""BackpropExplorer driven from Python: set controls, click buttons, assert on the engine and the figure."""
+"""BackpropExplorer driven from Python as a learner would: every panel equals what the state implies, on every path.
+
+Each test named after a defect of the app-model issue covers it from the kernel's side; tests/browser/
+test_journeys.py covers the same paths in a real page.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import re
+import html
 
+import ipywidgets
 import numpy as np
-import plotly.graph_objects as go
 import psutil
 import pytest
 
-from explainer import Network, worked_example
-from explainer.views.network import network_spec
+import explainer.widgets.explorer as explorer_module
+from explainer import Network, get_scenario, train, worked_example
+from explainer.engine.history import DIVERGENCE_FACTOR
+from explainer.views.diagram import plain_text
+from explainer.views.network_diagram import network_diagram
 from explainer.views.style import fmt
 from explainer.widgets import BackpropExplorer
-from explainer.widgets._base import Coalescer
-from explainer.widgets._diagram import check_spec
-
-
-def trace(app, name):
-    return next(t for t in app.figure.data if t.name == name)
-
-
-def node_labels(app):
-    return list(trace(app, "labels").text)
 
 
 @pytest.fixture
@@ -34,14 +31,51 @@ def app():
     a.close()
 
 
+def texts(app) -> list[str]:
+    return app.scene.texts()
+
+
+def open_widgets() -> set:
+    return set(ipywidgets.widgets.widget._instances)
+
+
+def expected_panels(app) -> dict:
+    """What every panel must show for the app's state, computed from the state alone (the contract)."""
+    rec = app.network.backprop(app._X, app._Y)
+    st = app.state_
+    scene = network_diagram(
+        rec,
+        st.mode,
+        stage=st.stage if st.mode == "gradients" else None,
+        lr=app.lr,
+        sample=st.sample,
+        theme=app.drawing_theme,
+        lecture=app.lecture,
+        selected=st.selected,
+    )
+    return {"loss": rec.loss, "parts": [[p.id, p.svg] for p in scene.parts]}
+
+
+def assert_panels_follow_the_state(app):
+    want = expected_panels(app)
+    assert app.record.loss == want["loss"]
+    assert app.diagram_widget.parts == want["parts"]
+    assert fmt(want["loss"], 6).lstrip("+") in app.loss_label.value
+    for name in app.network.parameter_names:
+        assert app.controls[name].value == app.network.get(name)  # every row shows the engine's own number
+
+
+# ---------------------------------------------------------------------------------------------- the start
 def test_starts_on_the_worked_example(app):
     assert app.network.sizes == (2, 2, 2)
     assert app.record.loss == pytest.approx(0.298371109, abs=1e-9)
     assert set(app.controls) >= {"W1[0,0]", "b2[1]", "x[0]", "y[1]", "lr", "mode", "step", "update", "reset"}
-    assert app.controls["lr"].value == pytest.approx(0.5)
+    assert app.controls["lr"].value == 0.5
+    assert app.controls["preset"].value == "worked_example"  # the menu says which preset is on
+    assert_panels_follow_the_state(app)
 
 
-def test_moving_a_weight_gives_exactly_the_engines_loss(app):
+def test_moving_a_weight_gives_exactly_the_engines_numbers(app):
     app.controls["W1[0,0]"].value = 0.42
     net = worked_example().network
     net.set("W1[0,0]", 0.42)
@@ -49,310 +83,367 @@ def test_moving_a_weight_gives_exactly_the_engines_loss(app):
     assert app.network.get("W1[0,0]") == 0.42
     assert app.record.loss == expected.loss
     np.testing.assert_array_equal(app.record.grad_weights[0], expected.grad_weights[0])
-    # The figure shows the new numbers: the W1[0,0] edge hover holds its new gradient.
-    hover = list(trace(app, "edge_labels").hovertext)
-    index = list(trace(app, "edge_labels").customdata).index("W1[0,0]")
-    assert (
-        fmt(expected.grad_weights[0][0, 0]) in hover[index] or f"{expected.grad_weights[0][0, 0]:.4g}" in hover[index]
+    assert fmt(expected.grad_weights[0][0, 0]) in app.scene.hover("W1[0,0]")
+    assert fmt(expected.loss, 6).lstrip("+") in app.loss_label.value
+    assert_panels_follow_the_state(app)
+
+
+# ---------------------------------------------------------------------------------------------- defect 1
+def test_1_showing_a_preset_keeps_its_data_to_the_last_digit(app):
+    app.load_preset("diverging_learning_rate")
+    sc = get_scenario("diverging_learning_rate")
+    np.testing.assert_array_equal(app._Y, sc.network.check_y(sc.y, len(sc.X)))
+    assert app.record.loss == sc.network.backprop(sc.X, sc.y).loss
+    app.load_preset("vanishing_gradients")
+    x = app.controls["x[0]"].value, app.controls["x[1]"].value
+    assert x == (pytest.approx(0.25019093, abs=1e-8), pytest.approx(0.7944276, abs=1e-7))
+    sc = get_scenario("vanishing_gradients")
+    assert x == tuple(sc.X[0])  # exactly, not the slider's 0.25 and 0.79
+    # Choosing another sample shows that sample's exact numbers, and the record keeps every digit.
+    app.controls["sample"].value = 5
+    assert (app.controls["x[0]"].value, app.controls["x[1]"].value) == tuple(sc.X[5])
+    np.testing.assert_array_equal(app.record.inputs, sc.X)
+    # A row prints 7 significant digits of the state; its thumb position is only where it is drawn.
+    rows = {r["key"]: r for r in app._sliders.rows}
+    assert rows["x[0]"]["value"] == sc.X[5, 0] and rows["x[0]"]["text"] == f"{sc.X[5, 0]:.7g}".replace("-", "−")
+
+
+# ---------------------------------------------------------------------------------------------- defect 2
+def test_2_training_past_the_range_widens_it_and_never_clamps(app):
+    app.load_preset("xor")
+    app.train(3000)
+    big = [n for n in app.network.parameter_names if abs(app.network.get(n)) > 3]
+    assert big, "XOR trains some weight beyond ±3"
+    for name in big:
+        row = app.controls[name]
+        assert row.value == app.network.get(name)
+        assert row.min <= row.value <= row.max  # the range widened to hold it
+
+
+def test_2_ten_thousand_steps_give_the_engines_own_training(app):
+    for _ in range(10):
+        app.train(1000)
+    sc = worked_example()
+    history = train(sc.network.copy(), sc.X, sc.y, lr=sc.lr, steps=10_000)
+    assert app.record.loss == pytest.approx(history.train_loss[-1], rel=1e-12)
+    assert app.record.loss == pytest.approx(0.000035102, abs=5e-10)
+    assert "3.51019×10⁻⁵" in app.loss_label.value
+
+
+# ---------------------------------------------------------------------------------------------- defect 3
+def test_3_the_chain_rule_panel_follows_a_change_of_loss(app):
+    app.select("W2[0,0]")
+    assert "+0.08217" in app.chain.value
+    app.controls["output_activation"].value = "softmax"
+    app.controls["loss"].value = "cross_entropy"
+    g = app.record.grad_weights[1][0, 0]
+    assert fmt(g) == "+0.2731"
+    assert "+0.2731" in app.chain.value and "+0.08217" not in app.chain.value
+    assert "+0.2731" in app.diagram_widget.announce
+    app.load_preset("xor")  # a new network: no panel keeps the old one's text
+    assert app.selected is None and "W2[0,0]" not in app.chain.value
+    assert_panels_follow_the_state(app)
+
+
+# ---------------------------------------------------------------------------------------------- defect 4
+def test_4_after_a_preset_the_go_to_list_is_the_new_runs(app):
+    app.train(41)
+    assert app.controls["undo_to"].options[-1] == ("step 41", 41)
+    app.load_preset("xor")
+    assert list(app.controls["undo_to"].options) == [("step 0", 0)]
+    assert app.controls["undo"].disabled
+    app.controls["undo"].click()  # disabled in the page; from Python it says why, in words
+    assert not app.errors or "no earlier step" in app.errors[-1]
+
+
+def test_4_the_go_to_menu_lists_a_few_checkpoints(app):
+    app.train(5000)
+    options = app.controls["undo_to"].options
+    assert len(options) <= explorer_module.GO_TO_ENTRIES
+    assert options[0] == ("step 0", 0) and options[-1] == ("step 5,000", 5000)
+    app.undo(options[-3][1])
+    assert app.session.steps_done == options[-3][1]
+    assert_panels_follow_the_state(app)
+
+
+def test_4_cross_entropy_with_a_sigmoid_output_brings_its_softmax(app):
+    app.controls["loss"].value = "cross_entropy"
+    assert app.network.output_activation == "softmax" and app.network.loss == "cross_entropy"
+    assert "softmax" in app.message.value and "bpx-msg-error" not in app.message.value
+    assert app.controls["output_activation"].value == "softmax"
+    one = BackpropExplorer(scenario="single_neuron")
+    one.controls["loss"].value = "cross_entropy"
+    assert "one output" in one.errors[-1] and "ValueError" not in one.errors[-1]
+    assert one.network.loss == "mse" and one.controls["loss"].value == "mse"  # nothing changed
+    one.close()
+
+
+# ---------------------------------------------------------------------------------------------- defect 5
+def test_5_a_failing_view_keeps_the_last_good_state_and_the_message_goes(app, monkeypatch):
+    real = explorer_module.network_diagram
+
+    def fragile(rec, *args, **kwargs):
+        if rec.weights[0][0, 0] > 1.0:
+            raise RuntimeError("the view broke")
+        return real(rec, *args, **kwargs)
+
+    monkeypatch.setattr(explorer_module, "network_diagram", fragile)
+    loss = app.record.loss
+    app.controls["W1[0,0]"].value = 1.5
+    assert "the view broke" in app.message.value and "last good state is kept" in app.message.value
+    assert app.network.get("W1[0,0]") == 0.15 and app.controls["W1[0,0]"].value == 0.15
+    assert app.record.loss == loss
+    app.controls["W1[0,0]"].value = 0.2  # the next success clears the message
+    assert app.message.value == "" and app.network.get("W1[0,0]") == 0.2
+    assert_panels_follow_the_state(app)
+
+
+# ---------------------------------------------------------------------------------------------- defect 6
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        (dict(theme="neon"), "theme"),
+        (dict(neuron=(9, 9)), "layer"),
+        (dict(neuron=(1, 5)), "neuron"),
+        (dict(diagram="tree"), "diagram"),
+        (dict(lecture="yes"), "lecture"),
+        (dict(scenario="nope"), "scenario"),
+        (dict(lr=-1.0), "lr"),
+        (dict(network="net", X=[[0.0]], y=[[0.0]]), "network"),
+        (dict(network=Network([2, 9, 2], seed=0), X=[[0.0, 0.0]], y=[[0.0, 0.0]]), "network"),
+        (dict(network=Network([1, 1], seed=0)), "X and y"),
+    ],
+)
+def test_6_bad_arguments_are_refused_at_the_door(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        BackpropExplorer(**kwargs)
+
+
+def test_6_the_neuron_diagram_survives_a_preset_without_that_neuron():
+    app = BackpropExplorer(scenario="vanishing_gradients", diagram="neuron", neuron=(5, 3))
+    app.load_preset("single_neuron")
+    assert app.neuron == (1, 0)
+    app.controls["W1[0,0]"].value = 1.0  # the sliders still move it
+    assert app.record.weights[0][0, 0] == 1.0 and not app.errors
+    assert "w₁" in texts(app)
+    app.close()
+
+
+# ---------------------------------------------------------------------------------------------- defect 7
+def test_7_close_leaves_no_widget_open_and_a_closed_app_refuses():
+    before = open_widgets()
+    app = BackpropExplorer()
+    app.select("W2[0,0]")
+    app.load_preset("xor")
+    app.train(20)
+    app.close()
+    left = [type(ipywidgets.widgets.widget._instances[k]).__name__ for k in open_widgets() - before]
+    assert left == [], left
+    with pytest.raises(RuntimeError, match="was closed"):
+        app.train(1)
+    assert "closed" in app._repr_mimebundle_()["text/plain"]
+
+
+def test_7_two_apps_given_one_network_do_not_share_it():
+    sc = worked_example()
+    a = BackpropExplorer(sc.network, sc.X, sc.y)
+    b = BackpropExplorer(sc.network, sc.X, sc.y)
+    a.controls["W1[0,0]"].value = 2.0
+    b.reset()
+    assert a.network.get("W1[0,0]") == 2.0 and sc.network.get("W1[0,0]") == 0.15
+    assert a.network is not sc.network and a.network is not b.network
+    a.close()
+    b.close()
+
+
+# ---------------------------------------------------------------------------------------------- defect 10
+def test_10_auto_theme_follows_the_page(app):
+    assert app.theme == "auto" and app.scene.background == "#ffffff"
+    app._probe.detected = "dark"  # what the page reports when JupyterLab switches to Dark
+    assert app.scene.background != "#ffffff" and app.scene.theme == "dark"
+    app.set_theme("light")
+    assert app.scene.theme == "light"
+    assert_panels_follow_the_state(app)
+
+
+# ---------------------------------------------------------------------------------------------- defect 11
+def test_11_the_diagram_names_w1_to_w8_and_writes_powers_and_parentheses(app):
+    words = " ".join(texts(app))
+    for k in "₁₂₃₄₅₆₇₈":
+        assert f"w{k} " in words
+    app.load_preset("xor")
+    app.controls["activation"].value = "tanh"
+    hover = plain_text(app.scene.hover("node:1:0"))
+    a = app.record.activations[1][0, 0]
+    if a < 0:
+        assert "1 − (−" in hover
+    app.load_preset("vanishing_gradients")
+    assert any("×10⁻" in t for t in texts(app)) and not any("^" in t for t in texts(app))
+    assert "+0" not in texts(app)
+
+
+def test_11_readouts_do_not_overflow_after_divergence(app):
+    app.load_preset("diverging_learning_rate")
+    app.train(200)
+    loss_line = app.loss_label.value.split("</div>")[0]
+    assert len(plain_text(loss_line)) < 24, loss_line  # "L = 904.093", not "658940.39(" cut in the panel
+
+
+# ---------------------------------------------------------------------------------------------- defect 12
+def test_12_divergence_is_said_once_with_one_step_and_the_curve_marks_it(app):
+    app.load_preset("diverging_learning_rate")
+    app.train(200)
+    h = app.session.history
+    assert h.diverged
+    step = int(h.steps[h.diverged_at])
+    assert h.train_loss[h.diverged_at] > DIVERGENCE_FACTOR * h.train_loss[0] or not np.isfinite(
+        h.train_loss[h.diverged_at]
     )
-    assert f"{expected.loss:.6g}" in app.loss_label.value
+    assert f"diverged at step {step}" in app.message.value
+    assert f"diverged at {step:,}" in app.curve.value
+    assert app.controls["train"].disabled and app.controls["update"].disabled
+    app.undo(0)
+    assert "diverged" not in app.message.value and not app.controls["train"].disabled
 
 
-def test_inputs_and_targets_move_the_record(app):
-    app.controls["x[1]"].value = 0.7
-    app.controls["y[0]"].value = 0.5
-    np.testing.assert_array_equal(app.record.inputs, [[0.05, 0.7]])
-    np.testing.assert_array_equal(app.record.targets, [[0.5, 0.99]])
-    assert app.record.loss == worked_example().network.backprop([0.05, 0.7], [0.5, 0.99]).loss
+# ---------------------------------------------------------------------------------------------- defect 13
+def test_13_every_weight_and_neuron_is_a_target_in_tab_order(app):
+    keys = app.scene.keys()
+    for name in app.network.parameter_names:
+        assert name in keys
+    for layer, n in enumerate(app.network.sizes):
+        for j in range(n):
+            assert f"node:{layer}:{j}" in keys
+    assert keys.index("W1[0,0]") < keys.index("W2[0,0]")  # Tab moves through the layers in order
+    app.diagram_widget.select("W2[0,0]")  # Enter on w5
+    assert app.selected == "W2[0,0]" and "∂L/∂W2[0,0] = +0.08217" in app.diagram_widget.announce
+    app.diagram_widget.select("node:2:0")
+    assert "δ_o₁" in app.chain.value
 
 
-def test_one_message_per_slider_event(app, monkeypatch):
-    diagram = app.diagram_widget
+def test_13_the_page_gets_the_hover_text_it_asks_for(app):
     sent = []
-    monkeypatch.setattr(diagram.comm, "send", lambda data=None, **kw: sent.append(data))
-    for v in (0.2, 0.3, 0.4):
-        app.controls["W2[1,1]"].value = v
-    app.flush()
-    assert [sorted(m["state"]) for m in sent] == [["spec"]] * 3
-    assert diagram.updates == 3
-    assert sent[-1]["state"]["spec"] == diagram.spec  # the last message is what the diagram shows
+    app.diagram_widget.send = sent.append
+    app.diagram_widget._on_message(None, {"event": "hover", "key": "W2[0,0]", "seq": 3}, [])
+    assert sent[-1]["seq"] == 3 and "∂L/∂w₅ = a_h₁ · δ_o₁" in html.unescape(sent[-1]["html"])
 
 
-def test_the_derivation_is_sent_only_while_its_panel_is_open(app):
-    def shown():
-        return [o["data"]["text/markdown"] for o in app.derivation.outputs]
-
-    app.flush()
-    assert app._derivation_panel.selected_index is None and shown() == []  # closed: nothing typeset
-    app.controls["W2[0,0]"].value = 0.9
-    app.flush()
-    assert shown() == []
-    app._derivation_panel.selected_index = 0  # the learner opens it: the current numbers at once
-    assert shown() == [app.derivation_text] and "0.9" in app.derivation_text
-    app.controls["W2[0,0]"].value = 0.7  # open: every change follows
-    app.flush()
-    assert shown() == [app.derivation_text] and "0.7 \\cdot" in app.derivation_text
-    app._derivation_panel.selected_index = None
-    app.controls["W2[0,0]"].value = 0.6
-    app.flush()
-    assert "0.6 \\cdot" in app.derivation_text and shown() != [app.derivation_text]  # closed again: not sent
+# ---------------------------------------------------------------------------------------------- defect 14
+def test_14_the_stepper_numbers_its_steps_as_the_caption_does_and_stops_at_the_end(app):
+    app.step_backward()
+    assert app.stage == 0
+    assert "backward step 1 of 4" in app.loss_label.value
+    assert any(t.startswith("Step 1:") for t in texts(app))
+    for _ in range(3):
+        app.step_backward()
+    assert app.stage == 3 and app.controls["step"].disabled
+    app.step_backward()
+    assert app.stage == 3
+    assert "backward step 4 of 4" in app.loss_label.value
 
 
-def test_backward_steps_light_one_more_layer_each_click(app):
-    app.controls["mode"].value = "gradients"
-    lit = []
-    for _ in range(app.network.n_layers + 2):
-        app.controls["step"].click()
-        labels = node_labels(app)[2:]  # hidden and output neurons (inputs always show x)
-        lit.append(sum(1 for t in labels[:-1] if t.strip()))
-    assert app.stage == app.network.n_layers + 1
-    # stage 0: the two outputs show ∂L/∂a; stage 1: output δ; stage 2: hidden δ too; stage 3: update.
-    assert lit[0] == 2 and lit[1] == 2 and lit[2] == 4
-    captions = [a.text for a in app.figure.layout.annotations] + [str(trace(app, "caption").text)]
-    assert any("update" in c or "w⁺" in c or "←" in c for c in captions)
-    app.controls["back"].click()
-    assert app.stage == app.network.n_layers
+def test_14_options_read_as_words_and_reset_restores_data_and_eta(app):
+    labels = [label for label, _ in app.controls["loss"].options]
+    assert "mse" not in labels and any("squared error" in label for label in labels)
+    assert all("_" not in label for label, _ in app.controls["activation"].options)
+    app.controls["x[0]"].value = 0.0
+    app.controls["lr"].value = 2.0
+    app.train(3)
+    app.reset()
+    assert app.controls["x[0]"].value == 0.05 and app.lr == 0.5 and app.session.steps_done == 0
 
 
-def test_the_diagram_shows_the_view_of_each_backward_stage(app):
-    # The diagram draws exactly the view's figure: numbers not yet reached are empty, then arrive.
-    app.controls["step"].click()  # stage 0: only the output links and output neurons carry numbers
-    view = network_spec(app.record, "gradients", stage=0, lr=app.lr)
-    assert app.diagram_widget.spec == check_spec(view)
-    assert sum(not t for t in trace(app, "edge_labels").text) == 8  # every weight waits for its layer's δ
-    app.controls["step"].click()  # stage 1: the W2 numbers arrive in the same points
-    assert app.diagram_widget.spec == check_spec(network_spec(app.record, "gradients", stage=1, lr=app.lr))
-    assert sum(bool(t) for t in trace(app, "edge_labels").text) == 4 + 2
+def test_14_the_derivation_is_sent_only_while_its_panel_is_open(app):
+    app.controls["W1[0,0]"].value = 0.2
+    assert app.derivation.outputs == ()
+    app._derivation_panel.selected_index = 0
+    text = app.derivation.outputs[0]["data"]["text/markdown"]
+    assert "0.2" in text
+    app.controls["W1[0,0]"].value = 0.3
+    assert app.derivation.outputs[0]["data"]["text/markdown"] != text
+
+
+# ---------------------------------------------------------------------------------------------- the rest
+def test_one_message_per_slider_event(app):
+    widget = app.diagram_widget
+    sent = widget.updates
+    app.controls["W1[0,0]"].value = 0.2
+    app.controls["W1[0,0]"].value = 0.25
+    assert widget.updates == sent + 2
+    app.controls["W1[0,0]"].value = 0.25  # the same value: nothing to send
+    assert widget.updates == sent + 2
 
 
 def test_apply_update_is_gradient_descent_with_frozen_biases(app):
     rec = app.record
     new_w, new_b = rec.updated_parameters(0.5)
     app.controls["update"].click()
-    np.testing.assert_allclose(app.network.weights[1], new_w[1], rtol=0, atol=0)
+    np.testing.assert_array_equal(app.network.weights[0], new_w[0])
+    assert app.network.get("W2[0,0]") == pytest.approx(0.35891648, abs=1e-8)
     np.testing.assert_array_equal(app.network.biases[0], [0.35, 0.35])
-    assert app.network.get("W2[0,0]") == pytest.approx(0.35891648, abs=1e-8)
-    assert app.controls["W2[0,0]"].value == pytest.approx(0.35891648, abs=1e-8)
-    assert app.session.steps_done == 1
+    assert app.controls["W2[0,0]"].value == app.network.get("W2[0,0]")  # 0.3589165, not the step's 0.36
 
 
-def test_each_weight_prints_the_engines_value_not_the_sliders_step(app):
-    def readout(name):
-        return re.sub(r"<[^>]+>", "", app._readouts[name].value)
+def test_bursts_are_coalesced_and_readers_flush(app, monkeypatch):
+    queued = []
 
-    assert not app.controls["W2[0,0]"].readout  # the slider's own readout would print its snapped step
-    assert readout("W2[0,0]") == "0.4000"
-    app.controls["update"].click()  # Mazur: w5 = 0.35891648 after one update, between two steps of 0.01
-    assert app.network.get("W2[0,0]") == pytest.approx(0.35891648, abs=1e-8)
-    assert readout("W2[0,0]") == "0.3589"
-    app.controls["W2[0,0]"].value = 0.36  # the browser's snapped echo: ignored, the engine keeps its digits
-    app.flush()
-    assert readout("W2[0,0]") == "0.3589"
-    app.controls["W1[0,0]"].value = 0.42  # a learner's move
-    app.flush()
-    assert readout("W1[0,0]") == "0.4200"
+    class Loop:
+        def call_soon(self, callback):
+            queued.append(callback)
 
-
-def test_train_undo_reset(app):
-    app.controls["train_steps"].value = 5
-    app.controls["train"].click()
-    assert app.session.steps_done == 5
-    losses = app.session.history.train_loss
-    assert np.all(np.diff(losses) < 0)
-    app.controls["undo_to"].value = 2
-    app.controls["undo"].click()
-    assert app.session.steps_done == 2
-    np.testing.assert_array_equal(app.network.parameters, app.session.history.parameters[2])
-    assert app.record.loss == pytest.approx(losses[2], rel=1e-12)
-    app.controls["reset"].click()
-    np.testing.assert_array_equal(app.network.parameters, worked_example().network.parameters)
-    assert app.controls["W1[0,0]"].value == pytest.approx(0.15)
-
-
-def test_learning_rate_slider_drives_the_update(app):
-    app.controls["lr"].value = 0.1
-    rec = app.record
-    app.controls["update"].click()
-    assert app.network.get("W2[0,0]") == pytest.approx(0.4 - 0.1 * rec.grad_weights[1][0, 0], abs=1e-15)
-
-
-def test_an_engine_exception_is_shown_and_the_figure_kept(app, monkeypatch):
-    before = [list(t.hovertext) if t.hovertext is not None else None for t in app.figure.data]
-    loss_before = app.record.loss
-
-    def boom(*args, **kwargs):
-        raise RuntimeError("engine exploded")
-
-    monkeypatch.setattr(app.network, "backprop", boom)
-    app.controls["W1[0,1]"].value = 1.5
-    assert "engine exploded" in app.message.value and "bpx-error" in app.message.value
-    assert app.errors and "engine exploded" in app.errors[-1]
-    after = [list(t.hovertext) if t.hovertext is not None else None for t in app.figure.data]
-    assert after == before
-    assert app.network.get("W1[0,1]") == pytest.approx(0.25)  # the last good state
-    assert app.controls["W1[0,1]"].value == pytest.approx(0.25)
-    monkeypatch.undo()
-    app.controls["W1[0,1]"].value = 0.3
-    assert app.record.loss != loss_before
-    assert app.network.get("W1[0,1]") == 0.3
-
-
-def test_an_invalid_architecture_choice_shows_a_message_and_reverts(app):
-    app.controls["loss"].value = "bce"  # bce needs a sigmoid output: fine here
-    assert app.network.loss == "bce"
-    app.controls["output_activation"].value = "identity"  # bce with identity: invalid
-    assert "pairs with output_activation" in app.message.value
-    assert app.controls["output_activation"].value == "sigmoid"
-    assert app.network.output_activation == "sigmoid"
-
-
-def test_changing_the_activation_keeps_the_weights(app):
-    app.controls["activation"].value = "tanh"
-    assert app.network.layer_activations == ("tanh", "sigmoid")
-    np.testing.assert_array_equal(app.network.parameters, worked_example().network.parameters)
-    assert app.record.activations[1] == pytest.approx(np.tanh(app.record.preactivations[0]))
-
-
-def test_presets_reset_to_a_known_state(app):
-    app.controls["W1[0,0]"].value = 2.0
-    app.controls["preset"].value = "xor"
-    assert app.network.sizes == (2, 3, 1)
-    assert app.record.n_samples == 4
-    assert app.controls["preset"].value == ""
-    app.controls["preset"].value = "worked_example"
-    assert app.record.loss == pytest.approx(0.298371109, abs=1e-9)
-
-
-def test_switching_presets_leaves_no_widgets_behind(app):
-    from ipywidgets.widgets.widget import _instances  # every open widget model, layouts and styles included
-
-    def open_widgets():
-        return len(_instances)
-
-    for name in ("xor", "worked_example"):  # once round, so every kind of widget exists
-        app.load_preset(name)
-    before = open_widgets()
-    for _ in range(3):
-        for name in ("xor", "worked_example"):
-            app.load_preset(name)
-    assert open_widgets() == before
-    slider = app.controls["W1[0,0]"]
-    app.close()  # closing the app closes its controls' layout and style models too
-    assert slider.comm is None and slider.layout.comm is None and slider.style.comm is None
-
-
-def test_a_diverging_learning_rate_is_a_lesson(app):
-    app.load_preset("diverging_learning_rate")
-    app.controls["train_steps"].value = 400
-    app.controls["train"].click()
-    assert app.session.diverged
-    assert "too large" in app.message.value
-    fig = app.figure.to_plotly_json()
-    assert all(np.isfinite(v) for tr in fig["data"] for v in np.ravel(tr.get("x", [])) if v is not None)
-    app.controls["reset"].click()
-    assert not app.session.diverged
-    assert np.isfinite(app.record.loss)
-
-
-def test_click_on_a_weight_selects_its_slider_and_explains_it(app):
-    edge = trace(app, "edge_labels")
-    index = list(edge.customdata).index("W2[0,0]")
-    k = [t.name for t in app.figure.data].index("edge_labels")
-    # What the front end sends when the learner clicks the number of w5.
-    click = {"method": "custom", "content": {"event": "click", "trace": k, "point": index}}
-    app.diagram_widget._handle_msg({"content": {"data": click}, "buffers": []})
-    assert app.selected == "W2[0,0]"
-    assert "bpx-selected" in app.controls["W2[0,0]"]._dom_classes
-    assert "0.5933" in app.chain.value and "0.1385" in app.chain.value and "0.08217" in app.chain.value
-
-
-def test_burst_of_slider_changes_is_coalesced_and_ends_on_the_last_value(app):
-    async def burst():
-        for v in np.linspace(-1, 1, 200):
-            app.controls["W1[1,1]"].value = float(v)
-        await asyncio.sleep(0)
-
+    monkeypatch.setattr(asyncio, "get_running_loop", Loop)
     runs = app._coalescer.runs
-    asyncio.run(burst())
-    assert app._coalescer.runs - runs == 1
-    assert app.network.get("W1[1,1]") == 1.0
-    net = worked_example().network
-    net.set("W1[1,1]", 1.0)
-    assert app.record.loss == net.backprop([0.05, 0.10], [0.01, 0.99]).loss
+    for v in np.linspace(0.1, 0.9, 30):
+        app._sliders.input("W1[0,0]", float(v))
+    assert len(queued) == 1 and app._coalescer.runs == runs
+    assert app.record.weights[0][0, 0] == 0.9  # a reader flushes: the last value wins
+    assert app._coalescer.runs == runs + 1
 
 
-def test_coalescer_without_a_loop_runs_at_once():
-    calls = []
-    c = Coalescer(lambda: calls.append(1))
-    c.request()
-    c.request()
-    assert calls == [1, 1]
-
-
-def test_memory_and_traces_stay_flat_over_many_changes(app):
-    # RSS, not tracemalloc: tracing every allocation makes each change ~10× slower. The benchmark
-    # (benchmarks/bench_widgets.py) runs the full 10,000 changes.
-    process = psutil.Process()
-    n_traces = len(app.figure.data)
-    slider = app.controls["W1[0,0]"]
-    for v in np.linspace(-1, 1, 200):  # warm up caches and the allocator
-        slider.value = float(v)
+def test_memory_stays_flat_over_many_changes(app):
+    for k in range(200):
+        app.controls["W1[0,0]"].value = 0.1 + 0.001 * k
     gc.collect()
-    start = process.memory_info().rss
-    for v in np.linspace(-2, 2, 1000):
-        slider.value = float(v)
-    app.flush()
+    before = psutil.Process().memory_info().rss
+    for k in range(2000):
+        app.controls["W1[0,0]"].value = 0.1 + 0.0001 * k
     gc.collect()
-    growth = process.memory_info().rss - start
-    assert growth < 5 * 2**20, f"grew {growth / 2**20:.1f} MB"
-    assert len(app.figure.data) == n_traces
+    assert psutil.Process().memory_info().rss - before < 5 * 2**20
 
 
-def test_lecture_mode_enlarges_the_app_and_the_figure(app):
-    size = app.figure.layout.font.size
-    app.controls["lecture"].value = True
-    assert "bpx-lecture" in app.root._dom_classes
-    assert app.figure.layout.font.size > size
-
-
-def test_state_round_trip(app, tmp_path):
-    app.controls["W1[0,0]"].value = 0.77
-    app.controls["lr"].value = 0.2
-    path = tmp_path / "scenario.json"
+def test_state_round_trip_is_all_or_nothing(app, tmp_path):
+    app.controls["W1[0,0]"].value = 0.33
+    app.controls["mode"].value = "values"
+    path = tmp_path / "explorer.json"
     app.save_state(path)
     other = BackpropExplorer(scenario="xor")
     other.load_state(path)
-    assert other.network.get("W1[0,0]") == 0.77
-    assert other.lr == pytest.approx(0.2)
-    assert other.record.loss == app.record.loss
-    with pytest.raises(ValueError, match="path"):
-        other.load_state(tmp_path / "missing.json")
+    assert other.network.get("W1[0,0]") == 0.33 and other.state_.mode == "values"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"app": "BackpropExplorer", "network": {"sizes": [2, 2, 2]}, "X": [[1]], "y": [[1]], "lr": 0.5}')
+    with pytest.raises(ValueError):
+        other.load_state(bad)
+    assert other.network.get("W1[0,0]") == 0.33  # nothing of the bad file was applied
     other.close()
 
 
-def test_snapshot_is_a_plain_figure(app):
+def test_any_small_network_can_be_passed():
+    net = Network([3, 4, 2], activation="tanh", output_activation="softmax", loss="cross_entropy", seed=1)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    app = BackpropExplorer(net, X, [0, 1, 1, 0, 1])
+    assert app.controls["preset"].value == "own"
+    assert app.record.n_samples == 5
+    assert "y[0]" not in app.controls  # a class label, not a slider
+    app.close()
+
+
+def test_the_app_offers_a_still_picture_beside_the_widget(app):
+    bundle = app._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/svg+xml"].startswith("<svg") and "w₅" in bundle["image/svg+xml"]
+
+
+def test_snapshot_is_a_plotly_figure_of_the_same_record(app):
     fig = app.snapshot()
-    assert isinstance(fig, go.Figure) and not isinstance(fig, go.FigureWidget)
-    assert [t.name for t in fig.data] == [t.name for t in app.figure.data]
-
-
-def test_any_small_network_can_be_passed(app):
-    net = Network([3, 4, 4, 2], activation="tanh", output_activation="softmax", loss="cross_entropy", seed=1)
-    X = np.array([[0.1, -0.2, 0.3]])
-    other = BackpropExplorer(net, X, [1])
-    assert "y" in other.controls and other.controls["y"].value == 1
-    assert other.record.loss == net.backprop(X, [1]).loss
-    other.controls["y"].value = 0
-    assert other.record.loss == net.backprop(X, [0]).loss
-    other.close()
-
-
-def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="network"):
-        BackpropExplorer("not a network", [[1.0]], [[1.0]])
-    with pytest.raises(ValueError, match="X and y"):
-        BackpropExplorer(Network([2, 2]))
-    with pytest.raises(ValueError, match="scenario"):
-        BackpropExplorer(scenario="mnist")
-    with pytest.raises(ValueError, match="network must have at most"):
-        BackpropExplorer(Network([2, 20, 1]), np.zeros((1, 2)), [[0.0]])
+    assert type(fig).__name__ == "Figure"
+    assert any("0.08217" in str(t.text) for t in fig.data if t.text is not None)

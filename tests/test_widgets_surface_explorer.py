@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 
@@ -9,16 +10,16 @@ import numpy as np
 import plotly.graph_objects as go
 import psutil
 import pytest
-from plotly.callbacks import Points
 
 import explainer.widgets.surface_explorer as surface_module
 from explainer import Network
 from explainer.course.scenarios import get_scenario
+from explainer.engine.history import diverged_at
 from explainer.engine.loss_surface import loss_surface
 from explainer.engine.training import train
 from explainer.views.surface import decode_typed_array
 from explainer.widgets import LossSurfaceExplorer
-from explainer.widgets.surface_explorer import BLOWUP_FACTOR, OPTIMIZER_LABELS, PRESETS
+from explainer.widgets.surface_explorer import OPTIMIZER_LABELS, PRESETS
 
 SMALL = dict(steps=20, resolution=21)  # quick apps: 21 frames, a 21 × 21 grid
 
@@ -27,9 +28,11 @@ def small(**kwargs) -> LossSurfaceExplorer:
     return LossSurfaceExplorer(**{**SMALL, **kwargs})
 
 
-def trace(app, name: str, kind: str = "scatter"):
-    """The figure's trace ``name`` of type ``kind`` (scatter: the contour view; scatter3d: the 3-D view)."""
-    hits = [t for t in app.figure.data if t.name == name and t.type == kind]
+def trace(app, name: str, kind: str = "scatter", frame: int | None = None):
+    """The figure's trace ``name`` of type ``kind`` (scatter: the contour view; scatter3d: the 3-D view), as the
+    page draws it (at ``frame``, or the frame shown)."""
+    fig = app.figure_widget.frame_figure(app.frame if frame is None else frame)
+    hits = [t for t in fig.data if t.name == name and t.type == kind]
     assert len(hits) == 1, [(t.type, t.name) for t in app.figure.data]
     return hits[0]
 
@@ -114,7 +117,8 @@ def test_frame_slider_shows_the_first_k_plus_one_points():
     h = app.histories["sgd"]
     uv = app.surface.project(h.parameters)
     for k in (0, 1, 7, 20, 3):
-        app.controls["step"].value = k
+        app.show_frame(k)
+        assert app.frame == k and app.figure_widget.frame == k
         flat = trace(app, "SGD", "scatter")
         assert len(flat.x) == k + 1
         np.testing.assert_allclose(nums(flat.x), uv[: k + 1, 0])
@@ -123,7 +127,8 @@ def test_frame_slider_shows_the_first_k_plus_one_points():
         # The current point is step k.
         head = trace(app, "SGD: now", "scatter")
         assert head.x[0] == pytest.approx(uv[k, 0])
-        assert f"step {k} of 20" in app.status.value
+        assert f"step {k} of 20" in app.status
+        assert app.figure_widget.frame_status[k] == app.status  # the line the page shows under frame k
     app.show_frame(20)
     assert len(trace(app, "SGD", "scatter").x) == 21
     with pytest.raises(ValueError, match="k must be a frame index"):
@@ -144,37 +149,34 @@ def _arrays_in(value, path=""):
 
 
 def test_the_widget_holds_plain_json_values_only():
-    # plotly.js reports each trace's defaults back after an update; plotly.py's merge of that report fails on
-    # numpy arrays and base64 dicts in the widget's data (and then misses later clicks), so none may be there.
+    # What travels to the page is strict JSON: no numpy arrays, no NaN (JSON.parse refuses it).
     app = small()
-    assert not [p for tr in app.figure._data for p in _arrays_in(tr)]
-    app.controls["step"].value = 3
+    assert not [p for tr in app.figure_widget.current["data"] for p in _arrays_in(tr)]
+    app.show_frame(3)
     app.controls["lr"].value = 0.7
-    app.controls["adam"].value = False  # a rebuild
-    app.controls["step"].value = 5
-    assert not [p for tr in app.figure._data for p in _arrays_in(tr)]
-    assert not _arrays_in(app.figure._layout)
+    app.controls["adam"].value = False  # another number of traces: sent whole
+    app.show_frame(5)
+    json.dumps(app.figure_widget.current, allow_nan=False)
+    json.dumps(app.figure_widget.frames, allow_nan=False)
+    assert not _arrays_in(app.figure_widget.current["layout"])
 
 
-def test_one_plotly_update_per_event(monkeypatch):
+def test_one_message_per_event():
     app = small()
-    widget = app.figure
-    calls = []
-    real = widget.plotly_update
-
-    def counting(*args, **kwargs):
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(widget, "plotly_update", counting)
-    app.controls["step"].value = 4
-    assert len(calls) == 1
+    widget = app.figure_widget
+    sent = widget.updates
+    app.show_frame(4)  # a frame is drawn by the page from the frames it holds: no figure message
+    assert widget.updates == sent
     app.controls["lr"].value = 0.8
-    assert len(calls) == 2
-    assert app.figure is widget  # updated in place, not rebuilt
+    assert widget.updates == sent + 1
+    assert app.figure_widget is widget  # updated in place, not rebuilt
     app.controls["span"].value = 2.0
-    assert len(calls) == 3
+    assert widget.updates == sent + 2
     assert app.surface.span == pytest.approx(2.0)
+    app.set_theme("dark")
+    assert widget.updates == sent + 3
+    app.set_theme("dark")  # nothing changed: nothing sent
+    assert widget.updates == sent + 3
 
 
 def test_several_optimisers_one_path_trace_each_and_the_play_widget_drives_the_slider():
@@ -189,17 +191,15 @@ def test_several_optimisers_one_path_trace_each_and_the_play_widget_drives_the_s
     starts = [h.parameters[0] for h in app.histories.values()]
     assert all(np.array_equal(starts[0], s) for s in starts)
     assert not np.allclose(app.histories["sgd"].parameters[-1], app.histories["adam"].parameters[-1])
-    # The Play widget is linked to the frame slider in the browser, with the same range.
-    link = app._link
-    assert (link.source[0], link.source[1]) == (app.controls["play"], "value")
-    assert (link.target[0], link.target[1]) == (app.controls["step"], "value")
-    assert app.controls["play"].max == app.controls["step"].max == app.n_frames - 1
+    # The page plays the frames it holds: one per frame of the animation, each with its status line.
+    assert len(app.figure_widget.frames) == len(app.figure_widget.frame_status) == app.n_frames
     # Leaving none chosen is refused and the last choice is put back.
     app.controls["sgd"].value = False
     app.controls["momentum"].value = False
     app.controls["adam"].value = False
     assert "at least one" in app.errors[-1]
-    assert app.controls["adam"].value is True
+    app.flush()
+    assert app.controls["adam"].value is True  # the control shows the state again
     assert set(app.histories) == {"adam"}
 
 
@@ -222,21 +222,20 @@ def test_start_from_moves_the_start_of_every_path():
 
 def test_a_click_on_the_map_starts_from_there():
     app = small()
-    hm = trace(app, "click to start here", "heatmap")
-    index = list(app.figure.data).index(hm)
-    hm._dispatch_on_click(Points(point_inds=[[3, 5]], xs=[-1.5], ys=[0.6], trace_name=hm.name, trace_index=index), None)
+    index = [t.name for t in app.figure.data].index("click to start here")
+    app.figure_widget.click(index, 17, {"x": -1.5, "y": 0.6})
     for h in app.histories.values():
         np.testing.assert_allclose(app.surface.project(h.parameters[0]), [-1.5, 0.6], atol=1e-12)
     # The new descent plays from its start.
-    assert app.controls["play"].playing and app.controls["step"].value == 0
+    assert app.figure_widget.playing and app.frame == 0
     assert len(trace(app, "SGD", "scatter").x) == 1
     app.controls["lr"].value = 0.6  # any new picture stops the player and shows the full paths
-    assert not app.controls["play"].playing and app.controls["step"].value == app.n_frames - 1
-    # A click on the 3-D surface does the same; an empty click (another trace's) does nothing.
-    surf = trace(app, "loss surface", "surface")
-    surf._dispatch_on_click(Points(point_inds=[], xs=[], ys=[], trace_name=surf.name, trace_index=0), None)
+    assert not app.figure_widget.playing and app.frame == app.n_frames - 1
+    # A click on the 3-D surface does the same; a click without coordinates does nothing.
+    surf = [t.name for t in app.figure.data].index("loss surface")
+    app.figure_widget.click(surf, 0, {})
     np.testing.assert_allclose(app.surface.project(app.network.parameters), [-1.5, 0.6], atol=1e-12)
-    surf._dispatch_on_click(Points(point_inds=[[1, 1]], xs=[0.3], ys=[0.3], trace_name=surf.name, trace_index=0), None)
+    app.figure_widget.click(surf, 0, {"x": 0.3, "y": 0.3, "z": 0.2})
     np.testing.assert_allclose(app.surface.project(app.network.parameters), [0.3, 0.3], atol=1e-12)
 
 
@@ -260,7 +259,8 @@ def test_huge_learning_rate_says_diverged_keeps_finite_data_and_reset_restores_t
     app.controls["lr"].value = 30.0
     assert "diverg" in app.message.value
     assert "too large" in app.message.value
-    assert any("diverg" in e for e in app.errors)
+    assert "bpx-msg-warning" in app.message.value  # a lesson, not an error: app.errors stays empty
+    assert not app.errors
     for t in app.figure.data:
         for key in ("x", "y", "z"):
             values = getattr(t, key, None)
@@ -276,12 +276,12 @@ def test_huge_learning_rate_says_diverged_keeps_finite_data_and_reset_restores_t
 def test_diverging_preset_diverges_plainly_and_the_figure_shows_the_banner():
     app = LossSurfaceExplorer(scenario="diverging_learning_rate", resolution=21)
     h = app.histories["sgd"]
-    assert h.diverged  # 200 steps at η = 2.5: the loss overflows
-    k = surface_module._blowup_step(h)
-    assert 0 < k < h.diverged_at
-    assert h.train_loss[k] > BLOWUP_FACTOR * h.train_loss[0]
-    assert f"SGD diverged at step {k}" in app.message.value
-    assert "Adam diverged" not in app.message.value
+    k = diverged_at(h.train_loss)  # the engine's one rule: non-finite, or 10⁴ × the starting loss
+    assert k is not None and 0 < k
+    # One step number, said once, in the engine's words.
+    assert f"SGD: The loss diverged at step {int(h.steps[k])}" in app.message.value
+    assert app.message.value.count("diverged at step") == 1
+    assert "Adam: The loss diverged" not in app.message.value
     texts = [a.text for a in app.figure.layout.annotations]
     assert any("diverged" in (t or "") for t in texts), texts
 
@@ -298,7 +298,7 @@ def test_engine_exception_is_shown_and_the_last_picture_kept(monkeypatch):
     monkeypatch.setattr(surface_module, "train", broken)
     app.controls["lr"].value = 0.9
     assert "engine exploded" in app.message.value and "RuntimeError" in app.errors[-1]
-    assert app.controls["lr"].value == lr_before  # the control is put back
+    assert app.controls["lr"].value == lr_before  # the control shows the state, which is put back
     np.testing.assert_array_equal(nums(trace(app, "SGD", "scatter").x), x_before)
     with pytest.raises(RuntimeError):
         app.start_from(0.5, 0.5)  # from Python the exception reaches the caller, and the start stays
@@ -315,7 +315,7 @@ def test_engine_exception_is_shown_and_the_last_picture_kept(monkeypatch):
     monkeypatch.setattr(surface_module, "loss_surface", loss_surface)
     app.controls["span"].value = 1.5
     assert app.surface.span == pytest.approx(1.5)
-    assert "bpx-error" not in app.message.value
+    assert "bpx-msg-error" not in app.message.value
     assert not np.allclose(nums(trace(app, "loss surface", "surface").z), z_before)
 
 
@@ -323,6 +323,7 @@ def test_same_parameter_twice_is_refused_and_put_back():
     app = small()
     app.controls["param_v"].value = "W2[0,0]"
     assert "two different parameters" in app.errors[-1]
+    app.flush()
     assert app.controls["param_v"].value == "W2[0,1]"
     assert app.surface.labels == ("W2[0,0]", "W2[0,1]")
 
@@ -370,7 +371,7 @@ def test_presets_reset_everything_in_one_click():
     app = small()
     app.controls["lr"].value = 3.0
     app.controls["preset"].value = "xor"
-    assert app.controls["preset"].value == ""  # ready for the next choice
+    assert app.controls["preset"].value == "xor"  # the menu says which preset is on
     assert app.network.sizes == (2, 3, 1) or list(app.network.sizes) == [2, 3, 1]
     assert app.surface.mode == "pca"
     assert app.controls["lr"].value == pytest.approx(0.5)
@@ -392,7 +393,7 @@ def test_save_and_load_state_round_trip(tmp_path):
     app.controls["lr"].value = 0.9
     app.controls["param_u"].value = "W1[1,1]"
     app.start_from(0.4, -0.3)
-    app.controls["step"].value = 5
+    app.show_frame(5)
     path = tmp_path / "surface.json"
     app.save_state(path)
     data = json.loads(path.read_text())
@@ -406,7 +407,7 @@ def test_save_and_load_state_round_trip(tmp_path):
     np.testing.assert_allclose(other.surface.center, app.surface.center)
     for name in app.histories:
         np.testing.assert_allclose(other.histories[name].parameters, app.histories[name].parameters)
-    assert other.controls["step"].value == 5
+    assert other.frame == 5
     assert len(trace(other, "SGD", "scatter").x) == 6
 
     bad = tmp_path / "bad.json"
@@ -449,8 +450,8 @@ def test_view_choice_map_alone_or_surface_alone():
     app.controls["view"].value = "contour"
     types = {t.type for t in app.figure.data}
     assert "surface" not in types and "scatter3d" not in types and "heatmap" in types
-    assert len(trace(app, "SGD", "scatter").x) == app.n_frames  # still on the last frame
-    app.controls["step"].value = 2
+    assert len(trace(app, "SGD", "scatter").x) == app.n_frames  # on the last frame
+    app.show_frame(2)
     assert len(trace(app, "SGD", "scatter").x) == 3
     app.controls["view"].value = "surface"
     types = {t.type for t in app.figure.data}
@@ -469,7 +470,8 @@ def test_a_custom_network_and_data():
     y = (X[:, :1] * X[:, 1:] > 0).astype(float)
     net = Network([2, 3, 1], activation="tanh", output_activation="sigmoid", loss="bce", seed=1)
     app = LossSurfaceExplorer(net, X, y, params=("W1[0,0]", "b2[0]"), lr=0.3, steps=15, resolution=15)
-    assert app.network is net
+    assert app.network is not net  # the app works on its own copy
+    np.testing.assert_array_equal(app.network.parameters, net.parameters)
     assert app.surface.labels == ("W1[0,0]", "b2[0]")
     assert app.histories["sgd"].lr == 0.3
     assert app.record.n_samples == 30
@@ -508,10 +510,15 @@ def test_bad_constructor_arguments_name_the_argument(kwargs, argument):
         LossSurfaceExplorer(**kwargs)
 
 
-def test_bursts_are_coalesced_and_readers_flush():
+def test_bursts_are_coalesced_and_readers_flush(monkeypatch):
     app = small()
     queued = []
-    app._coalescer._schedule = queued.append  # as in a kernel: the work runs later, once
+
+    class Loop:  # as in a kernel: the work is scheduled, and runs later, once
+        def call_soon(self, callback):
+            queued.append(callback)
+
+    monkeypatch.setattr(asyncio, "get_running_loop", Loop)
     runs = app._coalescer.runs
     for lr in np.geomspace(0.1, 2.0, 50):
         app.controls["lr"].value = float(lr)
@@ -523,28 +530,35 @@ def test_bursts_are_coalesced_and_readers_flush():
 
 def test_many_control_changes_do_not_grow_memory_or_traces():
     app = small()
-    widget = app.figure
-    n_traces = len(widget.data)
-    step, lr = app.controls["step"], app.controls["lr"]
-    for k in range(300):  # warm-up: every frame's update is built and cached once, allocator pools filled
-        step.value = k % 21
+    widget = app.figure_widget
+    n_traces = len(widget.current["data"])
+    lr = app.controls["lr"]
+    for k in range(300):  # warm-up
+        app.show_frame(k % 21)
     lr.value = 0.6
     gc.collect()
     process = psutil.Process()
     before = process.memory_info().rss
     for k in range(2000):
-        step.value = (k * 7) % 21
+        app.show_frame((k * 7) % 21)
         if k % 400 == 0:
             lr.value = 0.5 if lr.value != 0.5 else 0.6
     gc.collect()
     grown = process.memory_info().rss - before
     assert grown < 5 * 2**20, f"RSS grew by {grown / 2**20:.2f} MB"
-    assert app.figure is widget and len(widget.data) == n_traces
+    assert app.figure_widget is widget and len(widget.current["data"]) == n_traces
 
 
 def test_close_closes_every_widget():
+    import ipywidgets
+
+    before = set(ipywidgets.widgets.widget._instances)
     app = small()
-    widget = app.figure
+    widget = app.figure_widget
     app.close()
-    assert app.controls["lr"].comm is None
-    assert widget.comm is None
+    assert widget.comm is None and app.controls["preset"].comm is None
+    left = [type(w).__name__ for k, w in ipywidgets.widgets.widget._instances.items() if k not in before]
+    assert left in ([], ["PlotlyLibrary"]), left  # plotly.js itself stays, shared by every figure of the kernel
+    with pytest.raises(RuntimeError, match="was closed"):
+        app.show_frame(0)
+    assert "closed" in app._repr_mimebundle_()["text/plain"]

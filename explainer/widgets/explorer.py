@@ -1,43 +1,110 @@
-"""BackpropExplorer: drag a weight, an input, a target or the learning rate; every number follows."""
+"""BackpropExplorer: drag a weight, an input, a target or the learning rate; every number follows.
+
+The app's state (``ExplorerState`` plus the network, its data and its training session) is the one
+source of truth; the sliders, menus, diagram, loss line, loss curve, chain-rule panel and derivation are
+all drawn from it by ``_render``. A slider only *asks* for a value; what it can display (its step, its
+range) never reaches the engine.
+"""
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as W
 import numpy as np
-import plotly.graph_objects as go
+import traitlets
 
 from ..course.scenarios import SCENARIOS, get_scenario
 from ..engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..engine.history import divergence_message
 from ..engine.losses import LOSSES
 from ..engine.network import Network, Record
 from ..engine.session import TrainingSession
-from ..views import explain_parameter, plot_neuron_graph, worked_derivation
-from ..views.network import network_spec
-from ._base import App, Coalescer, close_widget
-from ._diagram import Diagram
+from ..views import explain_parameter, worked_derivation
+from ..views.diagram import plain_text
+from ..views.graph import check_neuron
+from ..views.network_diagram import network_diagram, neuron_diagram
+from ..views.sparkline import loss_sparkline
+from ..views.style import fmt, get_theme
+from .app import App, check_bool
+from .diagram import Diagram
+from .sliders import Row, Sliders, number, row, widened
 
-MAX_NEURONS = 8  # the diagram reads well up to about 8 neurons a layer
+MAX_NEURONS = 8  # the diagram reads well up to 8 neurons a layer
 MAX_LAYERS = 7
-DIAGRAMS = ("network", "neuron")  # the whole network, or one neuron as a computational graph
-# The browser snaps a slider's value to its step when it draws it and sends the snapped value back.
-# Echoes within half a step of the engine's value are ignored, so a trained weight keeps all its digits
-# in the engine and the diagram (w5 = 0.35891648, not 0.36), though the slider itself sits on its step.
-# For the same reason a slider's own readout would print the snapped 0.3600: the parameter sliders hide
-# it and an HTML readout beside each prints the engine's value instead.
-PARAMETER_STEP = 0.01
-LR_LOG_STEP = 1e-3
+MAX_TRAIN_STEPS = 10_000  # per click of "train N": a few seconds at most, and a short "go to" menu
+CHUNK = 1_000  # steps between two updates of the progress bar
+GO_TO_ENTRIES = 12
+DIAGRAMS = ("network", "neuron")
+MODES = (("forward values", "values"), ("backward gradients", "gradients"))
+PARAMETER_RANGE = 3.0  # a weight slider spans ±3, widened to hold any value the state has
+DATA_RANGE = 3.0
+LR_RANGE = (-3.0, 2.0)  # log10 of η
+ACTIVATION_LABELS = {
+    "sigmoid": "sigmoid σ",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "identity": "identity (no activation)",
+    "softmax": "softmax",
+}
+LOSS_LABELS = {
+    "mse": "squared error ½Σ(a − y)²",
+    "bce": "binary cross-entropy",
+    "cross_entropy": "cross-entropy (softmax)",
+}
+OWN = "own"  # the preset menu's entry for a network the learner passed or built
+
+
+class ExplorerState(traitlets.HasTraits):
+    """What the explorer shows besides the network and its data: validated on every change."""
+
+    lr = traitlets.Float(0.5)
+    sample = traitlets.Int(0)
+    mode = traitlets.Unicode("gradients")
+    stage = traitlets.Int(None, allow_none=True)  # None: the whole backward pass; 0..L+1: one step of it
+    selected = traitlets.Unicode(None, allow_none=True)  # a parameter "W2[0,0]" or a neuron "node:1:0"
+    diagram = traitlets.Unicode("network")
+    neuron = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(1, 0))
+    preset = traitlets.Unicode(OWN)
+
+    @traitlets.validate("lr")
+    def _check_lr(self, proposal):
+        value = proposal["value"]
+        if not np.isfinite(value) or value <= 0 or value > 1e6:
+            raise ValueError(f"lr must be a number > 0 and ≤ 10⁶ (the learning rate η); got {value!r}")
+        return value
+
+    @traitlets.validate("mode")
+    def _check_mode(self, proposal):
+        if proposal["value"] not in dict(MODES).values():
+            raise ValueError(f"mode must be one of values, gradients; got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.validate("diagram")
+    def _check_diagram(self, proposal):
+        if proposal["value"] not in DIAGRAMS:
+            raise ValueError(f"diagram must be one of {', '.join(DIAGRAMS)}; got {proposal['value']!r}")
+        return proposal["value"]
 
 
 class BackpropExplorer(App):
-    """Sliders for every weight, bias, input and target of a small network, live diagrams and maths.
+    """Every weight, bias, input and target of a small network on a slider; live diagram, chain rule, loss.
 
-    ``BackpropExplorer()`` starts on the classic 2-2-2 worked example. ``BackpropExplorer(net, X, y)``
-    takes any small network (up to about 3-4-4-2) with its data; X (n_samples, n_features).
+    ``BackpropExplorer()`` starts on the classic 2-2-2 worked example; ``scenario=`` picks another preset
+    (worked_example, single_neuron, xor, vanishing_gradients, diverging_learning_rate).
+    ``BackpropExplorer(net, X, y)`` takes any network of up to 7 weight layers and 8 neurons a layer with
+    its data, X (n_samples, n_features). The app works on its own copy of ``net``: the Network you pass
+    is never changed (``app.network`` is the app's copy).
 
-    ``app.network`` is the live Network, ``app.record`` the current Record, ``app.controls`` maps
-    names (``"W1[0,0]"``, ``"b2[1]"``, ``"x[0]"``, ``"y[1]"``, ``"lr"``, ``"mode"``, ``"step"``…) to widgets.
-    ``diagram="neuron"`` draws one neuron (``neuron=(layer, index)``) as a computational graph instead
-    of the whole network: ``BackpropExplorer(scenario="single_neuron", diagram="neuron")``.
+    ``diagram="neuron"`` draws one neuron (``neuron=(layer, index)``, layer 1..L) as a computational graph
+    instead of the whole network. ``theme``: "auto" (follow JupyterLab), "light" or "dark".
+
+    Public: ``network``, ``record``, ``lr``, ``controls`` (``"W1[0,0]"``, ``"b2[1]"``, ``"x[0]"``, ``"y[1]"``,
+    ``"lr"``: number rows whose ``.value`` you may set as a learner would; menus and buttons by name),
+    ``select(name)``, ``step_backward()``, ``train(steps)``, ``undo(to_step)``, ``reset()``,
+    ``load_preset(name)``, ``chain`` (the chain-rule panel), ``figure``/``scene`` (what the diagram
+    draws), ``snapshot()``, ``picture()``, ``state()``/``set_state()``, ``close()``.
     """
 
     def __init__(
@@ -46,194 +113,201 @@ class BackpropExplorer(App):
         X=None,
         y=None,
         *,
-        lr: float = 0.5,
+        lr: float | None = None,
         lecture: bool = False,
-        theme: str = "light",
+        theme: str = "auto",
         scenario: str | None = None,
         diagram: str = "network",
         neuron: tuple[int, int] = (1, 0),
     ):
-        super().__init__(lecture=lecture)
+        super().__init__(lecture=lecture, theme=theme)
+        self.state_ = ExplorerState()
         if diagram not in DIAGRAMS:
             raise ValueError(f"diagram must be one of {', '.join(DIAGRAMS)}; got {diagram!r}")
-        self.theme = theme
-        self.diagram = diagram
-        self.neuron = neuron
-        if network is None and scenario is None:
-            scenario = "worked_example"
-        if scenario is not None:
-            sc = get_scenario(scenario)
-            network, X, y, lr = sc.network, sc.X, sc.y, sc.lr
-        elif X is None or y is None:
-            raise ValueError("X and y must be given with a network (or pass scenario=...)")
-        self._coalescer = Coalescer(self._render)
-        self.stage: int | None = None  # None: the whole backward pass; 0..L+1: one step of it
-        self.selected: str | None = None
-        self._build_static_controls(lr)
-        self._diagram: Diagram | None = None  # drawn as SVG: see _diagram.py for why not a FigureWidget
-        self._figure_box = W.Box()
-        self.derivation = W.Output(layout=W.Layout(max_height="520px", overflow="auto", padding="0 8px"))
-        # Closed at first. Typesetting the derivation's maths costs the browser ~140 ms, more than the
-        # rest of an update together, so it is sent only while the learner has it open (and on opening).
-        self._derivation_panel = W.Accordion(
-            children=[self.derivation], titles=("The worked derivation, with these numbers",)
-        )
-        self._derivation_panel.observe(lambda _: self._guard(self._show_derivation), names="selected_index")
-        self.chain = W.HTML()
-        self.loss_label = W.HTML()
-        self._readouts: dict[str, W.HTML] = {}  # name → the engine's value beside its slider
-        self._load(network, X, y, lr, scenario=scenario)
-        self.root = self._wrap(self._layout())
+        if network is not None and scenario is not None:
+            raise ValueError("give either network (with X and y) or scenario, not both")
+        if network is None:
+            sc = get_scenario(scenario or "worked_example")
+            network, X, y, start_lr, preset = sc.network, sc.X, sc.y, sc.lr, sc.name
+        else:
+            if X is None or y is None:
+                raise ValueError("X and y must be given with a network (or pass scenario=...)")
+            start_lr, preset = 0.5, OWN
+        self._take(network, X, y, start_lr if lr is None else lr, preset)
+        self.state_.diagram = diagram
+        self.state_.neuron = self._checked_neuron(neuron)
+        self._record: Record | None = None
+        self._busy = None  # a progress bar while "train N" runs
+        self._build()
+        self._render_all()
+        if self._good is None:  # the first drawing failed: that is the caller's error, said at the door
+            raise ValueError(self._error)
 
-    # ------------------------------------------------------------------ building
-    def _build_static_controls(self, lr: float) -> None:
-        c = self.controls
-        c["lr"] = W.FloatLogSlider(
-            value=lr,
-            base=10,
-            min=-3,
-            max=2,
-            step=LR_LOG_STEP,  # fine enough in the exponent that 0.5 reads 0.5, not 10^-0.30 = 0.501
-            description="η (learning rate)",
-            continuous_update=True,
-            readout_format=".3g",
-            style={"description_width": "initial"},
-        )
-        c["activation"] = W.Dropdown(options=HIDDEN_ACTIVATIONS, description="hidden f")
-        c["output_activation"] = W.Dropdown(options=OUTPUT_ACTIVATIONS, description="output f")
-        c["loss"] = W.Dropdown(options=list(LOSSES), description="loss")
-        c["mode"] = W.ToggleButtons(
-            options=[("forward values", "values"), ("backward gradients", "gradients")], value="gradients"
-        )
-        c["preset"] = W.Dropdown(
-            options=[("— preset —", "")] + [(get_scenario(n).title, n) for n in SCENARIOS],
-            value="",
-            description="preset",
-        )
-        c["sample"] = W.Dropdown(options=[0], value=0, description="sample")
-        c["lecture"] = W.ToggleButton(value=self.lecture, description="lecture mode", icon="expand")
-        c["back"] = W.Button(description="◀ back", tooltip="Show one layer less of the backward pass")
-        c["step"] = W.Button(
-            description="backward step ▶", tooltip="Light the δ of one more layer", button_style="info"
-        )
-        c["update"] = W.Button(description="apply one update", tooltip="w ← w − η·∂L/∂w", button_style="primary")
-        c["train_steps"] = W.BoundedIntText(
-            value=10, min=1, max=100000, description="N", layout=W.Layout(width="140px")
-        )
-        c["train"] = W.Button(description="train N steps")
-        c["undo_to"] = W.Dropdown(options=[("step 0", 0)], value=0, description="go to")
-        c["undo"] = W.Button(description="undo", tooltip="Back to the chosen earlier step")
-        c["reset"] = W.Button(description="reset", tooltip="Back to the starting weights", button_style="warning")
-        for name in ("activation", "output_activation", "loss"):
-            c[name].observe(self._on_architecture_change, names="value")
-        c["lr"].observe(self._on_lr_change, names="value")
-        c["mode"].observe(self._on_mode_change, names="value")
-        c["preset"].observe(self._on_preset_change, names="value")
-        c["sample"].observe(self._on_sample_change, names="value")
-        c["lecture"].observe(self._on_lecture_change, names="value")
-        c["back"].on_click(lambda _: self._guard(lambda: self.step_backward(-1)))
-        c["step"].on_click(lambda _: self._guard(lambda: self.step_backward(+1)))
-        c["update"].on_click(lambda _: self._guard(lambda: self.train(1)))
-        c["train"].on_click(lambda _: self._guard(lambda: self.train(c["train_steps"].value)))
-        c["undo"].on_click(lambda _: self._guard(lambda: self.undo(c["undo_to"].value)))
-        c["reset"].on_click(lambda _: self._guard(self.reset))
-
-    def _load(self, network: Network, X, y, lr: float, scenario: str | None = None) -> None:
-        """Take a new network and data: new sliders, a new session, a new record."""
+    # ------------------------------------------------------------------ the state
+    def _take(self, network: Network, X, y, lr: float, preset: str) -> None:
+        """A new network and data (checked and copied: the caller's objects are never changed)."""
         if not isinstance(network, Network):
             raise ValueError(f"network must be an explainer.Network; got {type(network).__name__}")
-        if len(network.sizes) > MAX_LAYERS + 1 or max(network.sizes) > MAX_NEURONS:
+        if network.n_layers > MAX_LAYERS or max(network.sizes) > MAX_NEURONS:
             raise ValueError(
-                f"network must have at most {MAX_LAYERS} weight layers and {MAX_NEURONS} neurons a layer "
-                f"to be drawn readably; got sizes {list(network.sizes)}"
+                f"network must have at most {MAX_LAYERS} weight layers and {MAX_NEURONS} neurons a layer to be "
+                f"drawn readably; got sizes {list(network.sizes)}"
             )
-        session = TrainingSession(network, X, y, lr=lr)
-        old = [w for k, w in self.controls.items() if _is_data_control(k)] + list(self._readouts.values())
-        self._readouts = {}
-        self.network = network
-        self.session = session
-        self.scenario = scenario
-        self._X = session.X.copy()
-        self._Y = session.y.copy()
-        c = self.controls
-        for k in [k for k in c if _is_data_control(k)]:
-            del c[k]
-        for w in old:
-            close_widget(w)
-        for name in network.parameter_names:
-            value = network.get(name)
-            bound = max(3.0, float(np.ceil(abs(value) * 2)))
-            s = W.FloatSlider(
-                value=value,
-                min=-bound,
-                max=bound,
-                step=PARAMETER_STEP,
-                description=name,
-                readout=False,
-                continuous_update=True,
-                style={"description_width": "70px"},
-            )
-            if name in network.frozen:
-                s.description = f"{name} held"
-                s.tooltip = "held fixed during training (frozen)"
-            s.observe(lambda change, name=name: self._on_parameter_change(name, change), names="value")
-            c[name] = s
-            self._readouts[name] = W.HTML(layout=W.Layout(width="70px"))
-        for i in range(network.sizes[0]):
-            c[f"x[{i}]"] = W.FloatSlider(
-                value=float(self._X[0, i]),
-                min=-3,
-                max=3,
-                step=0.01,
-                description=f"x[{i}]",
-                readout_format=".3f",
-                style={"description_width": "70px"},
-            )
-            c[f"x[{i}]"].observe(self._on_data_change, names="value")
-        if network.loss == "cross_entropy":
-            c["y"] = W.Dropdown(
-                options=list(range(network.sizes[-1])), value=int(np.argmax(self._Y[0])), description="class y"
-            )
-            c["y"].observe(self._on_data_change, names="value")
-        else:
-            lo, hi = (0.0, 1.0) if network.output_activation == "sigmoid" else (-3.0, 3.0)
-            for j in range(network.sizes[-1]):
-                c[f"y[{j}]"] = W.FloatSlider(
-                    value=float(self._Y[0, j]),
-                    min=lo,
-                    max=hi,
-                    step=0.01,
-                    description=f"y[{j}]",
-                    readout_format=".3f",
-                    style={"description_width": "70px"},
-                )
-                c[f"y[{j}]"].observe(self._on_data_change, names="value")
-        self._silent += 1
-        try:
-            c["activation"].value = self._hidden_name(network)
-            c["activation"].disabled = network.n_layers < 2  # no hidden layer to set
-            c["output_activation"].value = network.output_activation
-            c["loss"].value = network.loss
-            c["lr"].value = lr
-            c["sample"].options = list(range(self._X.shape[0]))
-            c["sample"].value = 0
-        finally:
-            self._silent -= 1
-        self.stage = None
-        self.selected = None
-        self._good = network.parameters
-        self._record = None
-        self._render()
+        net = network.copy()
+        session = TrainingSession(net, X, y, lr=lr)
+        self.network, self.session = net, session
+        self._X, self._Y = session.X.copy(), session.y.copy()
+        self._start = (net.parameters, self._X.copy(), self._Y.copy(), float(lr))
+        self.state_.lr = float(lr)
+        self.state_.preset = preset
+        self.state_.sample = 0
+        self.state_.stage = None
+        self.state_.selected = None
 
-    def _layout(self) -> W.Widget:
+    def _checked_neuron(self, neuron) -> tuple[int, int]:
+        if not (isinstance(neuron, tuple) and len(neuron) == 2):
+            raise ValueError(f"neuron must be a pair (layer, index), layer 1..{self.network.n_layers}; got {neuron!r}")
+        layer, index = neuron
+        rec_like = type("R", (), {"n_layers": self.network.n_layers, "sizes": self.network.sizes})
+        check_neuron(rec_like, layer, index)
+        return int(layer), int(index)
+
+    def _snapshot(self):
+        return dict(
+            traits={k: getattr(self.state_, k) for k in self.state_.trait_names()},
+            network=self.network,
+            session=self.session,
+            params=self.network.parameters,
+            X=self._X,
+            Y=self._Y,
+            start=self._start,
+            steps=self.session.steps_done,
+        )
+
+    def _restore(self, snap) -> None:
+        self.network, self.session = snap["network"], snap["session"]
+        if self.session.steps_done > snap["steps"] and snap["steps"] in self.session.checkpoints:
+            self.session.undo(snap["steps"])
+        self.network.set_parameters(snap["params"])
+        self._X, self._Y, self._start = snap["X"], snap["Y"], snap["start"]
+        self.session.set_data(self._X, self._Y)
+        self.session.lr = snap["traits"]["lr"]
+        with self.state_.hold_trait_notifications():
+            for k, v in snap["traits"].items():
+                setattr(self.state_, k, v)
+
+    # ------------------------------------------------------------------ building (once)
+    def _build(self) -> None:
         c = self.controls
-        return W.VBox(
-            [
-                W.HBox([c["preset"], c["mode"], c["lecture"]], layout=W.Layout(flex_flow="row wrap")),
-                W.HBox(
-                    [self._figure_box, W.VBox([self.loss_label, self.chain], layout=W.Layout(width="380px"))],
-                    layout=W.Layout(flex_flow="row wrap"),
-                ),
+        own = self._own
+
+        def button(description: str, tooltip: str, style: str = "") -> W.Button:
+            b = own(W.Button(description=description, tooltip=tooltip, button_style=style))
+            b.layout.width = "auto"
+            return b
+
+        c["preset"] = own(W.Dropdown(description="preset", style={"description_width": "initial"}))
+        c["mode"] = own(W.ToggleButtons(options=MODES, style={"button_width": "auto"}))
+        c["diagram"] = own(
+            W.ToggleButtons(
+                options=[("whole network", "network"), ("one neuron", "neuron")], style={"button_width": "auto"}
+            )
+        )
+        c["neuron"] = own(W.Dropdown(description="neuron", style={"description_width": "initial"}))
+        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
+        c["theme"] = own(
+            W.Dropdown(
+                options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"), ("theme: dark", "dark")],
+                layout=W.Layout(width="auto"),
+            )
+        )
+        c["back"] = button("◀ back", "Show one layer less of the backward pass")
+        c["step"] = button("backward step ▶", "Light the δ of one more layer", "info")
+        c["update"] = button("apply one update", "w ← w − η·∂L/∂w, once", "primary")
+        c["train_steps"] = own(
+            W.BoundedIntText(
+                value=100,
+                min=1,
+                max=MAX_TRAIN_STEPS,
+                description="N",
+                style={"description_width": "initial"},
+                layout=W.Layout(width="9em"),
+            )
+        )
+        c["train"] = button("train N steps", f"N gradient-descent steps (N up to {MAX_TRAIN_STEPS:,})")
+        c["undo_to"] = own(W.Dropdown(description="go to", style={"description_width": "initial"}))
+        c["undo"] = button("undo", "Back to the step chosen in “go to”")
+        c["reset"] = button("reset", "Back to the start: weights, inputs, targets and η", "warning")
+        c["activation"] = own(W.Dropdown(description="hidden f", style={"description_width": "initial"}))
+        c["output_activation"] = own(W.Dropdown(description="output f", style={"description_width": "initial"}))
+        c["loss"] = own(
+            W.Dropdown(
+                options=[(LOSS_LABELS[k], k) for k in LOSSES],
+                description="loss",
+                style={"description_width": "initial"},
+            )
+        )
+        c["sample"] = own(W.Dropdown(description="sample", style={"description_width": "initial"}))
+        self._sliders = own(Sliders(columns="repeat(auto-fill, minmax(19em, 1fr))"))
+        self._sliders.layout.width = "100%"
+        self._sliders.on_input(lambda key, value: self._gesture(lambda: self._on_number(key, number(key, value))))
+        self.loss_label = own(W.HTML())
+        self.loss_label.add_class("bpx-panel")
+        self.loss_label.add_class("bpx-status")
+        self.curve = own(W.HTML())
+        self.curve.add_class("bpx-curve")
+        self.chain = own(W.HTML(layout=W.Layout(max_height="380px", overflow="auto")))
+        self.chain.add_class("bpx-panel")
+        self.chain.add_class("bpx-chain")
+        self.caption = own(W.HTML())
+        self.caption.add_class("bpx-caption")
+        self._progress = own(W.IntProgress(min=0, max=1, layout=W.Layout(display="none", width="14em")))
+        self.derivation = own(W.Output(layout=W.Layout(max_height="520px", overflow="auto", padding="0 8px")))
+        self._derivation_panel = own(
+            W.Accordion(children=[self.derivation], titles=("The worked derivation, with these numbers",))
+        )
+        self._derivation_panel.observe(lambda _: self._gesture(lambda: None), names="selected_index")
+        self.diagram_widget = own(Diagram(self._scene(self.network.backprop(self._X, self._Y))))
+        self.diagram_widget.layout.width = "100%"
+        self.diagram_widget.on_select(lambda key: self._gesture(lambda: self.select(key)))
+
+        for name in ("activation", "output_activation", "loss"):
+            c[name].observe(
+                lambda ch, name=name: self._on_menu(lambda: self._change_architecture(name, ch["new"])), "value"
+            )
+        c["preset"].observe(
+            lambda ch: self._on_menu(lambda: self.load_preset(ch["new"]) if ch["new"] != OWN else None), "value"
+        )
+        c["mode"].observe(lambda ch: self._on_menu(lambda: self._set_mode(ch["new"])), "value")
+        c["diagram"].observe(lambda ch: self._on_menu(lambda: self._set_diagram(ch["new"])), "value")
+        c["neuron"].observe(lambda ch: self._on_menu(lambda: self._set_neuron(ch["new"])), "value")
+        c["sample"].observe(lambda ch: self._on_menu(lambda: self._set_sample(ch["new"])), "value")
+        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
+        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
+        c["back"].on_click(lambda _: self._gesture(lambda: self.step_backward(-1)))
+        c["step"].on_click(lambda _: self._gesture(lambda: self.step_backward(+1)))
+        c["update"].on_click(lambda _: self._gesture(lambda: self.train(1)))
+        c["train"].on_click(lambda _: self._gesture(lambda: self.train(c["train_steps"].value)))
+        c["undo"].on_click(lambda _: self._gesture(lambda: self.undo(c["undo_to"].value)))
+        c["reset"].on_click(lambda _: self._gesture(self.reset))
+
+        # At 1440×900 the diagram and the sliders that move it fit one screen on the left; the loss, its curve
+        # and the chain rule of the selection stand beside them, and wrap below on a narrow screen.
+        main = own(
+            W.VBox(
+                [self.caption, self.diagram_widget, self._sliders],
+                layout=W.Layout(flex="1 1 34em", min_width="0"),
+            )
+        )
+        side = own(
+            W.VBox(
+                [self.loss_label, self.curve, self.chain],
+                layout=W.Layout(flex="0 1 24em", min_width="16em", max_width="100%"),
+            )
+        )
+        bars = [
+            own(W.HBox([c["preset"], c["mode"], c["diagram"], c["neuron"], c["theme"], c["lecture"]])),
+            own(
                 W.HBox(
                     [
                         c["back"],
@@ -241,412 +315,532 @@ class BackpropExplorer(App):
                         c["update"],
                         c["train_steps"],
                         c["train"],
+                        self._progress,
                         c["undo_to"],
                         c["undo"],
                         c["reset"],
-                    ],
-                    layout=W.Layout(flex_flow="row wrap"),
-                ),
-                self._sliders_box,
-                self._derivation_panel,
-            ]
-        )
+                    ]
+                )
+            ),  # fmt: skip
+            own(W.HBox([c["activation"], c["output_activation"], c["loss"], c["sample"]])),
+        ]
+        for box in bars:
+            box.add_class("bpx-bar")
+        main.add_class("bpx-main")
+        body = own(W.HBox([main, side], layout=W.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")))
+        body.add_class("bpx-columns")
+        rows = [bars[0], bars[1], body, bars[2], self._derivation_panel]
+        self.root = self._wrap(own(W.VBox(rows, layout=W.Layout(width="100%"))))
 
-    @property
-    def _sliders_box(self) -> W.Widget:
-        if getattr(self, "_sliders", None) is None:
-            self._sliders = W.Tab()
-        self._fill_sliders()
-        return self._sliders
+    def _on_menu(self, change) -> None:
+        """A menu or toggle the learner changed (not one the app set while drawing)."""
+        if self._drawing:
+            return
+        self._gesture(change)
 
-    def _fill_sliders(self) -> None:
-        c = self.controls
-        tabs, titles = [], []
-        for layer in range(1, self.network.n_layers + 1):
-            names = [n for n in self.network.parameter_names if n[1:].startswith(f"{layer}[")]
-            pairs = [W.HBox([c[n], self._readouts[n]]) for n in names]
-            tabs.append(W.GridBox(pairs, layout=W.Layout(grid_template_columns="repeat(auto-fill, 380px)")))
-            titles.append(f"layer {layer}: W{layer}, b{layer}")
-        data = [c[k] for k in c if k.startswith("x[")] + [c[k] for k in c if k.startswith("y")]
-        tabs.append(
-            W.VBox(
-                [
-                    W.HBox([c["sample"]]),
-                    W.GridBox(data, layout=W.Layout(grid_template_columns="repeat(auto-fill, 300px)")),
-                ]
-            )
-        )
-        titles.append("inputs x and targets y")
-        tabs.append(W.VBox([c["lr"], c["activation"], c["output_activation"], c["loss"]]))
-        titles.append("η, activations, loss")
-        old = self._sliders.children
-        self._sliders.children = tabs
-        self._sliders.titles = titles
-        for box in old:
-            _close_wrappers(box)
+    _drawing = False
 
     # ------------------------------------------------------------------ public API
-    def flush(self) -> None:
-        """Apply pending (coalesced) updates now."""
-        self._coalescer.flush()
-
     @property
     def record(self) -> Record:
         """The record of the current network and data (pending updates are applied first)."""
-        self._coalescer.flush()
+        self.flush()
         return self._record
 
     @property
-    def figure(self) -> go.Figure:
-        """What the live diagram draws now, as a plotly Figure (the widget on screen is ``diagram_widget``)."""
-        return self.diagram_widget.figure
-
-    @property
-    def diagram_widget(self) -> Diagram:
-        """The live diagram widget (network or neuron), up to date with every pending change."""
-        self._coalescer.flush()
-        return self._diagram
-
-    @property
     def lr(self) -> float:
-        """The learning rate η the engine uses (the slider's value, without the browser's snapping)."""
+        """The learning rate η the engine uses."""
         return float(self.session.lr)
 
+    @property
+    def stage(self) -> int | None:
+        return self.state_.stage
+
+    @property
+    def selected(self) -> str | None:
+        return self.state_.selected
+
+    @property
+    def diagram(self) -> str:
+        return self.state_.diagram
+
+    @property
+    def neuron(self) -> tuple[int, int]:
+        return self.state_.neuron
+
+    @property
+    def scene(self):
+        """What the live diagram draws now (an ``explainer.views.diagram.Scene``)."""
+        self.flush()
+        return self.diagram_widget.scene
+
+    figure = scene
+
     def step_backward(self, direction: int = 1) -> None:
-        """Show one more (or one fewer) layer of the backward pass: stages 0 (∂L/∂a) to L+1 (update)."""
+        """Show one more (or one fewer) step of the backward pass: stages 0 (∂L/∂a) to L+1 (the update)."""
+        self._check_open()
+        if direction not in (-1, 1):
+            raise ValueError(f"direction must be 1 (forward through the backward pass) or -1; got {direction!r}")
         last = self.network.n_layers + 1
-        if self.stage is None:
-            self.stage = 0 if direction > 0 else last
+        stage = self.state_.stage
+        if stage is None:
+            stage = 0 if direction > 0 else last
         else:
-            self.stage = int(np.clip(self.stage + direction, 0, last))
-        self._set_silently(self.controls["mode"], "gradients")
-        self._render()
+            stage = int(np.clip(stage + direction, 0, last))
+        self.state_.mode = "gradients"
+        self.state_.stage = stage
+        self._request()
 
     def train(self, steps: int = 1) -> None:
-        """Apply ``steps`` gradient-descent updates with the current η (frozen parameters stay)."""
-        self._coalescer.flush()
-        chunk = self.session.step(int(steps))
-        self._after_parameters_changed()
-        if chunk.diverged:
-            self.show_message(
-                f"The loss became NaN or ∞ at step {self.session.steps_done}: η = {self.lr:.3g} is too large. "
-                "Undo to an earlier step or reset.",
-                error=True,
-            )
+        """Apply ``steps`` gradient-descent updates with the current η (1 to 10,000; frozen parameters stay)."""
+        self._check_open()
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= MAX_TRAIN_STEPS:
+            raise ValueError(f"steps must be an integer from 1 to {MAX_TRAIN_STEPS:,}; got {steps!r}")
+        self.flush()
+        steps = int(steps)
+        show = steps > CHUNK
+        if show:
+            self._progress.max, self._progress.value = steps, 0
+            self._progress.layout.display = None
+        try:
+            done = 0
+            while done < steps and not self.session.diverged:
+                n = min(CHUNK, steps - done)
+                self.session.step(n)
+                done += n
+                if show:
+                    self._progress.value = done
+        finally:
+            self._progress.layout.display = "none"
+        self.state_.stage = None if self.state_.stage is None else self.state_.stage
+        self._request()
 
     def undo(self, to_step: int | None = None) -> None:
-        """Back to an earlier training step (default: one step back)."""
-        self._coalescer.flush()
+        """Back to an earlier training step (default: one step back); one of ``session.checkpoints``."""
+        self._check_open()
+        self.flush()
         self.session.undo(to_step)
-        self._after_parameters_changed()
+        self._request()
 
     def reset(self) -> None:
-        """Back to the starting weights; the training history is cleared."""
-        self._coalescer.flush()
+        """Back to the start: the starting weights, inputs, targets and η; the training history is cleared."""
+        self._check_open()
+        self.flush()
+        params, X, Y, lr = self._start
         self.session.reset()
-        self.stage = None
-        self._after_parameters_changed()
+        self.network.set_parameters(params)
+        self._X, self._Y = X.copy(), Y.copy()
+        self.session.set_data(self._X, self._Y)
+        self.session.lr = lr
+        self.state_.lr = lr
+        self.state_.stage = None
+        self._note = "Back to the start."
+        self._request()
 
     def select(self, name: str) -> None:
-        """Select a parameter: its slider is highlighted and its chain rule shown in full."""
-        self.network.index_of(name)
-        if self.selected in self.controls:
-            self.controls[self.selected].remove_class("bpx-selected")
-        self.selected = name
-        self.controls[name].add_class("bpx-selected")
-        layer = int(name[1 : name.index("[")])
-        self._sliders.selected_index = layer - 1
-        self.chain.value = explain_parameter(self.record, name, lr=self.lr, sample=self.controls["sample"].value)
+        """Select a parameter (``"W2[0,0]"``, ``"b1[0]"``) or a neuron (``"node:1:0"``): its chain rule is shown."""
+        self._check_open()
+        if isinstance(name, str) and name.startswith("node:"):
+            try:
+                _, layer, index = name.split(":")
+                self._checked_neuron((int(layer), int(index))) if int(layer) > 0 else None
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"name must be a parameter such as 'W2[0,0]' or a neuron such as 'node:1:0'; got {name!r}"
+                ) from None
+            self.state_.selected = name
+        elif isinstance(name, str) and name.startswith("loss"):
+            self.state_.selected = None  # the loss and its links have hover texts, no chain rule of their own
+        else:
+            if not isinstance(name, str):
+                raise ValueError(f"name must be a parameter name such as 'W2[0,0]'; got {name!r}")
+            self.network.index_of(name)  # ValueError naming it
+            self.state_.selected = name
+        self._request()
 
     def load_preset(self, name: str) -> None:
-        """Reset everything to a named scenario (worked_example, xor, vanishing_gradients, …)."""
+        """Reset everything to a named scenario (worked_example, single_neuron, xor, vanishing_gradients, …)."""
+        self._check_open()
         sc = get_scenario(name)
-        self._load(sc.network, sc.X, sc.y, sc.lr, scenario=name)
-        self._fill_sliders()
-        self.show_message(f"Preset: {sc.title}. {sc.description}")
+        self._take(sc.network, sc.X, sc.y, sc.lr, sc.name)
+        if self.state_.diagram == "neuron":
+            layer, index = self.state_.neuron
+            if not (1 <= layer <= self.network.n_layers and 0 <= index < self.network.sizes[layer]):
+                self.state_.neuron = (1, 0)
+        self._note = f"Preset: {sc.title}. {sc.description}"
+        self._request()
 
     def snapshot(self):
-        """A plain plotly Figure of the current diagram (for exports and pages without a kernel)."""
+        """A plain plotly Figure of the network as the diagram shows it (for exports without a kernel)."""
+        import plotly.graph_objects as go
+
+        from ..views.network import network_spec
+
         self.flush()
-        return go.Figure(self._spec())
+        st = self.state_
+        stage = st.stage if st.mode == "gradients" else None
+        spec = network_spec(self._record, st.mode, stage=stage, lr=self.lr, sample=st.sample,
+                            theme=self.drawing_theme, lecture=self.lecture)  # fmt: skip
+        return go.Figure(spec)
+
+    def picture(self) -> str:
+        """The diagram as a standalone SVG (what GitHub shows of this app's cell)."""
+        self.flush()
+        return self.diagram_widget.scene.svg()
+
+    @property
+    def derivation_text(self) -> str:
+        """The worked derivation of the current record, as Markdown with LaTeX."""
+        return worked_derivation(self.record, lr=self.lr, sample=self.state_.sample)
 
     def state(self) -> dict:
+        self.flush()
+        st = self.state_
         return {
             "network": self.network.to_dict(),
             "X": self._X.tolist(),
             "y": self._Y.tolist(),
             "lr": self.lr,
-            "mode": self.controls["mode"].value,
+            "mode": st.mode,
+            "sample": st.sample,
+            "preset": st.preset,
             "lecture": self.lecture,
         }
 
     def set_state(self, state: dict) -> None:
+        """Take a state from ``state()`` (or a file from ``save_state``): all of it, or nothing if any part is bad."""
+        self._check_open()
+        if not isinstance(state, dict):
+            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
         try:
             net = Network.from_dict(state["network"])
-            X, y, lr = np.array(state["X"]), np.array(state["y"]), float(state["lr"])
+            X, y, lr = np.array(state["X"], dtype=float), np.array(state["y"], dtype=float), float(state["lr"])
+            mode = state.get("mode", "gradients")
+            sample = int(state.get("sample", 0))
+            lecture = check_bool(state.get("lecture", False), "lecture")
         except (KeyError, TypeError) as err:
             raise ValueError(f"state is missing or has a malformed entry: {err}") from None
-        self._load(net, X, y, lr)
-        self._fill_sliders()
-        self._set_silently(self.controls["mode"], state.get("mode", "gradients"))
-        self.set_lecture(bool(state.get("lecture", False)))
+        if mode not in dict(MODES).values():
+            raise ValueError(f"state's mode must be values or gradients; got {mode!r}")
+        TrainingSession(net.copy(), X, y, lr=lr)  # every check the engine makes, before anything changes
+        if not 0 <= sample < X.shape[0]:
+            raise ValueError(f"state's sample must be from 0 to {X.shape[0] - 1}; got {sample}")
+        preset = state.get("preset", OWN)
+        self._take(net, X, y, lr, preset if preset in SCENARIOS else OWN)
+        self.state_.mode = mode
+        self.state_.sample = sample
+        if lecture != self.lecture:
+            self.set_lecture(lecture)
+        self._request()
 
-    def refresh(self) -> None:
-        """Redraw from scratch (after a change of look such as lecture mode)."""
-        self._coalescer.flush()
-        self._render()
+    # ------------------------------------------------------------------ gestures
+    def _on_number(self, key: str, value: float) -> None:
+        """A learner moved (or typed into) the number row ``key``."""
+        s = self.state_.sample
+        if key == "lr":
+            self.session.lr = value
+            self.state_.lr = value
+        elif key.startswith("x["):
+            i = int(key[2:-1])
+            X = self._X.copy()
+            X[s, i] = value
+            self.session.set_data(X, self._Y)
+            self._X = X
+        elif key.startswith("y["):
+            j = int(key[2:-1])
+            Y = self._Y.copy()
+            Y[s, j] = value
+            self.session.set_data(self._X, Y)
+            self._Y = Y
+        else:
+            self.network.set(key, value)
 
-    # ------------------------------------------------------------------ callbacks
-    def _on_parameter_change(self, name: str, change) -> None:
-        if self._silent or abs(change["new"] - self.network.get(name)) <= PARAMETER_STEP / 2:
-            return  # ours, or the browser snapping our own value to the slider's step
+    def _set_mode(self, mode: str) -> None:
+        self.state_.mode = mode
+        self.state_.stage = None
 
-        def apply():
-            self.network.set(name, change["new"])
-            self._coalescer.request()
+    def _set_diagram(self, diagram: str) -> None:
+        self.state_.diagram = diagram
 
-        self._guard(apply, restore=self._restore)
+    def _set_neuron(self, neuron) -> None:
+        if neuron is not None:
+            self.state_.neuron = self._checked_neuron(tuple(neuron))
 
-    def _on_data_change(self, change) -> None:
-        if self._silent:
-            return
+    def _set_sample(self, sample: int) -> None:
+        if sample is not None:
+            self.state_.sample = int(sample)
 
-        def apply():
-            s = self.controls["sample"].value
-            X, Y = self._X.copy(), self._Y.copy()
-            for i in range(X.shape[1]):
-                X[s, i] = self.controls[f"x[{i}]"].value
-            if "y" in self.controls:
-                Y[s] = np.eye(Y.shape[1])[self.controls["y"].value]
-            else:
-                for j in range(Y.shape[1]):
-                    Y[s, j] = self.controls[f"y[{j}]"].value
-            self.session.set_data(X, Y)
-            self._X, self._Y = X, Y
-            self._coalescer.request()
-
-        self._guard(apply, restore=self._restore)
-
-    def _on_lr_change(self, change) -> None:
-        if self._silent:
-            return
-
-        if abs(np.log10(change["new"]) - np.log10(self.session.lr)) <= LR_LOG_STEP / 2:
-            return  # the browser snapping our own value to the slider's step
-
-        def apply():
-            self.session.lr = change["new"]
-            self._coalescer.request()
-
-        self._guard(apply, restore=self._restore)
-
-    def _on_mode_change(self, change) -> None:
-        if self._silent:
-            return
-        self.stage = None
-        self._guard(self._coalescer.request)
-
-    def _on_sample_change(self, change) -> None:
-        if self._silent:
-            return
-
-        def apply():
-            s = change["new"]
-            self._silent += 1
-            try:
-                for i in range(self._X.shape[1]):
-                    self.controls[f"x[{i}]"].value = float(self._X[s, i])
-                if "y" in self.controls:
-                    self.controls["y"].value = int(np.argmax(self._Y[s]))
-                else:
-                    for j in range(self._Y.shape[1]):
-                        self.controls[f"y[{j}]"].value = float(self._Y[s, j])
-            finally:
-                self._silent -= 1
-            self._coalescer.request()
-
-        self._guard(apply)
-
-    def _on_architecture_change(self, change) -> None:
-        if self._silent:
-            return
-        c = self.controls
-        old_net = self.network
-
-        def apply():
-            n_hidden = len(old_net.sizes) - 2
-            net = Network(
-                old_net.sizes,
-                activation=[c["activation"].value] * n_hidden if n_hidden else "sigmoid",
-                output_activation=c["output_activation"].value,
-                loss=c["loss"].value,
-                seed=0,
+    def _change_architecture(self, which: str, value: str) -> None:
+        """A new hidden activation, output activation or loss, keeping every weight; a loss that needs its own
+        output (bce: sigmoid, cross-entropy: softmax) brings it along, or says in words why it cannot."""
+        old = self.network
+        hidden = value if which == "activation" else _hidden_name(old)
+        output = value if which == "output_activation" else old.output_activation
+        loss = value if which == "loss" else old.loss
+        notes = []
+        pair = LOSSES[loss].output_activation
+        if which == "loss" and pair is not None and output != pair:
+            if pair == "softmax" and old.sizes[-1] < 2:
+                raise ValueError(
+                    "cross-entropy shares a softmax over at least two outputs, and this network has one output: "
+                    "choose binary cross-entropy (bce) for a single output"
+                )
+            output = pair
+            notes.append(f"{LOSS_LABELS[loss]} goes with a {ACTIVATION_LABELS[pair]} output: output f is now {pair}.")
+        elif which == "output_activation" and LOSSES[loss].output_activation not in (None, output):
+            loss = "mse"
+            notes.append(
+                f"{LOSS_LABELS[old.loss]} needs a {LOSSES[old.loss].output_activation} output: "
+                "the loss is now squared error."
             )
-            net.set_parameters(old_net.parameters)
-            if old_net.frozen:
-                net.freeze(*old_net.frozen)
-            y = self._Y
-            if net.loss == "cross_entropy" and not np.allclose(y.sum(axis=1), 1):
-                y = np.eye(y.shape[1])[np.argmax(y, axis=1)]
-            self._load(net, self._X, y, self.lr)
-            self._fill_sliders()
+        if output == "softmax" and old.sizes[-1] < 2:
+            raise ValueError("a softmax output needs at least two output neurons; this network has one")
+        n_hidden = old.n_layers - 1
+        net = Network(
+            old.sizes,
+            activation=[hidden] * n_hidden if n_hidden else "sigmoid",
+            output_activation=output,
+            loss=loss,
+            seed=0,
+        )
+        net.set_parameters(old.parameters)
+        if old.frozen:
+            net.freeze(*old.frozen)
+        Y = self._Y
+        if loss == "cross_entropy" and not np.allclose(Y.sum(axis=1), 1):
+            Y = np.eye(Y.shape[1])[np.argmax(Y, axis=1)]
+            notes.append("Cross-entropy compares with a class: each target is now the one-hot of its largest entry.")
+        if loss == "bce" and (Y.min() < 0 or Y.max() > 1):
+            raise ValueError("binary cross-entropy needs targets from 0 to 1; these targets lie outside")
+        session = TrainingSession(net, self._X, Y, lr=self.lr)
+        self.network, self.session, self._Y = net, session, Y.copy()
+        self._start = (net.parameters, self._X.copy(), self._Y.copy(), self.lr)
+        self._note = " ".join(notes)
 
-        def restore():
-            self._silent += 1
-            try:
-                c["activation"].value = self._hidden_name(old_net)
-                c["output_activation"].value = old_net.output_activation
-                c["loss"].value = old_net.loss
-            finally:
-                self._silent -= 1
-
-        if self._guard(apply, restore=restore):
-            self.show_message("")
-
-    @staticmethod
-    def _hidden_name(net: Network) -> str:
-        hidden = net.layer_activations[:-1]
-        return hidden[0] if hidden else "sigmoid"
-
-    def _on_preset_change(self, change) -> None:
-        if self._silent or not change["new"]:
-            return
-        self._guard(lambda: self.load_preset(change["new"]))
-        self._set_silently(self.controls["preset"], "")
-
-    def _on_lecture_change(self, change) -> None:
-        if self._silent:
-            return
-        self.set_lecture(change["new"])
-
-    def _on_diagram_click(self, trace: str, point: int, customdata) -> None:
-        """A click on a weight's or a bias's number selects that parameter."""
-
-        def apply():
-            if isinstance(customdata, str) and customdata[:1] in "Wb" and "[" in customdata:
-                self.select(customdata)
-
-        self._guard(apply)
-
-    # ------------------------------------------------------------------ rendering
-    def _spec(self) -> dict:
-        if self.diagram == "neuron":
-            layer, index = self.neuron
-            fig = plot_neuron_graph(
-                self._record, layer, index, sample=self.controls["sample"].value, theme=self.theme, lecture=self.lecture
+    # ------------------------------------------------------------------ drawing: everything from the state
+    def _scene(self, rec: Record):
+        st = self.state_
+        if st.diagram == "neuron":
+            layer, index = st.neuron
+            return neuron_diagram(
+                rec,
+                layer,
+                index,
+                sample=st.sample,
+                theme=self.drawing_theme,
+                lecture=self.lecture,
+                selected=st.selected,
             )
-            return fig.to_plotly_json()
-        mode = self.controls["mode"].value
-        return network_spec(
-            self._record,
-            mode,
-            stage=self.stage if mode == "gradients" else None,
+        return network_diagram(
+            rec,
+            st.mode,
+            stage=st.stage if st.mode == "gradients" else None,
             lr=self.lr,
-            sample=self.controls["sample"].value,
-            theme=self.theme,
+            sample=st.sample,
+            theme=self.drawing_theme,
             lecture=self.lecture,
+            selected=st.selected,
         )
 
     def _render(self) -> None:
-        """Recompute the record and bring every view up to date (the coalesced work of a burst)."""
+        st, net = self.state_, self.network
+        if st.selected and not st.selected.startswith("node:"):
+            try:
+                net.index_of(st.selected)
+            except ValueError:
+                st.selected = None  # a parameter of the network before a preset
+        if st.stage is not None and st.stage > net.n_layers + 1:
+            st.stage = None
+        rec = net.backprop(self._X, self._Y)
+        scene = self._scene(rec)
+        chain, announce = self._chain_text(rec, scene)
+        self._record = rec
+        th = get_theme(self.drawing_theme)
+        self.diagram_widget.show(scene, accent=th.accent)
+        self.diagram_widget.announce = announce
+        self.chain.value = chain
+        self._show_loss(rec)
+        self._show_numbers(rec)
+        self._drawing = True
+        try:
+            self._show_menus()
+        finally:
+            self._drawing = False
+        self._show_derivation()
+        self._warning = self._divergence(rec)
 
-        def work():
-            rec = self.network.backprop(self._X, self._Y)
-            self._record = rec
-            fig = self._spec()
-            if self._diagram is None:
-                self._diagram = Diagram(fig)
-                self._diagram.on_click(self._on_diagram_click)
-                self._figure_box.children = (self._diagram,)
-            else:
-                self._diagram.update(fig)
-            self.loss_label.value = (
-                f'<div class="bpx-loss">L = {rec.loss:.6g}</div>'
-                f"<div>step {self.session.steps_done} · η = {self.lr:.3g}"
-                + (f" · backward stage {self.stage} of {rec.n_layers + 1}" if self.stage is not None else "")
-                + "</div>"
+    def _chain_text(self, rec: Record, scene) -> tuple[str, str]:
+        """The chain-rule panel for the selection, and the line a screen reader hears (aria-live)."""
+        key = self.state_.selected
+        if not key:
+            return (
+                '<p class="bpx-caption">Click a weight, a bias or a neuron (or Tab to it and press Enter) '
+                "to see its chain rule with these numbers.</p>",
+                "",
             )
-            for name, value in zip(self.network.parameter_names, self.network.parameters):
-                self._readouts[name].value = f'<span class="bpx-readout">{value:.4f}</span>'
-            self._show_derivation()
-            if self.selected:
-                self.chain.value = explain_parameter(
-                    rec, self.selected, lr=self.lr, sample=self.controls["sample"].value
-                )
-            self._good = self.network.parameters
-            if not rec.finite:
-                self.show_message(
-                    "The numbers overflowed (NaN or ∞): reset, undo, or choose smaller values.", error=True
-                )
+        if key.startswith("node:"):
+            hover = scene.hovers.get(key, "")
+            lines = plain_text(hover).split("\n")
+            return f"<p>{hover}</p>", " ".join(lines[:2])
+        text = explain_parameter(rec, key, lr=self.lr, sample=self.state_.sample)
+        grad = float(rec.gradient_vector()[self.network.index_of(key)])
+        return text, f"{key}: ∂L/∂{key} = {fmt(grad)}"
 
-        self._guard(work, restore=self._restore)
+    def _show_loss(self, rec: Record) -> None:
+        st = self.state_
+        h = self.session.history
+        stage = ""
+        if st.stage is not None:
+            stage = f" · backward step {st.stage + 1} of {rec.n_layers + 2}"
+        self.loss_label.value = (
+            f'<div class="bpx-loss">L = {_loss_text(rec.loss)}</div>'
+            f"<div>step {self.session.steps_done:,} · η = {self.lr:.4g}{stage}</div>"
+        )
+        self.curve.value = loss_sparkline(
+            h.steps, h.train_loss, diverged_at=h.diverged_at if h.diverged else None, theme=self.drawing_theme
+        )
+        L = rec.n_layers
+        if st.stage is not None:
+            self.caption.value = ""  # the diagram carries the step's caption
+        elif st.mode == "gradients":
+            self.caption.value = (
+                f"Every gradient at once. <b>backward step ▶</b> walks it layer by layer: ∂L/∂a at the outputs, "
+                f"then δ of each of the {L} layers, then the update."
+            )
+        else:
+            self.caption.value = "The forward pass: each neuron's activation a, each weight w on its edge."
 
-    @property
-    def derivation_text(self) -> str:
-        """The worked derivation of the current record, as Markdown with LaTeX."""
-        return worked_derivation(self.record, lr=self.lr, sample=self.controls["sample"].value)
+    def _show_numbers(self, rec: Record) -> None:
+        net, st = self.network, self.state_
+        rows = []
+        frozen = set(net.frozen)
+        for layer in range(1, net.n_layers + 1):
+            group = f"layer {layer}: W{layer}, b{layer}"
+            for name in net.parameter_names:
+                if not name[1:].startswith(f"{layer}["):
+                    continue
+                value = net.get(name)
+                lo, hi = widened(value, -PARAMETER_RANGE, PARAMETER_RANGE)
+                label = name + (f" {_symbol(net, name)}" if name[0] == "W" else "")
+                rows.append(
+                    row(
+                        name, label, value, lo, hi, 0.01, group=group, held=name in frozen, selected=name == st.selected
+                    )  # fmt: skip
+                )
+        s = st.sample
+        data_group = "inputs x and targets y" + (
+            f" (sample {s + 1} of {self._X.shape[0]})" if self._X.shape[0] > 1 else ""
+        )
+        for i in range(net.sizes[0]):
+            v = float(self._X[s, i])
+            rows.append(row(f"x[{i}]", f"x[{i}]", v, *widened(v, -DATA_RANGE, DATA_RANGE), 0.01, group=data_group))
+        if net.loss != "cross_entropy":
+            lo, hi = (0.0, 1.0) if net.output_activation == "sigmoid" else (-DATA_RANGE, DATA_RANGE)
+            for j in range(net.sizes[-1]):
+                v = float(self._Y[s, j])
+                rows.append(row(f"y[{j}]", f"y[{j}]", v, *widened(v, lo, hi), 0.01, group=data_group))
+        rows.append(row("lr", "η", self.lr, *LR_RANGE, 0.001, group="learning rate", log=True))
+        self._sliders.set_rows(rows)
+        for r in rows:
+            if r["key"] not in self.controls:
+                self.controls[r["key"]] = Row(self._sliders, r["key"])
+        for key in [k for k, v in self.controls.items() if isinstance(v, Row) and k not in {r["key"] for r in rows}]:
+            del self.controls[key]
+
+    def _show_menus(self) -> None:
+        c, net, st = self.controls, self.network, self.state_
+        presets = [(get_scenario(n).title, n) for n in SCENARIOS]
+        if st.preset == OWN:
+            presets = [("(your own network)", OWN), *presets]
+        _set(c["preset"], "options", presets)
+        _set(c["preset"], "value", st.preset)
+        _set(c["mode"], "value", st.mode)
+        _set(c["diagram"], "value", st.diagram)
+        neurons = [
+            (f"layer {layer}, neuron {j + 1}", (layer, j))
+            for layer in range(1, net.n_layers + 1)
+            for j in range(net.sizes[layer])
+        ]
+        _set(c["neuron"], "options", neurons)
+        _set(c["neuron"], "value", st.neuron)
+        c["neuron"].layout.display = None if st.diagram == "neuron" else "none"
+        _set(c["lecture"], "value", self.lecture)
+        _set(c["theme"], "value", self.theme)
+        _set(c["activation"], "options", [(ACTIVATION_LABELS[a], a) for a in HIDDEN_ACTIVATIONS])
+        _set(c["activation"], "value", _hidden_name(net))
+        c["activation"].disabled = net.n_layers < 2
+        _set(c["output_activation"], "options", [(ACTIVATION_LABELS[a], a) for a in OUTPUT_ACTIVATIONS])
+        _set(c["output_activation"], "value", net.output_activation)
+        _set(c["loss"], "value", net.loss)
+        _set(c["sample"], "options", [(f"sample {k + 1} of {self._X.shape[0]}", k) for k in range(self._X.shape[0])])
+        _set(c["sample"], "value", st.sample)
+        c["sample"].disabled = self._X.shape[0] < 2
+        steps = self.session.checkpoints
+        shown = _spread(steps, GO_TO_ENTRIES)
+        _set(c["undo_to"], "options", [(f"step {k:,}", k) for k in shown])
+        _set(c["undo_to"], "value", shown[-2] if len(shown) > 1 else shown[-1])
+        c["undo"].disabled = len(shown) < 2
+        c["undo_to"].disabled = len(shown) < 2
+        last = net.n_layers + 1
+        c["step"].disabled = st.stage == last and st.mode == "gradients"
+        c["back"].disabled = st.stage == 0 or st.stage is None
+        diverged = self.session.diverged
+        c["update"].disabled = diverged
+        c["train"].disabled = diverged
 
     def _show_derivation(self) -> None:
-        """Put the current derivation in its panel, if the panel is open (see ``_derivation_panel``)."""
+        """The derivation is sent only while its panel is open: typesetting it costs the page ~140 ms."""
         if self._derivation_panel.selected_index is None:
             return
-        # One message, no clear_output flicker: the Output widget's outputs replaced as a whole.
-        self.derivation.outputs = (
-            {
-                "output_type": "display_data",
-                "data": {"text/markdown": self.derivation_text, "text/plain": "worked derivation"},
-                "metadata": {},
-            },
-        )
+        text = worked_derivation(self._record, lr=self.lr, sample=self.state_.sample)
+        outputs = ({"output_type": "display_data", "data": {"text/markdown": text, "text/plain": "worked derivation"},
+                    "metadata": {}},)  # fmt: skip
+        if self.derivation.outputs != outputs:
+            self.derivation.outputs = outputs
 
-    def _restore(self) -> None:
-        """Put the last good parameters back into the network and the sliders."""
-        self.network.set_parameters(self._good)
-        self._sync_parameter_sliders()
-
-    def _after_parameters_changed(self) -> None:
-        self._sync_parameter_sliders()
-        steps = self.session.steps_done
-        self._silent += 1
-        try:
-            self.controls["undo_to"].options = [(f"step {k}", k) for k in range(steps + 1)]
-            self.controls["undo_to"].value = max(steps - 1, 0)
-        finally:
-            self._silent -= 1
-        self._render()
-
-    def _sync_parameter_sliders(self) -> None:
-        self._silent += 1
-        try:
-            for name, value in zip(self.network.parameter_names, self.network.parameters):
-                s = self.controls[name]
-                if abs(value) > s.max:
-                    s.max, s.min = float(np.ceil(abs(value) * 2)), -float(np.ceil(abs(value) * 2))
-                s.value = float(value) if np.isfinite(value) else 0.0
-        finally:
-            self._silent -= 1
-
-    def _all_widgets(self):
-        extra = [
-            *self._readouts.values(),
-            self.derivation,
-            self._derivation_panel,
-            self.chain,
-            self.loss_label,
-            self._figure_box,
-        ]
-        if self._diagram is not None:
-            extra.append(self._diagram)
-        return super()._all_widgets() + extra
+    def _divergence(self, rec: Record) -> str:
+        h = self.session.history
+        if self.session.diverged and h.diverged_at is not None:
+            return divergence_message(int(h.steps[h.diverged_at]), float(h.lr if np.isscalar(h.lr) else self.lr))
+        if not rec.finite:
+            return "The numbers overflowed (NaN or ∞): reset, undo, or choose smaller values."
+        return ""
 
 
-def _close_wrappers(widget: W.Widget) -> None:
-    """Close a layout box and the boxes inside it, not the controls they hold (those are reused or closed apart)."""
-    if isinstance(widget, W.Box):
-        for child in widget.children:
-            _close_wrappers(child)
-        close_widget(widget)
+# ---------------------------------------------------------------------------------------------- helpers
+def _set(widget: W.Widget, name: str, value) -> None:
+    """Set a widget's property only when it differs (no message, no callback otherwise)."""
+    current = getattr(widget, name)
+    if name == "options":
+        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
+        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
+    if current != value:
+        setattr(widget, name, value)
 
 
-def _is_data_control(key: str) -> bool:
-    return key[:1] in "Wb" and "[" in key or key.startswith("x[") or key.startswith("y")
+def _hidden_name(net: Network) -> str:
+    hidden = net.layer_activations[:-1]
+    return hidden[0] if hidden else "sigmoid"
+
+
+def _symbol(net: Network, name: str) -> str:
+    from ..views._layout import weight_symbol
+
+    layer = int(name[1 : name.index("[")])
+    i, j = (int(v) for v in name[name.index("[") + 1 : -1].split(","))
+    return f"({weight_symbol(net.sizes, layer, i, j)})"
+
+
+def _spread(steps: list[int], n: int) -> list[int]:
+    """At most ``n`` of ``steps``, evenly spread, the first and the last always among them."""
+    if len(steps) <= n:
+        return list(steps)
+    picks = np.unique(np.round(np.linspace(0, len(steps) - 1, n)).astype(int))
+    return [steps[k] for k in picks]
+
+
+def _loss_text(loss: float) -> str:
+    """The loss with 6 significant digits, a power of ten in superscript (3.51019×10⁻⁵; ∞ when it overflowed)."""
+    if not np.isfinite(loss):
+        return "NaN" if np.isnan(loss) else "∞"
+    return html.escape(fmt(float(loss), 6).lstrip("+"))

@@ -1,4 +1,9 @@
-"""Quiz: multiple-choice questions with instant feedback and a running score."""
+"""Quiz: multiple-choice questions with feedback on the option chosen, answers on request, own-words prompts.
+
+The quiz itself is ``explainer.course.questions.QuizSession`` (which questions, each learner's option order,
+the feedback for each option, the score); this app only shows it. A wrong option's feedback says why that
+option is wrong without naming the right one; "show the answer" reveals it.
+"""
 
 from __future__ import annotations
 
@@ -7,158 +12,257 @@ from collections.abc import Iterable
 
 import ipywidgets as W
 
-from ..course.questions import QUESTIONS, Question, get_questions
-from ._base import App
+from ..course.questions import TOPICS, Question, QuizSession, topic_counts
+from .app import App
 
-QUIZ_CSS = """
-<style>
-.bpx-quiz .widget-radio-box label { white-space: normal; line-height: 1.35; margin-bottom: 4px; }
-.bpx-quiz .widget-radio-box { width: 100%; }
-.bpx-app.bpx-lecture .bpx-quiz .widget-radio-box label, .bpx-app.bpx-lecture .bpx-quiz-prompt,
-.bpx-app.bpx-lecture .bpx-quiz-feedback, .bpx-app.bpx-lecture .bpx-quiz-score { font-size: 22px !important; }
-.bpx-quiz-prompt { font-weight: 600; margin-top: 10px; line-height: 1.4; }
-.bpx-quiz-feedback { line-height: 1.4; }
-.bpx-quiz-right { color: #0b5d1e; background: #eaf7ee; border-left: 4px solid #009E73; padding: 4px 10px; }
-.bpx-quiz-wrong { color: #7a1c00; background: #fff1ea; border-left: 4px solid #D55E00; padding: 4px 10px; }
-.bpx-quiz-score { font-size: 1.15em; margin-top: 8px; }
-</style>
-"""
-
-
-def _resolve(questions) -> list[Question]:
-    if questions is None:
-        return get_questions()
-    if isinstance(questions, (str, Question)) or not isinstance(questions, Iterable):
-        questions = [questions]
-    chosen = []
-    for i, q in enumerate(questions):
-        if isinstance(q, Question):
-            chosen.append(q)
-        elif isinstance(q, str) and q in QUESTIONS:
-            chosen.append(QUESTIONS[q])
-        else:
-            raise ValueError(f"questions[{i}] must be a Question or one of the keys {', '.join(QUESTIONS)}; got {q!r}")
-    if not chosen:
-        raise ValueError("questions must hold at least one question")
-    return chosen
+ALL = "all topics"
 
 
 class Quiz(App):
-    """Each question with its options as radio buttons; choosing one shows right/wrong and the explanation at once.
+    """Each question with its options as radio buttons (in this learner's order, from ``seed``); choosing one
+    shows what is right or wrong about *that* option; "show the answer" reveals the right one.
 
     ``Quiz()`` asks every question of ``explainer.course.questions.QUESTIONS``; ``Quiz(["chain_rule", "frozen"])``
-    or a list of Question objects asks those. ``app.controls`` holds ``"q0"``, ``"q1"``, … (the radio
-    buttons, values = option indices or None) and ``"reset"``; ``app.score`` counts the questions whose
-    chosen option is right, ``app.first_try`` those answered right at the first attempt.
+    or a list of Question objects asks those; ``Quiz(topics=["memory"])`` or ``Quiz(notebook=3)`` chooses by topic
+    or by how far a learner has come. ``seed``: the learner (a number or a name) whose option order is used.
+    ``topic_picker=True`` adds a menu of the topics. The "explain it in your own words" prompts of the chosen
+    topics come last: write an answer, then compare it with a model answer.
+
+    ``app.controls`` holds ``"q0"``, ``"q1"``, … (radio buttons, values = displayed option numbers or None),
+    ``"reveal0"``, … , ``"p0"``, … (the own-words text areas), ``"compare0"``, …, ``"topic"`` and ``"reset"``;
+    ``app.session`` is the QuizSession; ``app.score`` counts the questions whose chosen option is right,
+    ``app.first_try`` those answered right at the first attempt.
     """
 
-    def __init__(self, questions: Iterable[Question | str] | None = None, *, lecture: bool = False):
-        super().__init__(lecture=lecture)
-        self.questions = _resolve(questions)
-        self.feedback: list[W.HTML] = []
-        self._first: list[bool | None] = [None] * len(self.questions)  # right at the first attempt?
-        blocks = []
-        for i, q in enumerate(self.questions):
-            prompt = W.HTML(f'<div class="bpx-quiz-prompt">{i + 1}. {html.escape(q.prompt)}</div>')
-            radio = W.RadioButtons(
-                options=[(text, k) for k, text in enumerate(q.options)],
-                index=None,
-                layout=W.Layout(width="auto"),
+    def __init__(
+        self,
+        questions: Iterable[Question | str] | None = None,
+        *,
+        topics: Iterable[str] | None = None,
+        notebook: int | None = None,
+        seed: int | str = 0,
+        topic_picker: bool = False,
+        lecture: bool = False,
+        theme: str = "auto",
+    ):
+        super().__init__(lecture=lecture, theme=theme)
+        self._given = (questions, topics, notebook)
+        self.session = QuizSession(questions, topics=topics, notebook=notebook, seed=seed)
+        self.seed = seed
+        self._body = self._own(W.VBox())
+        self._body.add_class("bpx-quiz")
+        picker = []
+        if topic_picker:
+            counts = {t: n for t, n, _ in topic_counts()}
+            options = [(ALL, "")] + [(f"{t} ({counts[t]})", t) for t in TOPICS if counts[t]]
+            self.controls["topic"] = self._own(
+                W.Dropdown(options=options, value="", description="topic", style={"description_width": "initial"})
             )
-            radio.observe(lambda change, i=i: self._guard(lambda: self._on_answer_change(i)), names="value")
-            self.controls[f"q{i}"] = radio
-            feedback = W.HTML(layout=W.Layout(min_height="0"))
+            self.controls["topic"].observe(lambda ch: self._gesture(lambda: self._choose_topic(ch["new"])), "value")
+            picker = [self.controls["topic"]]
+        self.score_label = self._own(W.HTML())
+        self.controls["reset"] = self._own(W.Button(description="start again", tooltip="Clear every answer"))
+        self.controls["reset"].layout.width = "auto"
+        self.controls["reset"].on_click(lambda _: self._gesture(self.reset))
+        foot = self._own(W.HBox([self.score_label, self.controls["reset"]]))
+        foot.add_class("bpx-bar")
+        self.root = self._wrap(self._own(W.VBox([*picker, self._body, foot])))
+        self._build_questions()
+        self._render_all()
+
+    # ------------------------------------------------------------------ building (per set of questions)
+    def _build_questions(self) -> None:
+        """One block per question and prompt; blocks of an earlier set are closed (nothing left open)."""
+        for key in [k for k in self.controls if k[:1] in "qp" or k.startswith(("reveal", "compare"))]:
+            del self.controls[key]
+        for widget in getattr(self, "_blocks", []):
+            self._close_owned(widget)
+        self._blocks, self.feedback, self.model_answers = [], [], []
+        s = self.session
+        children = []
+        for i, q in enumerate(s.questions):
+            prompt = self._block(W.HTML(f'<div class="bpx-quiz-prompt">{i + 1}. {html.escape(q.prompt)}</div>'))
+            radio = self._block(W.RadioButtons(options=[(text, k) for k, text in enumerate(s.options(i))], index=None))
+            radio.layout.width = "auto"
+            radio.observe(lambda ch, i=i: self._on_answer(i, ch["new"]), names="value")
+            reveal = self._block(W.Button(description="show the answer", tooltip="Reveal the right option and why"))
+            reveal.layout.width = "auto"
+            reveal.on_click(lambda _, i=i: self._gesture(lambda: self.reveal(i)))
+            feedback = self._block(W.HTML())
+            self.controls[f"q{i}"], self.controls[f"reveal{i}"] = radio, reveal
             self.feedback.append(feedback)
-            blocks.append(W.VBox([prompt, radio, feedback]))
-        self.score_label = W.HTML()
-        self.controls["reset"] = W.Button(description="start again", tooltip="Clear every answer")
-        self.controls["reset"].on_click(lambda _: self._guard(self.reset))
-        body = W.VBox([W.HTML(QUIZ_CSS), *blocks, W.HBox([self.score_label, self.controls["reset"]])])
-        body.add_class("bpx-quiz")
-        self.root = self._wrap(body)
-        self._render_score()
+            children.append(self._block(W.VBox([prompt, radio, feedback, reveal])))
+        for j, p in enumerate(s.prompts):
+            head = self._block(W.HTML(f'<div class="bpx-quiz-prompt">In your own words: {html.escape(p.prompt)}</div>'))
+            area = self._block(W.Textarea(placeholder="Write your answer first…", layout=W.Layout(width="100%")))
+            compare = self._block(W.Button(description="compare with a model answer"))
+            compare.layout.width = "auto"
+            compare.on_click(lambda _, j=j: self._gesture(lambda: self._compare(j)))
+            answer = self._block(W.HTML())
+            self.controls[f"p{j}"], self.controls[f"compare{j}"] = area, compare
+            self.model_answers.append(answer)
+            children.append(self._block(W.VBox([head, area, compare, answer])))
+        self._body.children = children
+
+    def _block(self, widget: W.Widget) -> W.Widget:
+        self._blocks.append(widget)
+        return self._own(widget)
+
+    def _close_owned(self, widget: W.Widget) -> None:
+        from .app import close_widget
+
+        close_widget(widget)
+        if widget in self._widgets:
+            self._widgets.remove(widget)
 
     # ------------------------------------------------------------------ reading
     @property
+    def questions(self) -> list[Question]:
+        return self.session.questions
+
+    @property
     def answers(self) -> list[int | None]:
-        """The chosen option per question (None: not answered yet)."""
-        return [self.controls[f"q{i}"].value for i in range(len(self.questions))]
+        """The chosen option per question, as displayed (None: not answered yet)."""
+        return [self.session.choice(i) for i in range(len(self.questions))]
 
     @property
     def score(self) -> int:
-        """How many questions have their right option chosen."""
-        return sum(a is not None and q.is_correct(a) for q, a in zip(self.questions, self.answers))
+        return self.session.score
 
     @property
     def answered(self) -> int:
-        return sum(a is not None for a in self.answers)
+        return self.session.answered
 
     @property
     def first_try(self) -> int:
-        """How many questions were answered right at the first attempt."""
-        return sum(bool(f) for f in self._first)
+        return self.session.first_try
 
     # ------------------------------------------------------------------ acting
     def answer(self, index: int, choice: int | None) -> None:
-        """Choose option ``choice`` of question ``index`` (as a click would); None clears it."""
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.questions):
-            raise ValueError(f"index must be a question number from 0 to {len(self.questions) - 1}; got {index!r}")
-        n = len(self.questions[index].options)
-        if choice is not None and (isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice < n):
-            raise ValueError(f"choice must be an option number from 0 to {n - 1} or None; got {choice!r}")
-        self.controls[f"q{index}"].value = choice
+        """Choose option ``choice`` (as displayed) of question ``index``, as a click would; None clears the mark."""
+        self._check_open()
+        if choice is None:
+            self.session._index(index)
+            self._cleared = getattr(self, "_cleared", set()) | {index}
+        else:
+            self.session.answer(index, choice)
+            self._cleared = getattr(self, "_cleared", set()) - {index}
+        self._request()
+
+    def reveal(self, index: int) -> str:
+        """Show the right answer of question ``index`` and why."""
+        self._check_open()
+        text = self.session.reveal(index)
+        self._request()
+        return text
 
     def reset(self) -> None:
-        """Clear every answer and the score."""
-        for i in range(len(self.questions)):
-            self._set_silently(self.controls[f"q{i}"], None)
-        self._first = [None] * len(self.questions)
-        self.refresh()
+        """Clear every answer, reveal and written text, and the score (the option order stays)."""
+        self._check_open()
+        self.session.reset()
+        self._cleared = set()
+        self._request()
 
     def refresh(self) -> None:
-        for i in range(len(self.questions)):
-            self._render_feedback(i)
-        self._render_score()
+        self._request()
 
-    # ------------------------------------------------------------------ callbacks
-    def _on_answer_change(self, index: int) -> None:
-        if self._silent:
+    def _on_answer(self, index: int, choice) -> None:
+        if self._drawing or choice is None:
             return
-        choice = self.controls[f"q{index}"].value
-        if choice is not None and self._first[index] is None:
-            self._first[index] = self.questions[index].is_correct(choice)
-        self._render_feedback(index)
-        self._render_score()
+        self._gesture(lambda: self.answer(index, choice))
 
-    def _render_feedback(self, index: int) -> None:
-        q, choice = self.questions[index], self.controls[f"q{index}"].value
-        if choice is None:
-            self.feedback[index].value = ""
-            return
-        explanation = html.escape(q.explanation)
-        if q.is_correct(choice):
-            text = f'<div class="bpx-quiz-feedback bpx-quiz-right">✓ <b>Correct.</b> {explanation}</div>'
+    def _compare(self, index: int) -> None:
+        text = self.controls[f"p{index}"].value
+        if text.strip():
+            self.session.explain(index, text)
         else:
-            text = f'<div class="bpx-quiz-feedback bpx-quiz-wrong">✗ <b>Not quite.</b> {explanation}</div>'
-        self.feedback[index].value = text
+            self.session.model_answer(index)
+            self._note = "The model answer is shown; writing your own first helps you remember it."
 
-    def _render_score(self) -> None:
-        total = len(self.questions)
-        self.score_label.value = (
-            f'<div class="bpx-quiz-score">Score: <b>{self.score} of {total}</b> correct '
-            f"({self.answered} answered, {self.first_try} right at the first try)</div>"
+    def _choose_topic(self, topic: str) -> None:
+        questions, topics, notebook = self._given
+        if topic:
+            self.session = QuizSession(topics=[topic], seed=self.seed)
+        else:
+            self.session = QuizSession(questions, topics=topics, notebook=notebook, seed=self.seed)
+        self._build_questions()
+
+    # ------------------------------------------------------------------ drawing
+    _drawing = False
+
+    def _snapshot(self):
+        return (self.session, self.session.to_dict())
+
+    def _restore(self, snapshot) -> None:
+        session, data = snapshot
+        self.session = session
+        restored = QuizSession.from_dict(data)
+        session.attempts, session.revealed = restored.attempts, restored.revealed
+        session.revealed_early, session.written, session.shown = (
+            restored.revealed_early,
+            restored.written,
+            restored.shown,
         )
 
-    # ------------------------------------------------------------------ state and closing
+    def _render(self) -> None:
+        s = self.session
+        cleared = getattr(self, "_cleared", set())
+        self._drawing = True
+        try:
+            for i in range(len(s.questions)):
+                choice = None if i in cleared else s.choice(i)
+                radio = self.controls[f"q{i}"]
+                if radio.value != choice:
+                    radio.value = choice
+                self.feedback[i].value = self._feedback_html(i, choice)
+            for j in range(len(s.prompts)):
+                shown = s.shown[j]
+                self.model_answers[j].value = (
+                    f'<div class="bpx-quiz-feedback bpx-quiz-right">{html.escape(s.model_answer(j))}</div>'
+                    if shown
+                    else ""
+                )
+                if s.written[j] is not None and self.controls[f"p{j}"].value != s.written[j]:
+                    self.controls[f"p{j}"].value = s.written[j]
+        finally:
+            self._drawing = False
+        total = len(s.questions)
+        self.score_label.value = (
+            f'<div class="bpx-quiz-score">Score: <b>{s.score} of {total}</b> right '
+            f"({s.answered} answered, {s.first_try} right at the first try)</div>"
+        )
+
+    def _feedback_html(self, i: int, choice: int | None) -> str:
+        s = self.session
+        q = s.questions[i]
+        parts = []
+        if choice is not None:
+            original = s.orders[i][choice]
+            text = html.escape(q.feedback_for(original))
+            if q.is_correct(original):
+                parts.append(f'<div class="bpx-quiz-feedback bpx-quiz-right">✓ <b>Right.</b> {text}</div>')
+            else:
+                parts.append(f'<div class="bpx-quiz-feedback bpx-quiz-wrong">✗ <b>Not quite.</b> {text}</div>')
+        if s.revealed[i]:
+            reveal = html.escape(f"The answer: {q.correct_option}. {q.reveal}")
+            parts.append(f'<div class="bpx-quiz-feedback bpx-quiz-right">{reveal}</div>')
+        return "".join(parts)
+
+    # ------------------------------------------------------------------ state
     def state(self) -> dict:
-        return {"questions": [q.key for q in self.questions], "answers": self.answers}
+        return {"session": self.session.to_dict()}
 
     def set_state(self, state: dict) -> None:
-        keys, answers = state.get("questions"), state.get("answers")
-        if keys != [q.key for q in self.questions] or not isinstance(answers, list):
-            raise ValueError("state must hold the answers to this quiz's questions (same keys, same order)")
-        for i, choice in enumerate(answers):
-            self.answer(i, choice)
-
-    def _all_widgets(self) -> list[W.Widget]:
-        return [*super()._all_widgets(), *self.feedback, self.score_label]
+        """Take a state from ``state()`` (the same questions, or any: the quiz then asks those)."""
+        self._check_open()
+        if not isinstance(state, dict) or "session" not in state:
+            raise ValueError("state must be what Quiz.state() returns (a dict with 'session')")
+        session = QuizSession.from_dict(state["session"])
+        same = [q.key for q in session.questions] == [q.key for q in self.session.questions] and [
+            p.key for p in session.prompts
+        ] == [p.key for p in self.session.prompts]
+        self.session = session
+        if not same:
+            self._build_questions()
+        self._cleared = set()
+        self._request()

@@ -16,16 +16,17 @@ from numbers import Integral, Real
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
-from plotly.basedatatypes import Undefined
 
 from .._validate import one_of, positive_float
 from ..course.scenarios import get_scenario
+from ..engine.history import diverged_at, divergence_message
 from ..engine.loss_surface import LossSurface, loss_surface
 from ..engine.network import Network, Record
 from ..engine.training import OPTIMIZERS, History, train
-from ..views.style import get_theme
-from ..views.surface import KINDS, animate_descent_parts, decode_typed_array
-from ._base import App, Coalescer, FigureSync, _signature
+from ..views.surface import KINDS, animate_descent_parts
+from .app import App
+from .live_figure import LiveFigure, plain
+from .sliders import Row, Sliders, number, row
 
 # Display names of the optimisers: the legend's and the figure's trace names. They never contain the
 # learning rate, so that changing η keeps the traces (an update in place, not a new widget).
@@ -36,15 +37,9 @@ MAX_FRAMES = 101  # with up to 100 steps every frame is one step; beyond that th
 MAX_STEPS = 1000
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 201
 MAX_SPAN = 20.0
-LR_RANGE = (1e-3, 10**1.5)  # the η slider's range (the constructor accepts any η > 0 and widens it)
-PLAY_MS = 100
-LECTURE_WIDTH = 1400  # px of the side-by-side figure in lecture mode
-# A run whose loss grows past this multiple of its starting loss is called diverged even while its numbers
-# are still finite (float64 reaches 1e300 long before it overflows: the engine flags only NaN/∞).
-BLOWUP_FACTOR = 1e3
-
-# Work levels of one coalesced update: the larger includes the smaller.
-_FIGURE, _TRAIN, _SURFACE = 1, 2, 3
+LR_EXPONENTS = (-3.0, 1.5)  # the η slider's range, log10 (a value beyond it is shown as beyond, never clamped)
+PLAY_MS = 50  # 20 frames a second, played in the page
+FIGURE_HEIGHT = 660  # px with plotly's player block (~100 px), which the live figure cuts off
 
 
 @dataclass(frozen=True)
@@ -97,10 +92,12 @@ class LossSurfaceExplorer(App):
     (``explainer.engine.training.train``); the paths are drawn by ``explainer.views.surface.animate_descent``.
     With ``only_plane`` (parameters mode) every other parameter is held fixed, so the paths walk on the
     drawn surface itself; otherwise the others train too and a path shows the projection of the walk.
+    The descent plays in the page (▶ under the figure, about 10 frames a second); a click on the map (or
+    on the 3-D surface) starts every optimiser again from there.
 
     ``LossSurfaceExplorer()`` starts on the 2-2-2 worked example in the plane of W2[0,0] and W2[0,1].
     ``LossSurfaceExplorer(net, X, y, params=("W1[0,0]", "W2[0,0]"))`` takes any network and data;
-    X (n_samples, n_features).
+    X (n_samples, n_features). The app works on its own copy of ``net``.
 
     Parameters
     ----------
@@ -115,11 +112,12 @@ class LossSurfaceExplorer(App):
     only_plane: train only the two parameters of the plane (parameters mode).
     seed: of the random and filter-normalised directions.
     kind: "both" (3-D surface and map side by side), "contour" (the map) or "surface".
-    lecture: large fonts and figure; theme: "light" or "dark".
+    lecture: large fonts and figure; theme: "auto" (follow JupyterLab), "light" or "dark".
 
-    Attributes: ``network`` (the live Network, holding the start θ₀), ``record`` (its Record on the
+    Attributes: ``network`` (the app's Network, holding the start θ₀), ``record`` (its Record on the
     app's data), ``surface`` (the LossSurface shown), ``histories`` (name → History of the paths
-    shown), ``controls`` (name → widget), ``figure`` (the FigureWidget), ``message``/``errors``.
+    shown), ``settings``, ``controls`` (name → control), ``figure`` (what the live figure draws),
+    ``figure_widget``, ``status`` (the line under the figure), ``message``/``errors``.
     Every ValueError names the argument at fault.
     """
 
@@ -141,13 +139,9 @@ class LossSurfaceExplorer(App):
         scenario: str | None = None,
         kind: str = "both",
         lecture: bool = False,
-        theme: str = "light",
+        theme: str = "auto",
     ):
-        if not isinstance(lecture, bool):
-            raise ValueError(f"lecture must be True or False; got {lecture!r}")
-        super().__init__(lecture=lecture)
-        get_theme(theme)  # ValueError naming theme
-        self.theme = theme
+        super().__init__(lecture=lecture, theme=theme)
         self.kind = one_of(kind, KINDS, "kind")
         if network is None and scenario is None:
             scenario = "worked_example"
@@ -176,215 +170,187 @@ class LossSurfaceExplorer(App):
             seed=seed,
         )
         settings = _check_settings(replace(base, **{k: v for k, v in given.items() if v is not None}), network)
-        Xa = network._check_X(X)
-        Ya = network._check_y(y, Xa.shape[0])
-
-        self.scenario = scenario
-        self.network: Network = network
-        self._X, self._Y = Xa.copy(), Ya.copy()
-        self._surface: LossSurface | None = None
-        self._histories: dict[str, History] = {}
-        self._anim: go.Figure | None = None  # the animate_descent figure, without its frames
-        self._frames: list[dict] = []  # its frames, plain dicts (unvalidated: validating them cost ~0.2 s)
-        self._frame_updates: dict[int, tuple[dict, list[int]]] = {}  # frame index → (restyle data, traces)
-        self._figure: _SurfaceFigure | None = None
-        self._figure_box = W.Box(layout=W.Layout(width="100%"))
-        self._pending = 0
-        self._pending_frame: int | None = None
-        self._coalescer = Coalescer(self._render)
-        self._frame_coalescer = Coalescer(self._apply_pending_frame)
-        self._note = ""  # a plain note (a preset's description) shown while nothing is wrong
-        self._good: dict | None = None  # the last settings and start that gave a picture
-        self._seed = settings.seed
-        self.status = W.HTML(layout=W.Layout(min_height="1.6em"))
-        self._build_controls(network, settings)
-        self._compute(_SURFACE)  # the first picture: an exception here reaches the caller
-        if scenario is not None:
-            sc = get_scenario(scenario)
-            self._note = f"{sc.title}. {sc.description}"
-            self._after_render_message()
+        self._take(network, X, y, settings, scenario)
+        self._computed: dict = {}  # what _compute built last, by its inputs (so a frame or a theme recomputes nothing)
+        self._build()
+        self._render_all()
+        if self._good is None:
+            raise ValueError(self._error)
         self._initial = self.state()
-        self.root = self._wrap(self._layout())
 
-    # ------------------------------------------------------------------ building
-    def _build_controls(self, network: Network, s: Settings) -> None:
-        c = self.controls
-        wide = {"description_width": "initial"}
-        c["preset"] = W.Dropdown(
-            options=[("— preset —", "")] + [(get_scenario(n).title, n) for n in PRESETS],
-            value="",
-            description="preset",
+    # ------------------------------------------------------------------ the state
+    def _take(self, network: Network, X, y, settings: Settings, scenario: str | None, center=None) -> None:
+        net = network.copy()
+        Xa = net.check_X(X)
+        self._Y = net.check_y(y, Xa.shape[0]).copy()
+        self._X = Xa.copy()
+        self.network = net
+        self.scenario = scenario
+        self._settings = _check_settings(settings, net)
+        # The surface is computed around ``center``; the paths start from the network's parameters.
+        self._center = net.parameters if center is None else np.array(center, dtype=float)
+        if self._center.shape != net.parameters.shape:
+            raise ValueError(f"center must hold {net.n_parameters} parameters; got {self._center.shape}")
+
+    def _snapshot(self):
+        return dict(
+            network=self.network,
+            params=self.network.parameters,
+            X=self._X,
+            Y=self._Y,
+            settings=self._settings,
+            center=self._center,
+            kind=self.kind,
+            scenario=self.scenario,
         )
-        c["reset"] = W.Button(description="reset", tooltip="Back to the preset's start", button_style="warning")
-        c["lecture"] = W.ToggleButton(
-            value=self.lecture, description="lecture mode", icon="expand", layout=W.Layout(width="auto")
+
+    def _restore(self, snap) -> None:
+        self.network = snap["network"]
+        self.network.set_parameters(snap["params"])
+        self._X, self._Y = snap["X"], snap["Y"]
+        self._settings, self._center, self.kind = snap["settings"], snap["center"], snap["kind"]
+        self.scenario = snap["scenario"]
+
+    # ------------------------------------------------------------------ building (once)
+    def _build(self) -> None:
+        c, own = self.controls, self._own
+        c["preset"] = own(W.Dropdown(description="preset", style={"description_width": "initial"}))
+        c["reset"] = own(W.Button(description="reset", tooltip="Back to the start", button_style="warning"))
+        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand"))
+        c["theme"] = own(
+            W.Dropdown(
+                options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"), ("theme: dark", "dark")]
+            )
         )
-        c["view"] = W.ToggleButtons(
-            options=[(label, k) for k, label in VIEW_LABELS.items()],
-            value=self.kind,
-            tooltips=[
-                "the 3-D surface and the map side by side",
-                "the map alone: larger, and quicker to animate",
-                "the 3-D surface alone",
-            ],
-            style={"button_width": "auto"},
+        c["view"] = own(
+            W.ToggleButtons(
+                options=[(label, k) for k, label in VIEW_LABELS.items()],
+                tooltips=[
+                    "the 3-D surface and the map side by side",
+                    "the map alone: larger, and quicker to animate",
+                    "the 3-D surface alone",
+                ],
+                style={"button_width": "auto"},
+            )
         )
-        c["directions"] = W.ToggleButtons(
-            options=[
-                ("two parameters", "parameters"),
-                ("random", "random"),
-                ("filter-normalised", "filter"),
-                ("PCA of the path", "pca"),
-            ],
-            value=s.directions,
-            tooltips=[
-                "u and v are offsets of the two parameters chosen on the right",
-                "two random directions through all trainable parameters",
-                "random directions scaled like each neuron's weights (Li et al. 2018)",
-                "the two directions along which the first optimiser's path varies most",
-            ],
-            style={"button_width": "auto"},
+        c["directions"] = own(
+            W.ToggleButtons(
+                options=[
+                    ("two parameters", "parameters"),
+                    ("random", "random"),
+                    ("filter-normalised", "filter"),
+                    ("PCA of the path", "pca"),
+                ],
+                tooltips=[
+                    "u and v are offsets of the two parameters chosen beside",
+                    "two random directions through all trainable parameters",
+                    "random directions scaled like each neuron's weights (Li et al. 2018)",
+                    "the two directions along which the first optimiser's path varies most",
+                ],
+                style={"button_width": "auto"},
+            )
         )
-        c["param_u"] = W.Dropdown(description="u:", style={"description_width": "20px"}, layout=W.Layout(width="160px"))
-        c["param_v"] = W.Dropdown(description="v:", style={"description_width": "20px"}, layout=W.Layout(width="160px"))
-        self._set_parameter_options(network, s.params)
-        c["only_plane"] = W.ToggleButton(
-            value=s.only_plane,
-            description="train only u and v",
-            icon="lock",
-            tooltip="hold every other parameter fixed: the paths then walk on the drawn surface itself",
-            layout=W.Layout(width="auto"),
-        )
-        c["span"] = W.FloatSlider(
-            value=s.span,
-            min=0.1,
-            max=MAX_SPAN,
-            step=0.1,
-            description="span ±",
-            continuous_update=False,
-            readout_format=".1f",
-            style=wide,
-        )
-        c["resolution"] = W.IntSlider(
-            value=s.resolution,
-            min=MIN_RESOLUTION,
-            max=MAX_RESOLUTION,
-            step=2,
-            description="grid points",
-            continuous_update=False,
-            style=wide,
+        c["param_u"] = own(W.Dropdown(description="u", style={"description_width": "initial"}))
+        c["param_v"] = own(W.Dropdown(description="v", style={"description_width": "initial"}))
+        c["only_plane"] = own(
+            W.ToggleButton(
+                description="train only u and v",
+                icon="lock",
+                tooltip="hold every other parameter fixed: the paths then walk on the drawn surface itself",
+            )
         )
         for name in OPTIMIZERS:
-            c[name] = W.ToggleButton(
-                value=name in s.optimizers,
-                description=OPTIMIZER_LABELS[name],
-                tooltip=f"show {OPTIMIZER_LABELS[name]}'s path",
-                layout=W.Layout(width="auto", min_width="110px"),
+            c[name] = own(
+                W.ToggleButton(description=OPTIMIZER_LABELS[name], tooltip=f"show {OPTIMIZER_LABELS[name]}'s path")
             )
-        c["optimizers"] = W.HBox([c[name] for name in OPTIMIZERS])
-        lo, hi = min(LR_RANGE[0], s.lr), max(LR_RANGE[1], s.lr)
-        c["lr"] = W.FloatLogSlider(
-            value=s.lr,
-            base=10,
-            min=np.log10(lo),
-            max=np.log10(hi),
-            step=0.01,
-            description="η (learning rate)",
-            continuous_update=False,
-            readout_format=".3g",
-            style=wide,
-        )
-        c["steps"] = W.IntSlider(
-            value=s.steps, min=1, max=MAX_STEPS, description="steps", continuous_update=False, style=wide
-        )
-        c["play"] = W.Play(value=0, min=0, max=1, step=1, interval=PLAY_MS, description="play", show_repeat=False)
-        c["step"] = W.IntSlider(
-            value=0,
-            min=0,
-            max=1,
-            description="frame",
-            continuous_update=True,
-            readout=False,
-            layout=W.Layout(width="420px"),
-        )
-        self._link = W.jslink((c["play"], "value"), (c["step"], "value"))
+        for widget in c.values():
+            if isinstance(widget, (W.Button, W.ToggleButton)):
+                widget.layout.width = "auto"
+        self._numbers = own(Sliders(columns="repeat(auto-fill, minmax(17em, 1fr))"))
+        self._numbers.layout.width = "100%"
+        self._numbers.on_input(lambda key, value: self._gesture(lambda: self._on_number(key, number(key, value))))
+        self.figure_widget = own(LiveFigure(self._figure_spec()[0], frame_ms=PLAY_MS))
+        self.figure_widget.layout.width = "100%"
+        self.figure_widget.hint = "Click a point of the map (or of the surface) to start every optimiser from there."
+        self.figure_widget.on_click(lambda trace, point, data: self._gesture(lambda: self._on_click(trace, data)))
+        self.figure_widget.observe(self._on_frame_reported, names="frame")
 
-        for name in ("param_u", "param_v", "directions", "span", "resolution"):
-            c[name].observe(lambda change: self._on_control_change(change, _SURFACE), names="value")
-        for name in ("lr", "steps", "only_plane", *OPTIMIZERS):
-            c[name].observe(lambda change: self._on_control_change(change, _TRAIN), names="value")
-        c["step"].observe(self._on_step_change, names="value")
-        c["preset"].observe(self._on_preset_change, names="value")
-        c["lecture"].observe(self._on_lecture_change, names="value")
-        c["view"].observe(self._on_view_change, names="value")
-        c["reset"].on_click(lambda _: self._guard(self.reset))
-        self._sync_enabled()
+        c["preset"].observe(lambda ch: self._on_menu(lambda: self._choose_preset(ch["new"])), "value")
+        c["reset"].on_click(lambda _: self._gesture(self.reset))
+        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
+        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
+        c["view"].observe(lambda ch: self._on_menu(lambda: self._set_kind(ch["new"])), "value")
+        c["directions"].observe(lambda ch: self._on_menu(lambda: self._change(directions=ch["new"])), "value")
+        c["param_u"].observe(lambda ch: self._on_menu(lambda: self._change_param(0, ch["new"])), "value")
+        c["param_v"].observe(lambda ch: self._on_menu(lambda: self._change_param(1, ch["new"])), "value")
+        c["only_plane"].observe(lambda ch: self._on_menu(lambda: self._change(only_plane=bool(ch["new"]))), "value")
+        for name in OPTIMIZERS:
+            c[name].observe(lambda ch: self._on_menu(self._change_optimizers), "value")
 
-    def _set_parameter_options(self, network: Network, params: tuple[str, str]) -> None:
-        options = [(f"{n} 🔒" if n in network.frozen else n, n) for n in network.parameter_names]
-        self._silent += 1
-        try:
-            for key, value in zip(("param_u", "param_v"), params):
-                self.controls[key].options = options
-                self.controls[key].value = value
-        finally:
-            self._silent -= 1
+        bars = [
+            own(W.HBox([c["preset"], c["reset"], c["view"], c["theme"], c["lecture"]])),
+            own(W.HBox([c["directions"], c["param_u"], c["param_v"], c["only_plane"]])),
+            own(W.HBox([c[name] for name in OPTIMIZERS])),
+        ]
+        for box in bars:
+            box.add_class("bpx-bar")
+        body = own(W.VBox([*bars, self._numbers, self.figure_widget], layout=W.Layout(width="100%")))
+        self.root = self._wrap(body)
 
-    def _layout(self) -> W.Widget:
-        c = self.controls
-        row = W.Layout(flex_flow="row wrap", align_items="center")
-        hint = W.HTML(
-            "<i>Click a point of the map (or of the surface) to start every optimiser from there; "
-            "▶ plays the descent.</i>"
-        )
-        return W.VBox(
-            [
-                W.HBox([c["preset"], c["reset"], c["lecture"], c["view"]], layout=row),
-                W.HBox([c["directions"]], layout=row),
-                W.HBox([c["param_u"], c["param_v"], c["only_plane"], c["span"], c["resolution"]], layout=row),
-                W.HBox([c["optimizers"], c["lr"], c["steps"]], layout=row),
-                hint,
-                self._figure_box,
-                W.HBox([c["play"], c["step"], self.status], layout=row),
-            ]
-        )
+    _drawing = False
+
+    def _on_menu(self, change) -> None:
+        if not self._drawing:
+            self._gesture(change)
 
     # ------------------------------------------------------------------ public API
     @property
     def surface(self) -> LossSurface:
         """The LossSurface shown (pending updates are applied first)."""
-        self._flush()
-        return self._surface
+        self.flush()
+        return self._computed["surface"]
 
     @property
     def histories(self) -> dict[str, History]:
         """Optimiser name (sgd, momentum, adam) → the History of its path shown."""
-        self._flush()
-        return dict(self._histories)
+        self.flush()
+        return dict(self._computed["histories"])
 
     @property
     def record(self) -> Record:
         """The Record of the network at the start θ₀ on the app's data."""
-        self._flush()
+        self.flush()
         return self.network.backprop(self._X, self._Y)
 
     @property
-    def figure(self) -> go.FigureWidget:
-        """The live figure (a plotly FigureWidget; its frames are applied by the Play widget and slider)."""
-        self._flush()
-        return self._figure.widget
+    def figure(self) -> go.Figure:
+        """What the live figure draws now (a plotly Figure; its frames play in the page)."""
+        self.flush()
+        return self.figure_widget.figure
 
     @property
     def settings(self) -> Settings:
-        """The settings the picture shows (the controls' values once they have been applied)."""
-        self._flush()
-        return self._applied
+        """The settings the picture shows."""
+        self.flush()
+        return self._settings
 
     @property
     def n_frames(self) -> int:
         """Frames of the animation (steps + 1 up to 101; beyond, spread evenly over the steps)."""
-        self._flush()
-        return len(self._frames)
+        self.flush()
+        return len(self._computed["frames"])
+
+    @property
+    def frame(self) -> int:
+        """The frame shown (0 = the start; the last = every step)."""
+        return int(self.figure_widget.frame)
+
+    @property
+    def status(self) -> str:
+        """The line under the figure for the frame shown: the step and each optimiser's loss there."""
+        self.flush()
+        status = self._computed["status"]
+        return status[min(self.frame, len(status) - 1)]
 
     def start_from(self, u: float, v: float) -> None:
         """Start every optimiser from the point (u, v) of the plane: θ₀ = centre + u·d_u + v·d_v.
@@ -392,270 +358,288 @@ class LossSurfaceExplorer(App):
         The surface stays; only the plane's coordinates of the start change, and every chosen optimiser
         trains again from there.
         """
+        self._check_open()
         for name, value in (("u", u), ("v", v)):
             if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
                 raise ValueError(f"{name} must be a finite number; got {value!r}")
-        self._flush()
-        s = self._surface
-        theta = s.center + float(u) * s.direction_u + float(v) * s.direction_v
-        good = self.network.parameters
-        self.network.set_parameters(theta)
-        try:
-            self._compute(_TRAIN)
-        except Exception:
-            self.network.set_parameters(good)
-            raise
+        self.flush()
+        s = self._computed["surface"]
+        self.network.set_parameters(s.center + float(u) * s.direction_u + float(v) * s.direction_v)
+        self._request()
 
     def show_frame(self, k: int) -> None:
         """Show frame ``k`` of the animation (0 = the start; the last = every step)."""
-        self._flush()
-        last = len(self._frames) - 1
+        self._check_open()
+        self.flush()
+        last = len(self._computed["frames"]) - 1
         if isinstance(k, bool) or not isinstance(k, Integral) or not 0 <= k <= last:
             raise ValueError(f"k must be a frame index from 0 to {last}; got {k!r}")
-        self._set_silently(self.controls["step"], int(k))
-        self._apply_frame(int(k))
+        self.figure_widget.playing = False
+        self.figure_widget.frame = int(k)
+
+    def replay(self) -> None:
+        """Back to frame 0 and ▶: the descent plays from its start (what a click on the map does)."""
+        self.show_frame(0)
+        self.figure_widget.playing = True
 
     def load_preset(self, name: str) -> None:
         """Reset everything to a named scenario (worked_example, xor, vanishing_gradients, diverging_learning_rate)."""
+        self._check_open()
         one_of(name, PRESETS, "preset")
         sc = get_scenario(name)
-        settings = _preset_settings(name, sc.lr)
-        self._load(sc.network, sc.X, sc.y, settings, scenario=name)
-        self._initial = self.state()
+        self._take(sc.network, sc.X, sc.y, _preset_settings(name, sc.lr), name)
         self._note = f"Preset: {sc.title}. {sc.description}"
-        self._after_render_message()
+        self._request()
+        self.flush()
+        self._initial = self.state()
 
     def reset(self) -> None:
         """Back to the start of the preset (or of the network the app was made with), settings included."""
+        self._check_open()
         self.set_state({**self._initial, "lecture": self.lecture, "kind": self.kind})  # the room's view stays
         self._note = "Back to the start."
-        self._after_render_message()
 
     def snapshot(self) -> go.Figure:
         """A plain plotly Figure of the surface and the current paths, with plotly's own ▶ and slider (no kernel)."""
-        self._flush()
-        fig = copy.deepcopy(self._anim)
-        fig.frames = self._frames
+        self.flush()
+        fig = copy.deepcopy(self._computed["anim"])
+        fig.frames = self._computed["frames"]
         return fig
 
-    def refresh(self) -> None:
-        self._request(_FIGURE)
-        self._flush()
-
     def state(self) -> dict:
-        self._flush()
-        s = self._applied
+        self.flush()
+        s = self._settings
         return {
             "scenario": self.scenario,
             "network": self.network.to_dict(),
-            "center": self._surface.center.tolist(),
+            "center": self._center.tolist(),
             "X": self._X.tolist(),
             "y": self._Y.tolist(),
             "settings": {**asdict(s), "params": list(s.params), "optimizers": list(s.optimizers)},
-            "frame": int(self.controls["step"].value),
+            "frame": self.frame,
             "kind": self.kind,
             "lecture": self.lecture,
         }
 
     def set_state(self, state: dict) -> None:
+        """Take a state from ``state()``: all of it, or nothing if any part is bad."""
+        self._check_open()
+        if not isinstance(state, dict):
+            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
         try:
             net = Network.from_dict(state["network"])
             X, y = np.array(state["X"], dtype=float), np.array(state["y"], dtype=float)
             raw = dict(state["settings"])
             raw["params"] = tuple(raw["params"])
             raw["optimizers"] = tuple(raw["optimizers"])
-            settings = Settings(**raw)
+            settings = _check_settings(Settings(**raw), net)
             center = np.array(state.get("center", net.parameters), dtype=float)
             frame = int(state.get("frame", -1))
             kind = one_of(state.get("kind", self.kind), KINDS, "kind")
-        except (KeyError, TypeError, ValueError) as err:
+            lecture = bool(state.get("lecture", False))
+        except (KeyError, TypeError) as err:
             raise ValueError(f"state is missing or has a malformed entry: {err}") from None
-        settings = _check_settings(settings, net)
-        start = net.parameters
-        net.set_parameters(center)
-        old_kind, self.kind = self.kind, kind
-        self._set_silently(self.controls["view"], kind)
-        try:
-            self._load(net, X, y, settings, scenario=state.get("scenario"), start=start)
-        except Exception:
-            self.kind = old_kind
-            self._set_silently(self.controls["view"], old_kind)
-            raise
-        if 0 <= frame < len(self._frames):
-            self.show_frame(frame)
-        lecture = bool(state.get("lecture", False))
+        scenario = state.get("scenario")
+        self._take(net, X, y, settings, scenario if scenario in PRESETS else None, center=center)
+        self.kind = kind
         if lecture != self.lecture:
-            self._set_silently(self.controls["lecture"], lecture)
             self.set_lecture(lecture)
-        self._note = ""
-        self._after_render_message()
+        self._request()
+        self.flush()
+        if 0 <= frame < len(self._computed["frames"]):
+            self.show_frame(frame)
 
-    def close(self) -> None:
-        self._link.close()
-        super().close()
+    # ------------------------------------------------------------------ gestures
+    def _on_number(self, key: str, value: float) -> None:
+        if key in ("steps", "resolution"):
+            if value != round(value):
+                raise ValueError(f"{key} must be a whole number; got {value!r}")
+            value = int(round(value))
+            if key == "resolution" and value % 2 == 0:
+                value += 1  # an odd grid has the start itself at its centre
+        self._change(**{key: value})
 
-    # ------------------------------------------------------------------ callbacks
-    def _on_control_change(self, change, level: int) -> None:
-        if self._silent:
-            return
-        self._note = ""
-        self._sync_enabled()
-        self._guard(lambda: self._request(level))
+    def _change(self, **changes) -> None:
+        self._settings = _check_settings(replace(self._settings, **changes), self.network)
 
-    def _on_step_change(self, change) -> None:
-        if self._silent:
-            return
-        self._pending_frame = int(change["new"])
-        self._guard(self._frame_coalescer.request)
+    def _change_param(self, which: int, name: str) -> None:
+        params = list(self._settings.params)
+        params[which] = name
+        self._change(params=tuple(params))
 
-    def _on_preset_change(self, change) -> None:
-        if self._silent or not change["new"]:
-            return
-        self._guard(lambda: self.load_preset(change["new"]), restore=self._restore)
-        self._set_silently(self.controls["preset"], "")
-
-    def _on_view_change(self, change) -> None:
-        if self._silent:
-            return
-        old = self.kind
-
-        def restore():
-            self.kind = old
-            self._set_silently(self.controls["view"], old)
-
-        def apply():
-            self.kind = change["new"]
-            self._compute(_FIGURE)
-
-        self._guard(apply, restore=restore)
-
-    def _on_lecture_change(self, change) -> None:
-        if self._silent:
-            return
-        self.set_lecture(bool(change["new"]))
-
-    def _on_figure_click(self, trace, points, state) -> None:
-        if not points.xs:
-            return
-        u, v = points.xs[0], points.ys[0]
-        if not all(isinstance(t, Real) for t in (u, v)):
-            return
-
-        def apply():
-            self.start_from(float(u), float(v))
-            self.replay()
-
-        self._guard(apply)
-
-    def replay(self) -> None:
-        """Back to frame 0 and ▶: the descent plays from its start (what a click on the map does)."""
-        self.show_frame(0)
-        self._silent += 1
-        try:
-            self.controls["play"].value = 0
-            self.controls["play"].playing = True
-        finally:
-            self._silent -= 1
-
-    # ------------------------------------------------------------------ the work
-    def _request(self, level: int) -> None:
-        self._pending = max(self._pending, level)
-        self._coalescer.request()
-
-    def _flush(self) -> bool:
-        """Run pending work now; False if it failed (the message says why)."""
-        before = len(self.errors)
-        self._coalescer.flush()
-        self._frame_coalescer.flush()
-        return len(self.errors) == before
-
-    def _read_settings(self) -> Settings:
-        c = self.controls
-        chosen = tuple(name for name in OPTIMIZERS if c[name].value)
+    def _change_optimizers(self) -> None:
+        chosen = tuple(name for name in OPTIMIZERS if self.controls[name].value)
         if not chosen:
             raise ValueError("optimizers: choose at least one of SGD, momentum, Adam")
-        return Settings(
-            params=(c["param_u"].value, c["param_v"].value),
-            directions=c["directions"].value,
-            optimizers=chosen,
-            lr=float(c["lr"].value),
-            steps=int(c["steps"].value),
-            span=float(c["span"].value),
-            resolution=int(c["resolution"].value),
-            only_plane=bool(c["only_plane"].value),
-            seed=self._seed,
-        )
+        self._change(optimizers=chosen)
+
+    def _set_kind(self, kind: str) -> None:
+        self.kind = one_of(kind, KINDS, "kind")
+
+    def _choose_preset(self, name: str) -> None:
+        if name and name != self.scenario:
+            self.load_preset(name)
+
+    def _on_click(self, trace: int, data: dict) -> None:
+        u, v = data.get("x"), data.get("y")
+        if not all(isinstance(t, Real) and not isinstance(t, bool) for t in (u, v)):
+            return
+        self.start_from(float(u), float(v))
+        self.flush()
+        self.replay()
+
+    def _on_frame_reported(self, _change) -> None:
+        pass  # the page plays and reports the frame; ``status`` reads it
+
+    # ------------------------------------------------------------------ drawing: everything from the state
+    def _compute(self) -> dict:
+        """Surface, paths, figure and frames for the state, each rebuilt only when its inputs changed."""
+        s, net = self._settings, self.network
+        surface_key = (id(net), s.params, s.directions, s.span, s.resolution, s.seed, self._center.tobytes(),
+                       s.optimizers[0] if s.directions == "pca" else None,
+                       (s.lr, s.steps, s.only_plane) if s.directions == "pca" else None)  # fmt: skip
+        start = net.parameters.tobytes()
+        train_key = (surface_key, start, s.optimizers, s.lr, s.steps, s.only_plane)
+        c = self._computed
+        if c.get("surface_key") == surface_key:
+            surface = c["surface"]
+        else:
+            surface, first = self._compute_surface(s)
+            c = {"surface_key": surface_key, "surface": surface, "first": first}
+        if c.get("train_key") == train_key:
+            histories = c["histories"]
+        else:
+            known = c.get("first") or {}
+            histories = {name: known[name] if name in known else self._train_one(s, name) for name in s.optimizers}
+            c.update(train_key=train_key, histories=histories)
+        figure_key = (train_key, self.kind, self.drawing_theme, self.lecture)
+        if c.get("figure_key") != figure_key:
+            anim, frames = animate_descent_parts(
+                surface,
+                {OPTIMIZER_LABELS[name]: h for name, h in histories.items()},
+                kind=self.kind,
+                max_frames=MAX_FRAMES,
+                frame_ms=PLAY_MS,
+                theme=self.drawing_theme,
+                lecture=self.lecture,
+                # 560 px once plotly's own player is cut off (the page plays the frames): the controls and the
+                # figure fit a 1440×900 screen. In lecture mode the view's own, larger size.
+                height=None if self.lecture else FIGURE_HEIGHT,
+                title=_title(surface, s),
+            )
+            spec = _live_figure(anim, surface)
+            c.update(
+                figure_key=figure_key, anim=anim, frames=frames, spec=spec, status=self._status_lines(frames, histories)
+            )
+        return c
+
+    def _figure_spec(self) -> tuple[dict, list, list]:
+        c = self._compute()
+        self._computed = c
+        return c["spec"], c["frames"], c["status"]
 
     def _render(self) -> None:
-        """The coalesced work of a burst of changes: surface (if needed), training, figure, all or nothing."""
-        level, self._pending = self._pending, 0
-        if level == 0:
-            return
-        self._guard(lambda: self._compute(level), restore=self._restore)
-
-    def _compute(self, level: int) -> None:
-        """Surface (level _SURFACE), training (_TRAIN) and figure from the controls; the app's state changes
-        only once everything is computed, so an exception leaves the last picture as it was."""
-        self._pending = 0
-        s = self._read_settings()
-        surface, histories = self._surface, self._histories
-        if level >= _SURFACE or surface is None:
-            # A new surface is centred on the current start, so the paths begin at (0, 0).
-            surface, histories = self._compute_surface(s)
-        elif level >= _TRAIN:
-            histories = self._train_all(s, surface)
-        anim, frames = animate_descent_parts(
-            surface,
-            {OPTIMIZER_LABELS[name]: h for name, h in histories.items()},
-            kind=self.kind,
-            max_frames=MAX_FRAMES,
-            frame_ms=PLAY_MS,
-            theme=self.theme,
-            lecture=self.lecture,
-            # Side by side at lecture scale the default is wider than a notebook; fonts stay large.
-            width=LECTURE_WIDTH if self.lecture and self.kind == "both" else None,
-            title=_title(surface, s),
-        )
-        fig = _live_figure(anim, surface)
-        # Everything computed: only now does the app take the new state (a failure above keeps the old one).
-        self._surface, self._histories, self._anim, self._frames = surface, histories, anim, frames
-        self._frame_updates = {}
-        self._applied = s
-        if self._figure is None:
-            self._figure = _SurfaceFigure(fig)
-            self._figure.on_rebuild = self._mount_figure
-            self._mount_figure(self._figure.widget)
-        else:
-            self._figure.update(fig)
-        last = len(frames) - 1
-        self._silent += 1
+        before = self._computed.get("figure_key")
+        c = self._compute()
+        self._computed = c
+        if c["figure_key"] != before or not self.figure_widget.frames:
+            self.figure_widget.update(c["spec"])
+            self.figure_widget.set_frames(c["frames"], c["status"])
+        self._drawing = True
         try:
-            c = self.controls
-            c["play"].playing = False  # a new picture opens on its full paths
-            c["step"].max = max(last, 1)
-            c["play"].max = max(last, 1)
-            c["step"].value = last
-            c["play"].value = last
+            self._show_controls()
         finally:
-            self._silent -= 1
-        self._status(last)
-        self._good = self._snapshot_controls()
-        self._after_render_message()
+            self._drawing = False
+        self._warning = self._divergence(c["histories"])
+
+    def _status_lines(self, frames: list[dict], histories: dict[str, History]) -> list[str]:
+        total = max(len(h) for h in histories.values()) - 1
+        lines = []
+        for frame in frames:
+            step = int(frame["name"])
+            parts = []
+            for name, h in histories.items():
+                loss = float(h.train_loss[min(step, len(h) - 1)])
+                text = f"{loss:.4g}" if np.isfinite(loss) else "NaN/∞"
+                parts.append(f"<b>{OPTIMIZER_LABELS[name]}</b> L = {text}")
+            lines.append(f"step {step} of {total} · " + " · ".join(parts))
+        return lines
+
+    def _show_controls(self) -> None:
+        c, s, net = self.controls, self._settings, self.network
+        presets = [(get_scenario(n).title, n) for n in PRESETS]
+        if self.scenario not in PRESETS:
+            presets = [("(your own network)", ""), *presets]
+        _set(c["preset"], "options", presets)
+        _set(c["preset"], "value", self.scenario if self.scenario in PRESETS else "")
+        _set(c["view"], "value", self.kind)
+        _set(c["lecture"], "value", self.lecture)
+        _set(c["theme"], "value", self.theme)
+        _set(c["directions"], "value", s.directions)
+        options = [(f"{n} 🔒" if n in net.frozen else n, n) for n in net.parameter_names]
+        for key, value in zip(("param_u", "param_v"), s.params):
+            _set(c[key], "options", options)
+            _set(c[key], "value", value)
+        _set(c["only_plane"], "value", s.only_plane)
+        planar = s.directions == "parameters"
+        for name in ("param_u", "param_v", "only_plane"):
+            c[name].disabled = not planar
+        for name in OPTIMIZERS:
+            _set(c[name], "value", name in s.optimizers)
+        self._numbers.set_rows(
+            [
+                row("lr", "η (learning rate)", s.lr, *LR_EXPONENTS, 0.01, log=True, group="training"),
+                row("steps", "steps", s.steps, 1, MAX_STEPS, 1, integer=True, group="training"),
+                row("span", "span ±", s.span, 0.1, MAX_SPAN, 0.1, group="the plane"),
+                row(
+                    "resolution",
+                    "grid points",
+                    s.resolution,
+                    MIN_RESOLUTION,
+                    MAX_RESOLUTION,
+                    2,
+                    integer=True,
+                    group="the plane",
+                ),  # fmt: skip
+            ]
+        )
+        for key in ("lr", "steps", "span", "resolution"):
+            c.setdefault(key, Row(self._numbers, key))
+
+    def _divergence(self, histories: dict[str, History]) -> str:
+        """Say plainly when a run diverged (the engine's rule, one step number) or when the loss rose."""
+        s, problems, notes = self._settings, [], []
+        for name, h in histories.items():
+            label = OPTIMIZER_LABELS[name]
+            k = diverged_at(h.train_loss)
+            if k is not None:
+                problems.append(f"{label}: " + divergence_message(int(h.steps[k]), s.lr))
+            elif len(h) > 1 and h.train_loss[-1] > h.train_loss[0]:
+                notes.append(
+                    f"{label}'s loss rose from {h.train_loss[0]:.4g} to {h.train_loss[-1]:.4g}: "
+                    f"η = {s.lr:.3g} may be too large."
+                )
+        return " ".join(problems or notes)
 
     def _compute_surface(self, s: Settings) -> tuple[LossSurface, dict[str, History]]:
         net, X, Y = self.network, self._X, self._Y
-        if s.directions == "parameters":
-            surface = loss_surface(net, X, Y, params=s.params, span=s.span, resolution=s.resolution)
-            return surface, self._train_all(s, surface)
-        if s.directions == "pca":
-            # The plane comes from a trajectory: train the first optimiser from θ₀, then take the top two
-            # principal directions of its path around θ₀.
-            first = self._train_one(s, s.optimizers[0])
-            surface = loss_surface(net, X, Y, directions="pca", history=first, span=s.span, resolution=s.resolution)
-            histories = self._train_all(s, surface, known={s.optimizers[0]: first})
-            return surface, histories
-        surface = loss_surface(net, X, Y, directions=s.directions, span=s.span, resolution=s.resolution, seed=s.seed)
-        return surface, self._train_all(s, surface)
+        start = net.parameters
+        net.set_parameters(self._center)  # the surface is centred on the start θ₀ the app was given
+        try:
+            if s.directions == "parameters":
+                return loss_surface(net, X, Y, params=s.params, span=s.span, resolution=s.resolution), {}
+            if s.directions == "pca":
+                # The plane comes from a trajectory: train the first optimiser from θ₀, then take the top two
+                # principal directions of its path around θ₀.
+                first = self._train_one(s, s.optimizers[0])
+                surface = loss_surface(net, X, Y, directions="pca", history=first, span=s.span, resolution=s.resolution)
+                return surface, {s.optimizers[0]: first}
+            surface = loss_surface(
+                net, X, Y, directions=s.directions, span=s.span, resolution=s.resolution, seed=s.seed
+            )
+            return surface, {}
+        finally:
+            net.set_parameters(start)
 
     def _train_one(self, s: Settings, name: str) -> History:
         net = self.network.copy()
@@ -665,205 +649,16 @@ class LossSurfaceExplorer(App):
                 net.freeze(*others)
         return train(net, self._X, self._Y, optimizer=name, lr=s.lr, steps=s.steps)
 
-    def _train_all(self, s: Settings, surface: LossSurface, known: dict | None = None) -> dict[str, History]:
-        known = known or {}
-        return {name: known[name] if name in known else self._train_one(s, name) for name in s.optimizers}
-
-    def _mount_figure(self, widget: go.FigureWidget) -> None:
-        for trace in widget.data:
-            if trace.type in ("surface", "heatmap") or (trace.type == "scatter" and trace.hoverinfo != "skip"):
-                trace.on_click(self._on_figure_click)
-        self._figure_box.children = (widget,)
-
-    # ------------------------------------------------------------------ frames
-    def _apply_pending_frame(self) -> None:
-        k, self._pending_frame = self._pending_frame, None
-        if k is not None:
-            self._guard(lambda: self._apply_frame(k))
-
-    def _apply_frame(self, k: int) -> None:
-        """Frame k of the animation in ONE plotly_update: the frame's trace data as restyle data."""
-        k = int(np.clip(k, 0, len(self._frames) - 1))
-        if k not in self._frame_updates:
-            self._frame_updates[k] = _frame_restyle(self._frames[k])
-        restyle, traces = self._frame_updates[k]
-        self._figure.widget.plotly_update(restyle_data=restyle, trace_indexes=traces)
-        self._status(k)
-
-    def _status(self, k: int) -> None:
-        step = int(self._frames[k]["name"])
-        parts = []
-        for name, h in self._histories.items():
-            t = min(step, len(h) - 1)
-            loss = float(h.train_loss[t])
-            text = f"{loss:.4g}" if np.isfinite(loss) else "NaN/∞"
-            parts.append(f"<b>{OPTIMIZER_LABELS[name]}</b> L = {text}")
-        total = max(len(h) for h in self._histories.values()) - 1
-        self.status.value = f"step {step} of {total} · " + " · ".join(parts)
-
-    # ------------------------------------------------------------------ state and messages
-    def _load(self, net: Network, X, y, settings: Settings, scenario: str | None, start=None) -> None:
-        """A new network, data and settings: controls set, surface computed around ``net`` (then the paths
-        from ``start`` if given); all or nothing."""
-        self._flush()
-        settings = _check_settings(settings, net)
-        Xa = net._check_X(X)
-        Ya = net._check_y(y, Xa.shape[0])
-        old = (self.network, self._X, self._Y, self.scenario, self._seed, self._good)
-        self.network, self._X, self._Y, self.scenario = net, Xa.copy(), Ya.copy(), scenario
-        try:
-            self._set_controls(settings, net)
-            self._compute(_SURFACE)
-            if start is not None and not np.array_equal(start, net.parameters):
-                net.set_parameters(start)
-                self._compute(_TRAIN)
-        except Exception:
-            self.network, self._X, self._Y, self.scenario, self._seed, self._good = old
-            self._restore()
-            raise
-
-    def _set_controls(self, s: Settings, net: Network) -> None:
-        c = self.controls
-        self._set_parameter_options(net, s.params)
-        self._silent += 1
-        try:
-            c["directions"].value = s.directions
-            for name in OPTIMIZERS:
-                c[name].value = name in s.optimizers
-            lo, hi = min(LR_RANGE[0], s.lr), max(LR_RANGE[1], s.lr)
-            c["lr"].min, c["lr"].max = np.log10(lo), np.log10(hi)
-            c["lr"].value = s.lr
-            c["steps"].value = s.steps
-            c["span"].value = s.span
-            c["resolution"].value = s.resolution
-            c["only_plane"].value = s.only_plane
-        finally:
-            self._silent -= 1
-        self._seed = s.seed
-        self._sync_enabled()
-
-    def _snapshot_controls(self) -> dict | None:
-        if not hasattr(self, "_applied"):
-            return None
-        return {
-            "settings": self._applied,
-            "network": self.network.parameters,
-            "names": tuple(self.network.parameter_names),
-        }
-
-    def _restore(self) -> None:
-        """Controls and the start back to the last picture that worked."""
-        self._pending = 0
-        snap = self._good
-        if snap is None:
-            return
-        self._set_controls(snap["settings"], self.network)
-        if tuple(self.network.parameter_names) == snap["names"]:
-            self.network.set_parameters(snap["network"])
-
-    def _sync_enabled(self) -> None:
-        c = self.controls
-        planar = c["directions"].value == "parameters"
-        for name in ("param_u", "param_v", "only_plane"):
-            c[name].disabled = not planar
-
-    def _after_render_message(self) -> None:
-        """Say plainly when a run diverged or the loss rose; else the preset's note (or nothing)."""
-        s, problems, notes = self._applied, [], []
-        for name, h in self._histories.items():
-            label = OPTIMIZER_LABELS[name]
-            k = _blowup_step(h)
-            if k is not None:
-                loss = float(h.train_loss[k])
-                size = "overflowed (NaN or ∞)" if not np.isfinite(loss) else f"grew to {loss:.3g}"
-                problems.append(
-                    f"{label} diverged at step {k}: its loss {size} from {float(h.train_loss[0]):.3g} — "
-                    f"the learning rate η = {s.lr:.3g} is too large."
-                )
-            elif len(h) > 1 and h.train_loss[-1] > h.train_loss[0]:
-                notes.append(
-                    f"{label}'s loss rose from {h.train_loss[0]:.4g} to {h.train_loss[-1]:.4g}: "
-                    f"η = {s.lr:.3g} may be too large."
-                )
-        if problems:
-            self.show_message(" ".join(problems) + " Lower η, or press reset.", error=True)
-        elif notes:
-            self.show_message(" ".join(notes))
-        else:
-            self.show_message(self._note)
-
-    def _all_widgets(self):
-        extra = [self._figure_box, self.status]
-        if self._figure is not None:
-            extra.append(self._figure.widget)
-        return super()._all_widgets() + extra
-
 
 # ---------------------------------------------------------------------------------------------- helpers
-class _SurfaceFigure(FigureSync):
-    """FigureSync for figures mixing 2-D and 3-D traces, keeping the user's 3-D camera.
-
-    ``update`` sends one plotly_update like FigureSync's, but a property a trace type does not have is
-    left alone (Undefined) rather than reset (None: plotly.py rejects 'z' on a Scatter), and the scene's
-    camera stays where the user turned it.
-    """
-
-    def update(self, spec: dict) -> None:
-        traces = spec["data"]
-        if _signature(spec) != self._signature:
-            super().update(spec)  # a new widget (the old one closed)
-            return
-        old = self.widget._data
-        keys = sorted({k for tr in traces for k in tr} - {"type", "uid"})
-        restyle = {}
-        for k in keys:
-            values = []
-            for tr, before in zip(traces, old):
-                if k in tr:
-                    # Unchanged values are not sent again (the surface's z when only η changed).
-                    values.append(Undefined if k in before and _same(tr[k], before[k]) else tr[k])
-                elif k in before:
-                    values.append(None)  # the new figure no longer sets it: back to the default
-                else:
-                    values.append(Undefined)
-            if any(v is not Undefined for v in values):
-                restyle[k] = values
-        layout = {k: v for k, v in spec["layout"].items() if k not in ("template", "updatemenus", "sliders")}
-        if "scene" in layout:
-            camera = self.widget.layout.scene.camera.to_plotly_json()
-            if camera:
-                layout["scene"] = {**layout["scene"], "camera": camera}
-        for key in ("annotations", "shapes", "images"):
-            layout.setdefault(key, [])
-        current = self.widget._layout
-        relayout = {k: v for k, v in layout.items() if not (k in current and _same(v, current[k]))}
-        self.widget.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=list(range(len(traces))))
-        self.updates += 1
-
-
-def _same(a, b) -> bool:
-    """Equal values, comparing arrays by their numbers (a typed-array dict is read as its array)."""
-    if isinstance(a, dict) and "bdata" in a:
-        a = decode_typed_array(a)
-    if isinstance(b, dict) and "bdata" in b:
-        b = decode_typed_array(b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple, np.ndarray)) and isinstance(b, (list, tuple, np.ndarray)):
-        if len(a) != len(b):
-            return False
-        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-            try:
-                return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
-            except TypeError:
-                return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
-        return all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (dict, list, tuple, np.ndarray)) or isinstance(b, (dict, list, tuple, np.ndarray)):
-        return False
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
+def _set(widget: W.Widget, name: str, value) -> None:
+    """Set a widget's property only when it differs (no message, no callback otherwise)."""
+    current = getattr(widget, name)
+    if name == "options":
+        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
+        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
+    if current != value:
+        setattr(widget, name, value)
 
 
 def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
@@ -894,7 +689,7 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
             margin["b"] -= block
             layout["margin"] = margin
             layout["height"] = H - block
-    data = [_plain(tr.to_plotly_json()) for tr in anim.data]
+    data = [plain(tr.to_plotly_json()) for tr in anim.data]
     xy = next((tr for tr in data if tr.get("type") == "scatter"), None)
     if xy is not None:
         zt = np.ascontiguousarray(np.asarray(surface.losses, dtype=float).T)  # rows follow v
@@ -902,9 +697,9 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
         data.append(
             {
                 "type": "heatmap",
-                "x": _plain(np.asarray(surface.u)),
-                "y": _plain(np.asarray(surface.v)),
-                "z": _plain(np.where(finite, zt, np.nan)),
+                "x": plain(np.asarray(surface.u)),
+                "y": plain(np.asarray(surface.v)),
+                "z": plain(np.where(finite, zt, np.nan)),
                 "opacity": 0,
                 # One image pixel per cell, stretched: plotly.js redraws every trace at each frame, and a
                 # heat map drawn at screen resolution cost it about 100 ms a frame.
@@ -919,67 +714,7 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
                 ),
             }
         )
-    return {"data": data, "layout": _plain(layout)}
-
-
-def _plain(value):
-    """``value`` with every array (numpy, or plotly's base64 typed-array dict) as nested lists, NaN/∞ as None."""
-    if isinstance(value, dict):
-        if "bdata" in value and "dtype" in value:
-            arr = decode_typed_array(value)
-            shape = value.get("shape")
-            if shape:
-                arr = arr.reshape([int(n) for n in str(shape).split(",")])
-            return _plain(arr)
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f":
-            out = value.astype(object)
-            out[~np.isfinite(value)] = None
-            return out.tolist()
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
-def _frame_restyle(frame: dict) -> tuple[dict, list[int]]:
-    """A frame (a plain dict) as restyle data: key → one value per trace (Undefined where a trace sets nothing).
-
-    Nested properties (``marker``) become dotted keys, so that, as when plotly.js plays a frame, only the
-    properties the frame gives change (a whole ``marker`` would reset its size and line).
-    """
-    traces = list(frame["traces"])
-    flats = [_flatten(tr) for tr in frame["data"]]
-    keys = sorted({k for f in flats for k in f} - {"type", "uid"})
-    restyle = {k: [f.get(k, Undefined) for f in flats] for k in keys}
-    return restyle, traces
-
-
-def _flatten(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        key = prefix + k
-        if isinstance(v, dict) and "bdata" not in v:
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = _plain(v)
-    return out
-
-
-def _blowup_step(h: History) -> int | None:
-    """The step where a run diverged: its loss not finite, or above BLOWUP_FACTOR × its starting loss."""
-    loss = np.asarray(h.train_loss, dtype=float)
-    start = abs(float(loss[0])) if np.isfinite(loss[0]) else 0.0
-    bad = ~np.isfinite(loss) | (loss > BLOWUP_FACTOR * max(start, 1e-12))
-    if h.diverged and h.diverged_at is not None:
-        bad[int(h.diverged_at)] = True
-    hits = np.flatnonzero(bad)
-    return int(hits[0]) if hits.size else None
+    return {"data": data, "layout": plain(layout)}
 
 
 def _title(surface: LossSurface, s: Settings) -> str:
