@@ -489,7 +489,7 @@ def wait_for_widgets(page, timeout: float = 30.0, quiet_ms: int = 750) -> bool:
               const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'));
               if (graphs.some((gd) => !gd._fullData)) return false;
               const diagrams = Array.from(document.querySelectorAll('.bpx-diagram'));
-              if (diagrams.some((root) => !root.querySelector('text.bpx-text'))) return false;
+              if (diagrams.some((root) => !root.querySelector('g[data-part] text'))) return false;
               const signature = [document.querySelectorAll('.jupyter-widgets').length, graphs.length,
                                  diagrams.length].join('/');
               const now = performance.now(), seen = window.__bpxWidgetSignature;
@@ -600,9 +600,9 @@ def widget_problems(page) -> list[str]:
             const text = (node.textContent || '').trim();
             if (re.test(text)) out.push(`text repr instead of a widget: ${text.slice(0, 200)}`);
           });
-          // A Diagram draws its texts as soon as its view renders: none means its figure never arrived.
+          // A Diagram draws its texts as soon as its view renders: none means its scene never arrived.
           document.querySelectorAll('.bpx-diagram').forEach((root, i) => {
-            if (!root.querySelector('text.bpx-text')) out.push(`diagram ${i} drew no text: its figure never arrived`);
+            if (!root.querySelector('g[data-part] text')) out.push(`diagram ${i} drew no text: no scene arrived`);
           });
           // JupyterLab: every output whose data offers a widget view must hold a rendered widget.
           const app = window.jupyterapp;
@@ -775,15 +775,12 @@ def empty_plots(page) -> list[str]:
             else if (gd._fullData.length === 0) out.push(`${name}: no traces`);
             else if (!gd._fullData.some(hasPoints)) out.push(`${name}: no visible trace has a point`);
           });
-          // A Diagram holds the figure it drew in root.bpxSpec (explainer/widgets/diagram.js).
+          // A Diagram (explainer/widgets/diagram.js) draws its scene's parts as <g data-part> groups.
           document.querySelectorAll('.bpx-diagram').forEach((root, i) => {
-            const title = (root.querySelector('.bpx-title') || {}).textContent || '';
-            const name = `diagram ${i}${title ? ` '${title}'` : ''}`;
-            const data = root.bpxSpec && root.bpxSpec.data;
-            if (!data) out.push(`${name}: never drawn`);
-            else if (data.length === 0) out.push(`${name}: no traces`);
-            else if (!data.some(hasPoints)) out.push(`${name}: no visible trace has a point`);
-            else if (!root.querySelector('text.bpx-text')) out.push(`${name}: no point text drawn`);
+            const title = (root.querySelector('svg') || {getAttribute: () => ''}).getAttribute('aria-label') || '';
+            const name = `diagram ${i}${title ? ` '${title.slice(0, 60)}'` : ''}`;
+            if (!root.querySelector('g[data-part]')) out.push(`${name}: never drawn`);
+            else if (!root.querySelector('g[data-part] text')) out.push(`${name}: no text drawn`);
           });
           return out;
         }"""
@@ -862,73 +859,50 @@ def trace_texts(page, index: int, name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Diagram helpers: explainer.widgets._diagram.Diagram draws a plotly figure as plain SVG (diagram.js)
+# Diagram helpers: explainer.widgets.diagram.Diagram puts a scene's SVG parts into the page (diagram.js)
 # --------------------------------------------------------------------------------------------------
 #
-# Its DOM: div.bpx-diagram (property bpxSpec: the figure drawn now, as gd._fullData is plotly's) >
-# svg.bpx-svg > g.bpx-traces > g.bpx-trace[data-name] > text.bpx-text[data-index] > tspan.bpx-line;
-# g.bpx-targets > g[data-name] > circle.bpx-target[data-index] take hovers (div.bpx-tooltip) and clicks.
+# Its DOM: div.bpx-diagram > svg.bpx-svg > g[data-part="<part id>"] > (the part's SVG: text, line, circle…);
+# the focusable targets are [data-key] elements (class bpx-target); div.bpx-tooltip shows a hover text and
+# div.bpx-live (aria-live) what a screen reader hears after a selection.
 
 
 def wait_for_diagrams(page, count: int = 1, timeout: float = 60.0) -> None:
-    """Wait until at least ``count`` Diagrams on the page have drawn their figure (a point text at least)."""
+    """Wait until at least ``count`` Diagrams on the page have drawn their parts (a text at least)."""
     page.wait_for_function(
         """(count) => Array.from(document.querySelectorAll('.bpx-diagram'))
-             .filter((root) => root.bpxSpec && root.querySelector('text.bpx-text')).length >= count""",
+             .filter((root) => root.querySelector('g[data-part] text')).length >= count""",
         arg=count,
         timeout=timeout * 1000,
         polling=100,
     )
 
 
-def diagram_data(page, index: int, name: str) -> dict | None:
-    """``x``, ``y``, ``text``, ``hovertext`` and ``customdata`` of the trace named ``name`` of the
-    ``index``-th Diagram, as the figure it drew holds them (``bpxSpec``); None if there is no such trace."""
+def diagram_texts(page, index: int = 0, part: str | None = None) -> list[str]:
+    """The texts the ``index``-th Diagram drew, in drawing order (of one part, or of all), empty ones left out."""
     return page.evaluate(
-        """([index, name]) => {
+        """([index, part]) => {
           const root = document.querySelectorAll('.bpx-diagram')[index];
-          const t = root && root.bpxSpec && root.bpxSpec.data.find((t) => t.name === name);
-          if (!t) return null;
-          const get = (key) => (t[key] === undefined ? null : t[key]);
-          return {x: get('x'), y: get('y'), text: get('text'), hovertext: get('hovertext'),
-                  customdata: get('customdata')};
+          if (!root) return [];
+          const scope = part === null ? root : root.querySelector(`g[data-part="${CSS.escape(part)}"]`);
+          return scope ? Array.from(scope.querySelectorAll('text'), (t) => t.textContent).filter((s) => s.trim()) : [];
         }""",
-        [index, name],
+        [index, part],
     )
 
 
-def diagram_texts(page, index: int, name: str) -> list[str]:
-    """The texts the ``index``-th Diagram drew in its SVG for the trace named ``name``, in point order, a
-    multi-line text's lines joined by newlines. Points with an empty or blank text draw nothing and are
-    left out, so this is what a reader sees, not what the data holds (``diagram_data``)."""
+def diagram_keys(page, index: int = 0) -> list[str]:
+    """The keys of the ``index``-th Diagram's focusable targets, in document (Tab) order."""
     return page.evaluate(
-        """([index, name]) => {
-          const root = document.querySelectorAll('.bpx-diagram')[index];
-          const groups = root ? Array.from(root.querySelectorAll('g.bpx-traces > g.bpx-trace')) : [];
-          const g = groups.find((g) => g.dataset.name === name);
-          if (!g) return [];
-          return Array.from(g.querySelectorAll('text.bpx-text'))
-            .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
-            .map((t) => Array.from(t.querySelectorAll('tspan.bpx-line'), (s) => s.textContent.replace(/\\u200b/g, ''))
-                          .join('\\n'))
-            .filter((s) => s.trim() !== '');
-        }""",
-        [index, name],
+        """(index) => Array.from(document.querySelectorAll('.bpx-diagram')[index].querySelectorAll('[data-key]'),
+                                  (t) => t.getAttribute('data-key'))""",
+        index,
     )
 
 
-def diagram_target(page, index: int, name: str, customdata):
-    """The hover and click target (a Playwright locator) of the point of trace ``name`` of the ``index``-th
-    Diagram whose customdata is ``customdata`` (``"W2[0,0]"``: w5's number on the network diagram)."""
-    trace = diagram_data(page, index, name)
-    custom = (trace or {}).get("customdata") or []
-    if customdata not in custom:
-        raise ValueError(f"customdata must be one of trace {name!r}'s customdata {custom}; got {customdata!r}")
-    return (
-        page.locator(".bpx-diagram")
-        .nth(index)
-        .locator(f'g.bpx-targets > g[data-name="{name}"] > circle.bpx-target[data-index="{custom.index(customdata)}"]')
-    )
+def diagram_target(page, key: str, index: int = 0):
+    """The hover and click target (a Playwright locator) of ``key`` (``"W2[0,0]"``: w5) in the ``index``-th Diagram."""
+    return page.locator(".bpx-diagram").nth(index).locator(f'[data-key="{key}"]').first
 
 
 def diagram_tooltip(page, index: int = 0) -> str | None:
@@ -941,3 +915,80 @@ def diagram_tooltip(page, index: int = 0) -> str | None:
         }""",
         index,
     )
+
+
+def diagram_announcement(page, index: int = 0) -> str:
+    """What the ``index``-th Diagram's aria-live region says now."""
+    return page.locator(".bpx-diagram").nth(index).locator(".bpx-live").text_content()
+
+
+# --------------------------------------------------------------------------------------------------
+# Number rows (explainer.widgets.sliders.Sliders): div.bpx-row[data-key] > label, input[type=range], input.bpx-readout
+# --------------------------------------------------------------------------------------------------
+
+
+def row_range(page, key: str, index: int = 0):
+    """The range input of row ``key`` (``"W1[0,0]"``, ``"x[0]"``, ``"lr"``) of the ``index``-th Sliders widget."""
+    return page.locator(".bpx-sliders").nth(index).locator(f'.bpx-row[data-key="{key}"] input[type=range]')
+
+
+def row_readout(page, key: str, index: int = 0) -> str:
+    """The readout of row ``key``: the app's own value, as the page prints it."""
+    return page.locator(".bpx-sliders").nth(index).locator(f'.bpx-row[data-key="{key}"] .bpx-readout').input_value()
+
+
+def press_row(page, key: str, press: str = "ArrowRight", times: int = 1, index: int = 0) -> None:
+    """Focus row ``key``'s slider and press a key ``times`` times, as a keyboard user would."""
+    handle = row_range(page, key, index)
+    handle.focus()
+    for _ in range(times):
+        page.keyboard.press(press)
+
+
+def type_into_row(page, key: str, text: str, index: int = 0) -> None:
+    """Type ``text`` into row ``key``'s readout and press Enter."""
+    box = page.locator(".bpx-sliders").nth(index).locator(f'.bpx-row[data-key="{key}"] .bpx-readout')
+    box.fill(text)
+    box.press("Enter")
+
+
+# --------------------------------------------------------------------------------------------------
+# The kernel's side of a page: what the app holds, read without adding a cell
+# --------------------------------------------------------------------------------------------------
+
+
+def kernel_eval(page, expression: str, timeout: float = 60.0):
+    """Evaluate ``expression`` in the current notebook's kernel and return its value (via JSON).
+
+    Runs ``print(json.dumps(<expression>))`` as a silent execute request: no cell is added, no output shown,
+    the execution count is not touched. Waits for the kernel (a busy kernel answers after its current work).
+    """
+    code = f"import json as _bpx_json\nprint(_bpx_json.dumps({expression}))"
+    result = page.evaluate(
+        """async ([code, timeout]) => {
+          const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+          const future = kernel.requestExecute({code, silent: false, store_history: false});
+          let out = '', err = '';
+          future.onIOPub = (msg) => {
+            if (msg.header.msg_type === 'stream') out += msg.content.text;
+            if (msg.header.msg_type === 'error') err = msg.content.ename + ': ' + msg.content.evalue;
+          };
+          const timer = new Promise((_, reject) => setTimeout(() => reject(new Error('kernel timeout')), timeout));
+          await Promise.race([future.done, timer]);
+          return {out, err};
+        }""",
+        [code, timeout * 1000],
+    )
+    if result["err"]:
+        raise RuntimeError(f"the kernel could not evaluate {expression!r}: {result['err']}")
+    return json.loads(result["out"].strip().splitlines()[-1])
+
+
+def wait_until_equal(read, want, timeout: float, what: str) -> None:
+    """Poll ``read()`` until it equals ``want``; AssertionError showing both after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    got = read()
+    while got != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+        got = read()
+    assert got == want, f"{what} did not show the expected value within {timeout:.0f} s:\n got  {got}\n want {want}"
