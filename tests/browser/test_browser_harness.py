@@ -189,24 +189,26 @@ def test_empty_plots_are_detected(page):
 
 
 def test_empty_diagrams_are_detected(page):
-    # Stand-ins for the explorer's SVG Diagram: the figure it drew (root.bpxSpec) and its texts are all the checks read.
-    page.set_content("".join(f'<div class="bpx-diagram" id="d{i}"><svg class="bpx-svg"></svg></div>' for i in range(4)))
+    # Stand-ins for the live SVG Diagram (explainer/widgets/diagram.js): its parts are <g data-part> groups.
+    page.set_content("".join(f'<div class="bpx-diagram" id="d{i}"><svg class="bpx-svg"></svg></div>' for i in range(3)))
     page.evaluate(
         """() => {
-          const point = {name: 'nodes', x: [0], y: [0], text: ['h₁']};
-          document.getElementById('d1').bpxSpec = {data: [], layout: {}};
-          document.getElementById('d2').bpxSpec = {data: [point], layout: {}};
-          document.getElementById('d3').bpxSpec = {data: [point], layout: {}};
-          const text = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-          text.setAttribute('class', 'bpx-text');
+          const ns = 'http://www.w3.org/2000/svg';
+          for (const id of ['d1', 'd2']) {
+            const g = document.createElementNS(ns, 'g');
+            g.setAttribute('data-part', 'nodes:1');
+            document.querySelector(`#${id} svg`).appendChild(g);
+          }
+          const text = document.createElementNS(ns, 'text');
           text.textContent = 'h₁';
-          document.querySelector('#d3 svg').appendChild(text);
+          document.querySelector('#d2 g').appendChild(text);
         }"""
     )
-    assert jh.empty_plots(page) == ["diagram 0: never drawn", "diagram 1: no traces", "diagram 2: no point text drawn"]
-    assert jh.widget_problems(page) == [f"diagram {i} drew no text: its figure never arrived" for i in range(3)]
-    assert jh.wait_for_widgets(page, timeout=1) is False  # three diagrams never drew
-    jh.wait_for_diagrams(page, 1, timeout=1)  # the fourth did
+    assert jh.empty_plots(page) == ["diagram 0: never drawn", "diagram 1: no text drawn"]
+    assert jh.widget_problems(page) == [f"diagram {i} drew no text: no scene arrived" for i in range(2)]
+    assert jh.wait_for_widgets(page, timeout=1) is False  # two diagrams never drew
+    jh.wait_for_diagrams(page, 1, timeout=1)  # the third did
+    assert jh.diagram_texts(page, 2) == ["h₁"]
 
 
 def test_console_errors_are_collected(page, console):

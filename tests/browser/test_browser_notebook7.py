@@ -25,14 +25,13 @@ import pytest
 
 NOTEBOOK = "notebooks/02_forward_backward_2_2_2.ipynb"
 
-# Every live slider's value, by model id, as the kernel holds it (Widget.widgets: every open widget).
+# Every number row's value, by "model id/key", as the kernel holds it (the apps' Sliders widgets).
 _SLIDER_VALUES = """
-import json as _json, warnings as _warnings
+import json as _json
 import ipywidgets as _W
-with _warnings.catch_warnings():
-    _warnings.simplefilter("ignore", DeprecationWarning)  # Widget.widgets: still the one public list
-    print(_json.dumps({_id: _w.value for _id, _w in list(_W.Widget.widgets.items())
-                       if isinstance(_w, (_W.FloatSlider, _W.IntSlider, _W.FloatLogSlider))}))
+from explainer.widgets.sliders import Sliders as _Sliders
+print(_json.dumps({f"{_id}/{_r['key']}": _r["value"] for _id, _w in list(_W.widgets.widget._instances.items())
+                   if isinstance(_w, _Sliders) for _r in _w.rows}))
 """
 
 # Runs code in the page's kernel and returns what it printed.
@@ -107,8 +106,8 @@ def slider_values(page) -> dict[str, float]:
 
 
 def shown_number(page, handle) -> float:
-    """The number the page shows beside a slider: the app's exact readout if it has one, else the slider's."""
-    text = jh.slider_readout(page, handle)
+    """The number the page shows beside a slider: the row's readout (the app's own value)."""
+    text = page.locator(handle).evaluate("(r) => r.closest('.bpx-row').querySelector('.bpx-readout').value")
     match = _NUMBER.search(text)
     assert match, f"no number in the readout {text!r}"
     return float(match[0].replace("−", "-"))
@@ -132,14 +131,14 @@ def test_notebook_7_runs_02_and_a_slider_moves_the_app(notebook7, page, console)
     jh.assert_no_errors(page)
     assert not jh.widget_problems(page)
 
-    handle = jh.slider_selector(index=0)
+    handle = ".bpx-sliders .bpx-row input[type=range] >> nth=0"
     page.locator(handle).wait_for(state="visible")
     page.locator(handle).scroll_into_view_if_needed()
     before = slider_values(page)
     assert before, "the kernel holds no slider"
     jh.screenshot(page, "notebook7-02-before-slider")
-    # ArrowRight as noUiSlider's own keydown handler receives it. (A real key press is not used: in Notebook 7
-    # 7.6.5 the keydown moves the focus to the notebook's active cell before the handle sees it, seen here.)
+    # ArrowRight as the row's own keydown handler receives it (explainer/widgets/sliders.js). (A real key press
+    # is not used: in Notebook 7 7.6.5 the keydown moves the focus to the notebook's active cell first, seen here.)
     page.locator(handle).dispatch_event("keydown", {"key": "ArrowRight", "code": "ArrowRight", "keyCode": 39})
 
     changed: dict[str, tuple[float, float]] = {}
@@ -151,8 +150,7 @@ def test_notebook_7_runs_02_and_a_slider_moves_the_app(notebook7, page, console)
         page.wait_for_timeout(200)
     assert len(changed) == 1, f"one ArrowRight should move one slider, the kernel saw {changed or 'none'}"
     ((old, new),) = changed.values()
-    assert new > old
+    assert new == pytest.approx(old + 0.01, abs=1e-9)  # one step of the row, from where its thumb is drawn
     jh.screenshot(page, "notebook7-02-after-slider")
     shown = shown_number(page, handle)
-    decimals = len(str(shown).split(".")[1]) if "." in str(shown) else 0
-    assert abs(shown - new) <= 0.5 * 10 ** (-decimals) + 1e-12, f"the page shows {shown}, the kernel holds {new}"
+    assert shown == float(f"{new:.7g}"), f"the page shows {shown}, the kernel holds {new}"
