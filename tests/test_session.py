@@ -155,3 +155,77 @@ def test_seed_may_be_a_generator_or_none():
     X, y = data()
     TrainingSession(net(), X, y, seed=np.random.default_rng(1)).step(1)
     TrainingSession(net(), X, y, seed=None).step(1)
+
+
+def test_mini_batch_chunks_draw_the_batches_of_one_call():
+    X, y = data(11)
+    reference = train(net(), X, y, lr=0.05, steps=17, batch_size=3, seed=5)
+    session = TrainingSession(net(), X, y, lr=0.05, batch_size=3, seed=5)
+    for n in (1, 4, 2, 10):
+        session.step(n)
+    h = session.history
+    np.testing.assert_allclose(h.parameters, reference.parameters, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(h.gradients, reference.gradients, rtol=1e-14, atol=1e-16)
+    # 17 steps of ⌈11/3⌉ = 4 a pass: 4 full passes and one batch of 3 of the 11 samples.
+    assert session.epochs == pytest.approx(4 + 3 / 11)
+    assert session.next_batch().shape == (3,)
+
+
+def test_a_reset_run_repeats_the_first_exactly():
+    X, y = data(9)
+    session = TrainingSession(net(), X, y, lr=0.05, batch_size=2, seed=1, optimizer="adam")
+    session.step(13)
+    first = session.history.parameters.copy()
+    session.reset()
+    assert session.steps_done == 0 and session.epochs == 0
+    session.step(13)
+    np.testing.assert_array_equal(session.history.parameters, first)
+
+
+def test_the_session_keeps_the_data_loss_and_the_penalty_apart():
+    from explainer.engine.training import Penalty
+
+    X, y = data()
+    session = TrainingSession(net(), X, y, lr=0.1, regularization="l2", reg_rate=0.01)
+    session.step(4)
+    session.regularization = "l1"
+    session.reg_rate = 0.02
+    session.step(3)
+    parts = session.losses()
+    h = session.history
+    np.testing.assert_array_equal(parts["data"], h.train_loss)
+    l2, l1 = Penalty.of(session.network, "l2", 0.01), Penalty.of(session.network, "l1", 0.02)
+    np.testing.assert_allclose(parts["penalty"][:5], l2.values(h.parameters[:5]))
+    np.testing.assert_allclose(parts["penalty"][5:], l1.values(h.parameters[5:]))
+    np.testing.assert_allclose(parts["total"], parts["data"] + parts["penalty"])
+    latest = session.latest()
+    assert latest["step"] == 7 and latest["penalty"] == parts["penalty"][-1]
+    np.testing.assert_array_equal(latest["gradient"], h.gradients[-1])
+    with pytest.raises(ValueError, match="regularization must be one of none, l1, l2"):
+        session.regularization = "l0"
+    with pytest.raises(ValueError, match="reg_rate"):
+        session.reg_rate = -1
+
+
+def test_display_history_thins_without_the_rest():
+    X, y = data()
+    session = TrainingSession(net(), X, y, lr=0.05)
+    for _ in range(60):
+        session.step(10)
+    shown = session.display_history(50)
+    assert len(shown) <= 50 and shown.steps[0] == 0 and shown.steps[-1] == 600
+    full = session.history
+    index = np.searchsorted(full.steps, shown.steps)
+    np.testing.assert_array_equal(shown.parameters, full.parameters[index])
+    np.testing.assert_array_equal(shown.grad_norms, full.grad_norms[index])
+
+
+def test_new_data_keeps_the_run_and_restarts_the_batches():
+    X, y = data(8)
+    session = TrainingSession(net(), X, y, lr=0.05, batch_size=3, seed=0)
+    session.step(5)
+    X2, y2 = data(12, seed=1)
+    session.set_data(X2, y2)
+    session.step(2)
+    assert session.steps_done == 7 and session.X.shape == (12, 2)
+    assert max(session.next_batch()) < 12

@@ -677,3 +677,115 @@ def test_from_json_refuses_huge_files_before_reading(tmp_path, monkeypatch):
         History.from_json(path.read_text())
     with pytest.raises(ValueError, match="text_or_path must be a file path"):
         History.from_json(3.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Regularisation: L_total = L_data + Ω(w) on the weights, its gradient in every step (as TF Playground)
+
+
+def _total_loss(net, theta, X, y, penalty):
+    probe = net.copy()
+    probe.set_parameters(theta)
+    return probe.loss_value(X, y) + penalty.value(theta)
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2"])
+def test_the_penalty_and_its_gradient_against_finite_differences(kind):
+    from explainer.engine.training import Penalty
+
+    X, y = regression()
+    net = small_net(seed=3)
+    penalty = Penalty.of(net, kind, 0.03)
+    theta = net.parameters
+    _, data_grad = gradient_at(net, theta, X, y)
+    total_grad = data_grad + penalty.gradient(theta)
+    h = 1e-6
+    fd = np.array([
+        (_total_loss(net, theta + h * e, X, y, penalty) - _total_loss(net, theta - h * e, X, y, penalty)) / (2 * h)
+        for e in np.eye(net.n_parameters)
+    ])  # fmt: skip
+    np.testing.assert_allclose(total_grad, fd, rtol=1e-6, atol=1e-9)
+    # Biases carry no penalty: their gradient is the data gradient's.
+    biases = np.array([name.startswith("b") for name in net.parameter_names])
+    np.testing.assert_array_equal(penalty.gradient(theta)[biases], 0.0)
+    weights = net.parameters[~biases]
+    expected = 0.03 * (np.abs(weights).sum() if kind == "l1" else 0.5 * (weights**2).sum())
+    assert penalty.value(theta) == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2"])
+def test_a_regularised_run_takes_the_penalised_gradient_each_step(kind):
+    from explainer.engine.training import Penalty, penalty_of
+
+    X, y = regression()
+    net = small_net(seed=1)
+    h = train(net, X, y, lr=0.1, steps=5, regularization=kind, reg_rate=0.05)
+    penalty = Penalty.of(net, kind, 0.05)
+    ref = small_net(seed=1)
+    theta = ref.parameters
+    for t in range(5):
+        loss, g = gradient_at(ref, theta, X, y)
+        assert h.train_loss[t] == pytest.approx(loss, rel=1e-13)  # the data loss alone
+        np.testing.assert_allclose(h.gradients[t], g + penalty.gradient(theta), rtol=1e-12, atol=1e-15)
+        theta = theta - 0.1 * (g + penalty.gradient(theta))
+    np.testing.assert_allclose(net.parameters, theta, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(penalty_of(h, penalty), penalty.values(h.parameters))
+    assert penalty_of(h, penalty)[0] > 0
+
+
+def test_regularisation_against_pytorch():
+    torch = pytest.importorskip("torch")
+    X, y = regression(n=10, seed=2)
+    for kind, rate in (("l1", 0.02), ("l2", 0.1)):
+        net = Network([2, 5, 3, 2], activation="tanh", output_activation="identity", loss="mse", seed=4)
+        start = [(torch.tensor(np.array(w), requires_grad=True), torch.tensor(np.array(b), requires_grad=True))
+                 for w, b in zip(net.weights, net.biases)]  # fmt: skip
+        h = train(net, X, y, optimizer="sgd", lr=0.05, steps=20, regularization=kind, reg_rate=rate)
+        params = [p for pair in start for p in pair]
+        opt = torch.optim.SGD(params, lr=0.05)
+        Xt, Yt = torch.tensor(X), torch.tensor(y)
+        for step in range(20):
+            opt.zero_grad()
+            a = Xt
+            for layer, (w, b) in enumerate(start):
+                a = a @ w + b
+                if layer < len(start) - 1:
+                    a = torch.tanh(a)
+            data = 0.5 * ((a - Yt) ** 2).sum(dim=1).mean()
+            ws = [w for w, _ in start]
+            if kind == "l1":
+                omega = rate * sum(w.abs().sum() for w in ws)
+            else:
+                omega = rate * 0.5 * sum((w**2).sum() for w in ws)
+            assert h.train_loss[step] == pytest.approx(data.item(), rel=1e-12)
+            (data + omega).backward()
+            opt.step()
+        ours = np.concatenate([np.concatenate([np.ravel(w), np.ravel(b)]) for w, b in zip(net.weights, net.biases)])
+        theirs = np.concatenate([torch.cat([w.detach().ravel(), b.detach().ravel()]).numpy() for w, b in start])
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-13)
+
+
+def test_regularisation_is_checked_at_the_door():
+    X, y = regression()
+    for kwargs, match in (
+        ({"regularization": "l3"}, "regularization must be one of none, l1, l2"),
+        ({"regularization": 2}, "regularization must be one of"),
+        ({"reg_rate": -0.1}, "reg_rate must be a finite number ≥ 0"),
+        ({"reg_rate": float("nan")}, "reg_rate"),
+        ({"reg_rate": 1e3}, "reg_rate must be a number from 0 to 100"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            train(small_net(), X, y, steps=1, **kwargs)
+    # None and upper case are "none" and "l2"; a rate of 0 is no penalty at all.
+    a = train(small_net(), X, y, steps=3, regularization=None)
+    b = train(small_net(), X, y, steps=3, regularization="L2", reg_rate=0.0)
+    np.testing.assert_array_equal(a.parameters, b.parameters)
+
+
+def test_l1_at_zero_has_no_push():
+    from explainer.engine.training import Penalty
+
+    net = Network([2, 1], output_activation="identity", loss="mse", init="zeros")
+    penalty = Penalty.of(net, "l1", 0.5)
+    np.testing.assert_array_equal(penalty.gradient(net.parameters), 0.0)
+    assert penalty.value(net.parameters) == 0.0

@@ -7,6 +7,19 @@ Every optimiser updates the flat parameter vector θ in place and leaves frozen 
     adam      m ← β₁ m + (1 − β₁) g;  s ← β₂ s + (1 − β₂) g²
               θ ← θ − η m̂ / (√ŝ + ε),  m̂ = m / (1 − β₁ᵗ), ŝ = s / (1 − β₂ᵗ)
 
+Regularisation (as TensorFlow Playground's) adds a penalty on the weights to the loss, and its gradient to
+every step's gradient; biases (and batch norm's γ, β) are not penalised::
+
+    none  Ω = 0
+    l1    Ω = λ Σ |w|          ∂Ω/∂w = λ sign(w)   (0 at w = 0)
+    l2    Ω = λ · ½ Σ w²       ∂Ω/∂w = λ w
+
+    L_total = L_data + Ω       θ ← θ − η (∂L_data/∂θ + ∂Ω/∂θ)
+
+A History's ``train_loss`` (and ``test_loss``) is the data loss alone; ``penalty_of(history, penalty)`` gives
+Ω at each of its entries (Ω depends on θ only, and the History keeps θ), so the two are never mixed up.
+Its ``gradients`` are the ones the update used, penalty included.
+
 A run stops where it diverges, by the engine's one rule (``diverged_at``, in history.py: a loss or a
 gradient not finite, or the loss above DIVERGENCE_FACTOR = 10⁴ × its start). One call trains at most
 MAX_STEPS (10⁶) steps, and its History stays bounded in memory however long the run (thinned evenly).
@@ -19,7 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._validate import fraction, one_of, positive_float, positive_int, rng_from
+from .._validate import fraction, one_of, positive_float, positive_int, rng_from, short_repr
 from .history import (
     DIVERGENCE_FACTOR,
     DIVERGENCE_FLOOR,
@@ -137,6 +150,129 @@ def make_optimizer(name: str, lr: float = 0.1, **options) -> Optimizer:
     return cls(lr, **options)
 
 
+REGULARIZATIONS = ("none", "l1", "l2")
+MAX_REG_RATE = 100.0  # λ: beyond it the penalty alone throws every weight across zero in one step of η ≥ 0.01
+
+
+def weight_mask(net: Network) -> np.ndarray:
+    """(P,) 1.0 on the entries of θ that are weights W, 0.0 on biases (and batch norm's γ, β)."""
+    mask = np.zeros(net.n_parameters)
+    offset = 0
+    for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:]):
+        mask[offset : offset + n_in * n_out] = 1.0
+        offset += (n_in + 1) * n_out
+    return mask
+
+
+class Penalty:
+    """A penalty Ω(θ) on the weights: ``l1`` λ Σ|w|, ``l2`` λ·½ Σ w², ``none`` 0 (biases never penalised).
+
+    kind: one of REGULARIZATIONS; rate: λ, from 0 to MAX_REG_RATE (100); mask: (P,) 1.0 on the weights
+    (``weight_mask(net)``).
+    """
+
+    def __init__(self, kind: str, rate: float, mask: np.ndarray):
+        self.kind = check_regularization(kind)
+        self.rate = check_reg_rate(rate)
+        self.mask = np.asarray(mask, dtype=np.float64)
+
+    @classmethod
+    def of(cls, net: Network, kind: str = "none", rate: float = 0.0) -> Penalty:
+        return cls(kind, rate, weight_mask(net))
+
+    @property
+    def active(self) -> bool:
+        return self.kind != "none" and self.rate > 0
+
+    def value(self, theta: np.ndarray) -> float:
+        """Ω(θ) (a float; 0 for none)."""
+        if not self.active:
+            return 0.0
+        if self.kind == "l1":
+            return self.rate * float(np.abs(theta) @ self.mask)
+        return 0.5 * self.rate * float((theta * theta) @ self.mask)
+
+    def values(self, parameters: np.ndarray) -> np.ndarray:
+        """Ω at each row of ``parameters`` (T, P): (T,)."""
+        if not self.active:
+            return np.zeros(parameters.shape[0])
+        with np.errstate(all="ignore"):
+            if self.kind == "l1":
+                return self.rate * (np.abs(parameters) @ self.mask)
+            return 0.5 * self.rate * ((parameters * parameters) @ self.mask)
+
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        """∂Ω/∂θ: (P,), λ sign(w) or λ w on the weights, 0 elsewhere."""
+        if not self.active:
+            return np.zeros_like(theta)
+        return self.rate * (np.sign(theta) if self.kind == "l1" else theta) * self.mask
+
+    def add_gradient(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """grad += ∂Ω/∂θ, in place (the training hot path)."""
+        if self.kind == "l1":
+            grad += self.rate * np.sign(theta) * self.mask
+        else:
+            grad += self.rate * theta * self.mask
+
+    def __repr__(self) -> str:
+        return f"Penalty({self.kind!r}, rate={self.rate!r})"
+
+
+def check_regularization(kind, argument: str = "regularization") -> str:
+    """ "none", "l1" or "l2" (None reads as "none"; upper case as lower); ValueError naming ``argument``."""
+    if kind is None:
+        return "none"
+    if isinstance(kind, str) and kind.strip().lower() in REGULARIZATIONS:
+        return kind.strip().lower()
+    raise ValueError(f"{argument} must be one of {', '.join(REGULARIZATIONS)}; got {short_repr(kind)}")
+
+
+def check_reg_rate(rate, argument: str = "reg_rate") -> float:
+    """λ, a finite number from 0 to MAX_REG_RATE; ValueError naming ``argument``."""
+    value = positive_float(rate, argument, allow_zero=True)
+    if value > MAX_REG_RATE:
+        raise ValueError(f"{argument} must be a number from 0 to {MAX_REG_RATE:g}; got {short_repr(rate)}")
+    return value
+
+
+def penalty_of(history: History, penalty: Penalty) -> np.ndarray:
+    """Ω at each entry of ``history`` (T,), from its parameters: the penalty part of the loss it trained on."""
+    return penalty.values(history.parameters)
+
+
+class BatchOrder:
+    """Which samples the next mini-batch takes: a permutation per epoch from ``rng``, walked ``batch_size`` at a
+    time (the last batch of an epoch holds the remainder), kept across calls so that training in chunks
+    draws the same batches as one call. ``epochs``: passes over the data so far (a fraction mid-epoch).
+    """
+
+    def __init__(self, rng: np.random.Generator, n: int):
+        self.rng, self.n = rng, int(n)
+        self.order = np.arange(self.n)
+        self.cursor = self.n  # forces a fresh permutation at the first mini-batch
+        self.epochs = 0.0
+
+    def peek(self, batch_size: int) -> np.ndarray:
+        """The indices of the next batch (drawing the next epoch's permutation when one ends)."""
+        if self.cursor >= self.n:
+            self.order, self.cursor = self.rng.permutation(self.n), 0
+        return self.order[self.cursor : self.cursor + batch_size]
+
+    def advance(self, batch_size: int) -> None:
+        """The batch ``peek`` gave was used for an update."""
+        taken = min(batch_size, self.n - self.cursor)
+        self.cursor += batch_size
+        self.epochs += taken / self.n
+
+    def restart(self, n: int | None = None, epochs: float = 0.0) -> None:
+        """A fresh permutation at the next batch (new data, or after undo)."""
+        if n is not None:
+            self.n = int(n)
+        self.order = np.arange(self.n)
+        self.cursor = self.n
+        self.epochs = float(epochs)
+
+
 Callback = Callable[[int, float], "bool | None"]
 
 
@@ -153,6 +289,8 @@ def train(
     y_test=None,
     seed: int | np.random.Generator | None = 0,
     callback: Callback | None = None,
+    regularization: str = "none",
+    reg_rate: float = 0.0,
     **optimizer_options,
 ) -> History:
     """Train ``net`` in place for ``steps`` updates and return the History.
@@ -169,6 +307,9 @@ def train(
         (smaller when batch_size does not divide n).
     callback: called as ``callback(step, loss)`` after each update, with the loss at which that
         update's gradient was taken; returning False stops training (``stopped_early``).
+    regularization: "none", "l1" (λ Σ|w|) or "l2" (λ·½ Σ w²) on the weights, not the biases; reg_rate: λ, 0 to
+        100. The penalty's gradient is added to every step's; the History's losses are the data loss alone
+        (``penalty_of(history, Penalty.of(net, regularization, reg_rate))`` gives the penalty at each entry).
     A diverging run (by the rule of ``diverged_at``: a loss or gradient not finite, or the loss above
     10⁴ × its start) stops there, and is flagged in the history, with no warnings.
     """
@@ -190,8 +331,12 @@ def train(
     Xt, Yt = check_test_data(net, X_test, y_test)
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable as callback(step, loss)")
+    penalty = Penalty.of(net, regularization, reg_rate)
     rng = rng_from(seed)
-    return run_steps(net, Xa, Y, opt, steps, batch_size=batch_size, X_test=Xt, Y_test=Yt, rng=rng, callback=callback)
+    return run_steps(
+        net, Xa, Y, opt, steps, batch_size=batch_size, X_test=Xt, Y_test=Yt, rng=rng, callback=callback,
+        penalty=penalty if penalty.active else None,
+    )  # fmt: skip
 
 
 def check_test_data(net: Network, X_test, y_test) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -217,33 +362,39 @@ def run_steps(
     rng: np.random.Generator | None = None,
     callback: Callback | None = None,
     start_loss: float | None = None,
+    penalty: Penalty | None = None,
+    batches: BatchOrder | None = None,
 ) -> History:
     """The training loop of ``train``, for arguments already checked (``TrainingSession`` calls it too).
 
     start_loss: the L₀ of the divergence rule (default: this run's first loss); a session passes the loss
     where it started, so that a run trained a few steps at a time is judged as one run.
+    penalty: added to each step's gradient (None: no regularisation). batches: the mini-batch order to
+    continue (a session's, so that chunks draw the batches one call would); None starts one from ``rng``.
+    The last entry's gradient is taken on the batch the next update would use, which is not consumed.
     """
     P, L, n = net.n_parameters, net.n_layers, X.shape[0]
     theta = net.theta
     trainable = net.trainable_mask.astype(np.float64)
     keep = _Entries(history_capacity(P, L), steps + 1, P, X_test is not None)
-    order = np.arange(n)
-    cursor = n  # forces a fresh permutation at the first mini-batch
+    if batches is None:
+        batches = BatchOrder(rng if rng is not None else np.random.default_rng(0), n)
     limit = None if start_loss is None else divergence_limit(start_loss)
     at, stopped, t = None, False, 0
+    if penalty is not None and not penalty.active:
+        penalty = None
 
-    full_batch = batch_size is None or batch_size == n
+    full_batch = batch_size is None or batch_size >= n
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
             if full_batch:
                 loss, grad = net.gradient(X, Y)
             else:
-                if cursor >= n:
-                    order, cursor = rng.permutation(n), 0
-                idx = order[cursor : cursor + batch_size]  # the last batch of an epoch holds the remainder
-                cursor += batch_size
+                idx = batches.peek(batch_size)  # the last batch of an epoch holds the remainder
                 _, grad = net.gradient(X[idx], Y[idx])
                 loss = net.mean_loss(X, Y)
+            if penalty is not None:
+                penalty.add_gradient(theta, grad)
             if limit is None:
                 limit = divergence_limit(loss) if math.isfinite(loss) else -math.inf
             # One scalar check: NaN and inf survive a sum (inf − inf is NaN); non-finite parameters
@@ -256,6 +407,10 @@ def run_steps(
                 if bad:
                     at = len(keep) - 1
                 break
+            if full_batch:
+                batches.epochs += 1.0
+            else:
+                batches.advance(batch_size)
             opt.step(theta, grad, trainable)
             if callback is not None and callback(t + 1, loss) is False:
                 stopped = True
@@ -332,11 +487,15 @@ class _Entries:
 
 
 __all__ = [
+    "BatchOrder",
     "DIVERGENCE_FACTOR",
     "DIVERGENCE_FLOOR",
     "MAX_HISTORY_ENTRIES",
+    "MAX_REG_RATE",
     "MAX_STEPS",
     "OPTIMIZERS",
+    "Penalty",
+    "REGULARIZATIONS",
     "SGD",
     "Adam",
     "History",
@@ -344,7 +503,11 @@ __all__ = [
     "Optimizer",
     "diverged_at",
     "divergence_message",
+    "check_reg_rate",
+    "check_regularization",
     "make_optimizer",
+    "penalty_of",
     "run_steps",
     "train",
+    "weight_mask",
 ]
