@@ -9,7 +9,8 @@ round trip is counted):
 1. ``arm``: a capture-phase ``keydown`` listener on ``window`` and a MutationObserver on every plotly
    graph in the slider's cell output (subtree, attributes, child list, text) are installed.
 2. Python sends the key with ``page.keyboard.press`` (a real Chromium key event through the DevTools
-   protocol, delivered to the focused noUiSlider handle, as a keyboard user's would be).
+   protocol, delivered to the focused slider, as a keyboard user's would be: an ipywidgets noUiSlider handle
+   for the floor, an app's number row, ``explainer.widgets.sliders``, for the apps).
 3. t0 = ``performance.now()`` in the capture listener: the moment the page receives the key, before
    ipywidgets sees it. The slider then moves, ipywidgets sends the value to the kernel, the Python
    ``observe`` callback runs, ``batch_update()`` sends the new trace data back, plotly.js redraws.
@@ -73,7 +74,8 @@ widgets.VBox([slider, fig])
 @dataclass(frozen=True)
 class Case:
     """One row: ``source`` is Python code for one cell, or the path of a notebook (relative to the repo root);
-    ``slider`` the slider's description (its label text); the first row is the floor the ratios divide by."""
+    ``slider`` the slider: an ipywidgets slider's description (its label text), or ``row:KEY`` for a number row
+    of an app's Sliders (``row:W1[0,0]``); the first row is the floor the ratios divide by."""
 
     name: str
     source: str
@@ -85,10 +87,28 @@ CASES = [
     Case(
         "BackpropExplorer 2-2-2, W1[0,0]",
         "from explainer.widgets import BackpropExplorer\napp = BackpropExplorer()\napp",
-        slider="W1[0,0]",
+        slider="row:W1[0,0]",
     ),
-    Case("Playground, noise", "from explainer.widgets import Playground\napp = Playground()\napp", slider="noise"),
+    Case(
+        "BackpropExplorer 7 layers (vanishing), W1[0,0]",
+        "from explainer.widgets import BackpropExplorer\napp = BackpropExplorer(scenario='vanishing_gradients')\napp",
+        slider="row:W1[0,0]",
+    ),
+    Case(
+        "BackpropExplorer neuron diagram, W1[0,0]",
+        "from explainer.widgets import BackpropExplorer\n"
+        "app = BackpropExplorer(scenario='single_neuron', diagram='neuron')\napp",
+        slider="row:W1[0,0]",
+    ),
 ]
+
+
+def handle_selector(slider: str) -> str:
+    """The Playwright selector of a case's slider: a number row's range input, or an ipywidgets slider's handle."""
+    if slider.startswith("row:"):
+        return f'.bpx-sliders .bpx-row[data-key="{slider[4:]}"] input[type=range] >> nth=0'
+    return jh.slider_selector(slider)
+
 
 # In the page: installs the key listener and the observer, and leaves the promise of the timings in
 # window.__bpxPress (not returned: Playwright would wait for it before the key is even pressed).
@@ -101,9 +121,10 @@ _ARM_JS = """
     throw new Error('no figure (plotly graph or diagram) in the output of the slider ' + handleSelector);
   }
   if (document.activeElement !== handle) handle.focus();
-  const readout = handle.closest('.widget-slider').querySelector('.widget-readout');
-  const state = {t0: null, dom: null, frame: null, last: null, lastFrame: null, mutations: 0,
-                 before: readout.textContent};
+  const box = handle.closest('.widget-slider') || handle.closest('.bpx-row');
+  const readout = box.querySelector('.widget-readout, .bpx-readout');
+  const read = () => (readout.value !== undefined ? readout.value : readout.textContent);
+  const state = {t0: null, dom: null, frame: null, last: null, lastFrame: null, mutations: 0, before: read()};
   window.__bpxPress = new Promise((resolve) => {
     let quiet = null, done = false;
     const finish = (timedOut) => {
@@ -118,7 +139,7 @@ _ARM_JS = """
       window.removeEventListener('keydown', onKey, true);
       clearTimeout(quiet); clearTimeout(guard);
       state.timedOut = timedOut;
-      state.after = readout.textContent;
+      state.after = read();
       resolve(state);
     };
     const onKey = () => { if (state.t0 === null) state.t0 = performance.now(); };
@@ -237,7 +258,7 @@ def measure(
         problems = jh.widget_problems(page)
         if problems:
             raise AssertionError(f"{case.name}: widgets did not render: {problems}")
-        handle = jh.slider_selector(slider)
+        handle = handle_selector(slider)
         page.locator(handle).wait_for(state="attached", timeout=60_000)
         css = page.locator(handle).evaluate(
             "(h) => { h.setAttribute('data-bpx-bench', '1'); return '[data-bpx-bench=\"1\"]'; }"
@@ -314,6 +335,52 @@ def report(results: list[Result], load_before: float | None = None) -> None:
         print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
 
 
+# ---------------------------------------------------------------------------------------------- playback
+_SURFACE = "from explainer.widgets import LossSurfaceExplorer\n"
+PLAYBACK = {
+    "LossSurfaceExplorer, surface and map": _SURFACE + "LossSurfaceExplorer()",
+    "LossSurfaceExplorer, map": _SURFACE + "LossSurfaceExplorer(kind='contour')",
+}
+
+# Counts the frames the page draws while the descent plays: each change of the player's status line is a new
+# frame applied (explainer/widgets/live_figure.js writes it after the frame's Plotly.react).
+_PLAY_JS = """
+async (seconds) => {
+  const status = document.querySelector('.bpx-live-figure .bpx-status');
+  const button = document.querySelector('.bpx-live-figure .bpx-play');
+  const times = [];
+  const observer = new MutationObserver(() => times.push(performance.now()));
+  observer.observe(status, {childList: true, characterData: true, subtree: true});
+  button.click();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  observer.disconnect();
+  if (button.textContent.includes('pause')) button.click();
+  return times;
+}
+"""
+
+
+def measure_playback(source: str, *, seconds: float = 5.0, session: Session) -> dict:
+    """Frames a second while the descent plays in the page (▶ pressed once; ``seconds`` of play)."""
+    page = jh.new_page(session.browser)
+    try:
+        server, path = _notebook_for(session, source, "playback")
+        jh.open_notebook(page, server, path)
+        started = time.perf_counter()
+        jh.run_all_cells(page)
+        jh.wait_for_plots(page, 1, timeout=120)
+        drawn = time.perf_counter() - started
+        page.wait_for_timeout(1000)
+        times = page.evaluate(_PLAY_JS, seconds)
+        frames = len(times)
+        fps = (frames - 1) / ((times[-1] - times[0]) / 1000) if frames > 1 else 0.0
+        return {"frames": frames, "fps": fps, "first_draw_s": drawn}
+    finally:
+        page.context.close()
+        for server in session.servers.values():
+            server.shutdown_kernels()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 presses a case instead of 60")
@@ -330,7 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     start, load_before = time.perf_counter(), _load()
     with Session() as session:
         results = [measure(c.source, c.slider, name=c.name, presses=presses, session=session) for c in cases]
+        playback = {} if args.code else {n: measure_playback(s, session=session) for n, s in PLAYBACK.items()}
     report(results, load_before)
+    if playback:
+        print("\nLoss-surface playback in the page (target >= 20 frames a second):")
+        for name, r in playback.items():
+            drawn = f"cell run to drawn {r['first_draw_s']:.1f} s"
+            print(f"  {name}: {r['fps']:.1f} frames/s ({r['frames']} frames in 5 s); {drawn}")
     print(f"({time.perf_counter() - start:.0f} s in all, lab start and notebook runs included)")
     return 0
 

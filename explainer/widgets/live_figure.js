@@ -85,9 +85,15 @@ async function render({ model, el }) {
     return drawing;
   }
 
-  function applyFrame(k) {
+  // While the descent plays, a 3-D scene follows every frame if the page redraws it quickly (a GPU: a few ms);
+  // where it is slow (a software renderer: ~150 ms a redraw) the flat traces move every frame and the 3-D
+  // scene catches up when the descent pauses or ends, so playback keeps its 20 frames a second.
+  const THREE_D = new Set(["scatter3d", "surface", "mesh3d"]);
+  const SLOW_3D_MS = 40;
+  let cost3d = 0; // ms of the last redraw that included the 3-D traces
+  function applyFrame(k, playing = false) {
     const frames = model.get("frames");
-    if (!frames.length) return;
+    if (!frames.length) return undefined;
     k = Math.max(0, Math.min(k, frames.length - 1));
     const frame = frames[k];
     const data = fig.data.slice();
@@ -107,12 +113,65 @@ async function render({ model, el }) {
     shown = k;
     slider.value = k;
     status.innerHTML = model.get("frame_status")[k] ?? "";
-    return draw();
+    const late = playing && k < frames.length - 1 && cost3d > SLOW_3D_MS;
+    const indices = frame.traces.filter((i) => !(late && THREE_D.has(data[i].type)));
+    pending3d = pending3d || indices.length < frame.traces.length;
+    if (indices.length === frame.traces.length) pending3d = false;
+    return restyle(frame, indices, playing);
+  }
+  let pending3d = false; // 3-D traces behind the frame shown
+
+  function restyle(frame, indices, playing) {
+    // Only the frame's own properties of those traces, in one Plotly.restyle: the surface itself is untouched.
+    const update = {};
+    const keys = new Set();
+    frame.traces.forEach((index, n) => {
+      if (!indices.includes(index)) return;
+      for (const [key, value] of Object.entries(frame.data[n])) {
+        if (value && typeof value === "object" && !Array.isArray(value)) {
+          for (const inner of Object.keys(value)) keys.add(`${key}.${inner}`);
+        } else {
+          keys.add(key);
+        }
+      }
+    });
+    for (const key of keys) {
+      const [outer, inner] = key.split(".");
+      update[key] = indices.map((i) => {
+        const value = fig.data[i][outer];
+        return inner === undefined ? value : value?.[inner];
+      });
+    }
+    if (!indices.length) return drawing;
+    // While playing, flat traces move with Plotly.animate (no recomputation of the other traces); a paused
+    // frame, or one that includes 3-D traces, is a restyle.
+    const flat = playing && !indices.some((i) => THREE_D.has(fig.data[i].type));
+    drawing = drawing
+      .then(() => {
+        if (!flat) {
+          const start = performance.now();
+          const has3d = indices.some((i) => THREE_D.has(fig.data[i].type));
+          return Plotly.restyle(plot, update, indices).then(() => {
+            if (has3d) cost3d = performance.now() - start;
+          });
+        }
+        // Plotly.animate without redraw moves cartesian traces in place; a restyle would recompute every
+        // trace, the 3-D surface included (~150 ms a frame in a software renderer).
+        const changes = indices.map((i) => Object.fromEntries(Object.keys(update).map((k) => [k, fig.data[i][k.split(".")[0]]])));
+        const data = indices.map((i, n) => Object.fromEntries(Object.keys(changes[n]).map((k) => [k, changes[n][k]])));
+        return Plotly.animate(plot, { data, traces: indices }, { transition: { duration: 0 }, frame: { duration: 0, redraw: false } });
+      })
+      .catch((error) => console.error("[backprop-explainer] a frame could not be drawn", error));
+    return drawing;
   }
 
   function stop(report) {
     if (timer !== null) clearInterval(timer);
     timer = null;
+    if (pending3d) {
+      pending3d = false;
+      draw(); // the 3-D scene catches up with the frame shown
+    }
     button.textContent = "▶ play";
     button.setAttribute("aria-label", "play the descent");
     if (report) {
@@ -137,7 +196,7 @@ async function render({ model, el }) {
       if (next >= model.get("frames").length) {
         stop(true);
       } else {
-        await applyFrame(next);
+        await applyFrame(next, true);
       }
       busy = false;
     }, model.get("frame_ms"));

@@ -38,7 +38,7 @@ MAX_STEPS = 1000
 MIN_RESOLUTION, MAX_RESOLUTION = 5, 201
 MAX_SPAN = 20.0
 LR_EXPONENTS = (-3.0, 1.5)  # the η slider's range, log10 (a value beyond it is shown as beyond, never clamped)
-PLAY_MS = 50  # 20 frames a second, played in the page
+PLAY_MS = 40  # 25 frames a second, played in the page
 FIGURE_HEIGHT = 660  # px with plotly's player block (~100 px), which the live figure cuts off
 
 
