@@ -135,3 +135,30 @@ def test_the_grid_pass_goes_in_blocks_and_equals_one_pass(monkeypatch):
     monkeypatch.setattr(network_module, "BLOCK_VALUES", 80)  # 10 points a block
     blocked = decision_grid(net, X, resolution=30)
     np.testing.assert_allclose(blocked.outputs, whole.outputs, rtol=1e-15)
+
+
+def test_plane_maps_are_every_neuron_at_every_pixel_centre():
+    from explainer.engine.boundary import pixel_centres, plane_maps
+    from explainer.engine.features import FeatureMap
+
+    fm = FeatureMap(("x1", "x2^2", "sin(x1)"))
+    net = Network([3, 4, 2, 1], activation="tanh", output_activation="sigmoid", loss="bce", seed=2)
+    maps = plane_maps(net, fm, (-6, 6), (-2, 4), resolution=7)
+    np.testing.assert_allclose(maps.x, pixel_centres(-6, 6, 7))
+    assert maps.x[0] == pytest.approx(-6 + 12 / 14) and maps.y[-1] == pytest.approx(4 - 6 / 14)
+    assert [m.shape for m in maps.layers] == [(4, 7, 7), (2, 7, 7), (1, 7, 7)]
+    i, j = 5, 2
+    p = net.forward_pass(fm([[maps.x[j], maps.y[i]]]))
+    for layer, m in enumerate(maps.layers):
+        np.testing.assert_allclose(m[:, i, j], p.a[layer + 1][0], rtol=1e-13)
+    assert not maps.output.flags.writeable
+    for kwargs, match in (
+        ({"x_range": (1, 1)}, "x_range must be a pair"),
+        ({"y_range": "ab"}, "y_range must be a pair"),
+        ({"resolution": 1}, "resolution must be an integer from 2 to 400"),
+    ):
+        args = {"x_range": (-1, 1), "y_range": (-1, 1), "resolution": 5, **kwargs}
+        with pytest.raises(ValueError, match=match):
+            plane_maps(net, fm, **args)
+    with pytest.raises(ValueError, match="features must be the network's inputs"):
+        plane_maps(net, FeatureMap(("x1",)), (-1, 1), (-1, 1))

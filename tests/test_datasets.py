@@ -35,7 +35,7 @@ def write(tmp_path, text, name="data.csv", encoding="utf-8"):
 
 
 def test_registry_names_and_metadata():
-    assert list(DATASETS) == ["xor", "circles", "moons", "spiral", "blobs", "sine"]
+    assert list(DATASETS) == ["xor", "circles", "moons", "spiral", "blobs", "sine", "gauss", "plane", "multi_gauss"]
     for name, spec in DATASETS.items():
         assert spec.name == name
         assert spec.task in TASKS
@@ -231,7 +231,10 @@ def test_regression_targets_are_a_column():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"name": "swirl"}, "name must be one of xor, circles, moons, spiral, blobs, sine; got 'swirl'"),
+        (
+            {"name": "swirl"},
+            "name must be one of xor, circles, moons, spiral, blobs, sine, gauss, plane, multi_gauss; got 'swirl'",
+        ),
         ({"name": "xor", "n_samples": 0}, "n_samples"),
         ({"name": "xor", "n_samples": 1}, "n_samples must be an integer from 2 to 100,000; got 1"),
         ({"name": "blobs", "n_samples": 4, "n_classes": 5}, "n_samples must be an integer from 5 to 100,000"),
@@ -547,3 +550,57 @@ def test_csv_is_read_as_a_stream_in_a_small_multiple_of_its_size(tmp_path):
     tracemalloc.stop()
     assert d.n_samples == 20_000 and d.n_features == 20
     assert peak < 2.5 * size, f"peak {peak / size:.1f}× the file's {size:,} bytes"
+
+
+# ---------------------------------------------------------------------------------------------
+# TF Playground's other shapes, scaling, your own points
+
+
+def test_tf_playground_shapes():
+    gauss = make_dataset("gauss", n_samples=400, noise=0.0, seed=0)
+    inside = np.sign(gauss.X_train.sum(axis=1)) == np.where(gauss.y_train == 1, 1, -1)
+    assert inside.mean() > 0.99  # the line x₁ + x₂ = 0 separates the two clusters
+    plane = make_dataset("plane", n_samples=200, noise=0.0, seed=1)
+    np.testing.assert_allclose(plane.y_train, plane.X_train.sum(axis=1) / 2)
+    bumps = make_dataset("multi_gauss", n_samples=500, noise=0.0, seed=2)
+    assert bumps.task == "regression" and bumps.n_features == 2
+    assert -1 <= bumps.y_train.min() < -0.5 and 0.5 < bumps.y_train.max() <= 1
+    near = np.hypot(bumps.X_train[:, 0] - 0.8, bumps.X_train[:, 1] - 0.5) < 0.1  # the hill at (0.8, 0.5)
+    assert np.all(bumps.y_train[near] > 0.7)
+
+
+def test_scaled_multiplies_the_features_only():
+    ds = make_dataset("spiral", n_samples=50, seed=0, test_fraction=0.2)
+    big = ds.scaled(5)
+    np.testing.assert_array_equal(big.X_train, ds.X_train * 5)
+    np.testing.assert_array_equal(big.X_test, ds.X_test * 5)
+    np.testing.assert_array_equal(big.y_train, ds.y_train)
+    assert not big.X_train.flags.writeable
+    for bad in (0, -1, float("inf"), "5", 1e9):
+        with pytest.raises(ValueError, match="factor"):
+            ds.scaled(bad)
+
+
+def test_points_dataset():
+    from explainer.course.datasets import points_dataset
+
+    ds = points_dataset([[0.0, 1.0], [2.0, 3.0]], [0, 1], [[1.0, 1.0]], [1])
+    assert ds.task == "binary" and ds.n_classes == 2 and ds.n_samples == 3
+    np.testing.assert_array_equal(ds.targets("train"), [[0.0], [1.0]])
+    empty = points_dataset(None, None)
+    assert empty.X_train.shape == (0, 2) and empty.n_samples == 0
+    reg = points_dataset([[0.0, 0.0]], [0.25], task="regression")
+    assert reg.n_classes is None and reg.y_train.dtype == np.float64
+    three = points_dataset([[0.0, 0.0]], [2], task="multiclass", n_classes=3)
+    assert three.class_names == ("0", "1", "2")
+    for args, kwargs, match in (
+        (([[0.0, 1.0]], [2]), {}, "y_train must hold class labels 0 to 1"),
+        (([[0.0, 1.0, 2.0]], [0]), {}, r"X_train must be an array of points \(n, 2\)"),
+        (([[0.0, np.nan]], [0]), {}, "X_train must hold only finite numbers"),
+        (([[0.0, 1.0]], [0, 1]), {}, "y_train must hold one number per point"),
+        (([[0.0, 1.0]], [0]), {"task": "binary", "n_classes": 3}, "n_classes must be 2"),
+        (([[0.0, 1.0]], [0]), {"task": "clustering"}, "task must be one of"),
+        (([[0.0, 1.0]], ["a"]), {}, "y_train must hold one number per point"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            points_dataset(*args, **kwargs)

@@ -21,7 +21,7 @@ import csv
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Integral
 from pathlib import Path
 
@@ -104,6 +104,33 @@ def _sine(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
     return x[:, None], np.sin(x)
 
 
+def _gauss(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    # TF Playground's "Gaussian": class 1 around (0.4, 0.4), class 0 around (−0.4, −0.4), spread 0.14
+    # (its √0.5 at noise 0, in its ±5 scaled to ±1). A straight line separates them.
+    y = _half(n)
+    centre = np.where(y[:, None] == 1, 0.4, -0.4)
+    return centre + rng.normal(0.0, 0.14, size=(n, 2)), y
+
+
+def _plane(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    # TF Playground's regression "plane": y = (x₁ + x₂) / 2 over [−1.2, 1.2]² (its ±6 scaled by 1/5).
+    X = rng.uniform(-1.2, 1.2, size=(n, 2))
+    return X, (X[:, 0] + X[:, 1]) / 2
+
+
+# TF Playground's six signed Gaussians (its (±4, ±2.5) and (0, ±2.5), scaled by 1/5): centre x, y, sign.
+_BUMPS = np.array([[-0.8, 0.5, 1], [0, 0.5, -1], [0.8, 0.5, 1], [-0.8, -0.5, -1], [0, -0.5, 1], [0.8, -0.5, -1]])
+
+
+def _multi_gauss(n: int, rng: np.random.Generator) -> tuple[Array, Array]:
+    # y = the bump of largest |value|, each sign · max(0, 1 − distance / 0.4): a hill or a hole at every centre.
+    X = rng.uniform(-1.2, 1.2, size=(n, 2))
+    distance = np.hypot(X[:, None, 0] - _BUMPS[:, 0], X[:, None, 1] - _BUMPS[:, 1])  # (n, 6)
+    values = _BUMPS[:, 2] * np.clip(1.0 - distance / 0.4, 0.0, 1.0)
+    pick = np.argmax(np.abs(values), axis=1)
+    return X, values[np.arange(n), pick]
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """A registry entry: the generator and what a UI needs to offer it."""
@@ -126,6 +153,11 @@ DATASETS: dict[str, DatasetSpec] = {
         "blobs", _blobs, "multiclass", 2, "Blobs: Gaussian clusters, one per class", {"n_classes": (3, 2, 6)}
     ),
     "sine": DatasetSpec("sine", _sine, "regression", 1, "Sine: 1-D regression, y = sin(x) + noise"),
+    "gauss": DatasetSpec("gauss", _gauss, "binary", 2, "Gaussians: two clusters a straight line separates"),
+    "plane": DatasetSpec("plane", _plane, "regression", 2, "Plane: 2-D regression, y = (x₁ + x₂)/2 + noise"),
+    "multi_gauss": DatasetSpec(
+        "multi_gauss", _multi_gauss, "regression", 2, "Six Gaussians: 2-D regression, hills and holes"
+    ),
 }
 
 
@@ -201,6 +233,14 @@ class Dataset:
             return y.copy()
         return y.astype(np.float64).reshape(-1, 1)
 
+    def scaled(self, factor: float) -> Dataset:
+        """The same data with every feature multiplied by ``factor`` (> 0, at most 10⁶): e.g. 5 for the ±5 box
+        of TensorFlow Playground, whose units its sin features are made for."""
+        factor = positive_float(factor, "factor")
+        if factor > 1e6:
+            raise ValueError(f"factor must be a number > 0 and at most 10⁶; got {short_repr(factor)}")
+        return replace(self, X_train=_readonly(self.X_train * factor), X_test=_readonly(self.X_test * factor))
+
     def one_hot(self, split: str = "all") -> Array:
         """Classification labels as one-hot rows (n, n_classes): row i has a 1 in column y_i."""
         if self.task == "regression":
@@ -259,7 +299,7 @@ def make_dataset(
 ) -> Dataset:
     """Generate the data set ``name`` from ``DATASETS``: X = shape(seed) + noise · N(0, 1).
 
-    name: one of DATASETS ("xor", "circles", "moons", "spiral", "blobs", "sine").
+    name: one of DATASETS ("xor", "circles", "moons", "spiral", "blobs", "sine", "gauss", "plane", "multi_gauss").
     n_samples: total samples, train + test, at most MAX_SAMPLES (100,000) (≥ 2 for binary, ≥ n_classes for blobs).
     noise: standard deviation of the Gaussian noise on each feature (on y for regression), 0 to 10.
     seed: int ≥ 0, a numpy Generator, or None; the same int seed gives identical arrays.
@@ -295,6 +335,82 @@ def make_dataset(
         feature_names=names,
         class_names=None if n_classes is None else tuple(str(k) for k in range(n_classes)),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Your own points
+
+
+def _points(X, y, n_features: int, task: str, n_classes: int | None, where: str) -> tuple[Array, Array]:
+    if X is None:
+        X = np.zeros((0, n_features))
+    if not _numeric(X) or np.ndim(X) != 2 or np.shape(X)[1] != n_features:
+        raise ValueError(f"X_{where} must be an array of points (n, {n_features}); got {short_repr(X)}")
+    X = np.asarray(X, dtype=np.float64)
+    if X.shape[0] > MAX_SAMPLES:
+        raise ValueError(f"X_{where} holds {X.shape[0]:,} points; a data set may hold at most {MAX_SAMPLES:,}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"X_{where} must hold only finite numbers (no NaN or inf)")
+    y = np.zeros(0) if y is None and X.shape[0] == 0 else y
+    if not _numeric(y) or np.ndim(y) != 1 or len(y) != X.shape[0]:
+        raise ValueError(f"y_{where} must hold one number per point of X_{where} ({X.shape[0]}); got {short_repr(y)}")
+    y = np.asarray(y, dtype=np.float64)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"y_{where} must hold only finite numbers (no NaN or inf)")
+    if task == "regression":
+        return X, y
+    if not np.all((y == np.round(y)) & (y >= 0) & (y < n_classes)):
+        raise ValueError(f"y_{where} must hold class labels 0 to {n_classes - 1}")
+    return X, y.astype(np.int64)
+
+
+def _numeric(value) -> bool:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return arr.dtype == np.float64
+
+
+def points_dataset(
+    X_train,
+    y_train,
+    X_test=None,
+    y_test=None,
+    *,
+    task: str = "binary",
+    n_classes: int | None = None,
+    name: str = "your points",
+    feature_names: tuple[str, ...] = ("x1", "x2"),
+    class_names: tuple[str, ...] | None = None,
+) -> Dataset:
+    """A Dataset of points you give (drawn on a map, say): X (n, d) and y (n,), the test part optional.
+
+    task: "binary", "multiclass" or "regression"; n_classes: for classification (default 2 for binary);
+    labels must be 0..n_classes−1. The training part may be empty (no points drawn yet). At most
+    MAX_SAMPLES points in each part.
+    """
+    task = one_of(task, TASKS, "task")
+    if task == "regression":
+        n_classes = None
+    else:
+        default = 2 if task == "binary" else None
+        n_classes = positive_int(default if n_classes is None else n_classes, "n_classes", minimum=2, maximum=MAX_WIDTH)
+        if task == "binary" and n_classes != 2:
+            raise ValueError(f"n_classes must be 2 for task 'binary'; got {n_classes}")
+    if not isinstance(name, str):
+        raise ValueError(f"name must be text; got {short_repr(name)}")
+    if not isinstance(feature_names, tuple) or not feature_names or not all(isinstance(f, str) for f in feature_names):
+        raise ValueError(f"feature_names must be a tuple of names; got {short_repr(feature_names)}")
+    d = len(feature_names)
+    Xtr, ytr = _points(X_train, y_train, d, task, n_classes, "train")
+    Xte, yte = _points(X_test, y_test, d, task, n_classes, "test")
+    if class_names is None and n_classes is not None:
+        class_names = tuple(str(k) for k in range(n_classes))
+    return Dataset(
+        X_train=_readonly(Xtr), y_train=_readonly(ytr), X_test=_readonly(Xte), y_test=_readonly(yte),
+        name=name, task=task, n_classes=n_classes, feature_names=feature_names, class_names=class_names,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

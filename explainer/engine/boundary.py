@@ -9,6 +9,12 @@ point goes through the network in ONE batched forward pass::
 
 For a network with one input (1-D regression) the grid is the line x (R,) and ``outputs`` is
 (R, n_out): the curve y = f(x).
+
+``plane_maps`` is the TensorFlow Playground's picture: a network whose inputs are *features* of the plane
+(``engine.features``: x₁, x₂, x₁², ..., sin x₂) drawn over the plane itself, every neuron of every layer as
+its own map, from one batched forward pass over the grid's points::
+
+    maps[l][k, i, j] = aˡₖ(F(x[j], y[i]))        x, y: pixel centres of an R × R grid over the ranges
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from numbers import Integral
 
 import numpy as np
 
-from .._validate import as_finite_array, one_of, positive_float
+from .._validate import as_finite_array, one_of, positive_float, short_repr
+from .features import FeatureMap
 from .network import Network
 
 TASKS = ("binary", "multiclass", "regression")
@@ -168,4 +175,76 @@ def decision_grid(net: Network, X, resolution: int = 100, margin: float = 0.1, t
     )
 
 
-__all__ = ["DecisionGrid", "decision_grid", "infer_task", "TASKS"]
+def pixel_centres(low: float, high: float, resolution: int) -> np.ndarray:
+    """The centres of ``resolution`` equal cells covering [low, high]: an image of R pixels spans the range."""
+    return low + (np.arange(resolution) + 0.5) * ((high - low) / resolution)
+
+
+@dataclass(frozen=True)
+class PlaneMaps:
+    """Every neuron's output over a grid of the plane; arrays read-only.
+
+    x: (R,) pixel centres along x₁, ascending; y: (R,) along x₂, ascending.
+    layers: one array per layer with weights, 1..L: (n_units, R, R), ``layers[l-1][k, i, j]`` = aˡₖ at the
+        point (x[j], y[i]) (rows follow y, as ``DecisionGrid``); the last is the output layer.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    layers: tuple[np.ndarray, ...]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.layers[-1]
+
+
+MAX_MAP_RESOLUTION = 400
+
+
+def plane_maps(net: Network, features: FeatureMap, x_range, y_range, resolution: int = 20) -> PlaneMaps:
+    """Each neuron's activation over an R × R grid of the plane, through the feature map, in one batched pass.
+
+    net: a Network whose inputs are ``features`` (net.sizes[0] == features.n_features).
+    x_range, y_range: (low, high) of the plane, low < high, finite. resolution: 2 to 400 pixels a side, with
+    R² × n_parameters ≤ MAX_GRID_WORK (2·10¹⁰). Non-finite outputs (a diverged network) stay NaN or ±∞.
+    """
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be an explainer Network; got {type(net).__name__}")
+    if not isinstance(features, FeatureMap):
+        raise ValueError(f"features must be an explainer.engine.features.FeatureMap; got {short_repr(features)}")
+    if net.sizes[0] != features.n_features:
+        raise ValueError(
+            f"features must be the network's inputs: it takes {net.sizes[0]}, the map makes {features.n_features}"
+        )
+    ranges = []
+    for name, value in (("x_range", x_range), ("y_range", y_range)):
+        try:
+            low, high = (float(v) for v in value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{name} must be a pair (low, high) of numbers; got {short_repr(value)}") from None
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"{name} must be a pair (low, high) of finite numbers with low < high; got {value!r}")
+        ranges.append((low, high))
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, Integral)
+        or not 2 <= resolution <= MAX_MAP_RESOLUTION
+    ):
+        raise ValueError(f"resolution must be an integer from 2 to {MAX_MAP_RESOLUTION}; got {short_repr(resolution)}")
+    R = int(resolution)
+    if R * R * net.n_parameters > MAX_GRID_WORK:
+        raise ValueError(
+            f"resolution must be at most {int((MAX_GRID_WORK / net.n_parameters) ** 0.5)} for this network"
+        )
+    xs, ys = pixel_centres(*ranges[0], R), pixel_centres(*ranges[1], R)
+    F = features.on_grid(xs, ys)  # (R·R, k)
+    with np.errstate(all="ignore"):
+        p = net.forward_pass(F)
+    layers = tuple(_readonly(a.T.reshape(a.shape[1], R, R)) for a in p.a[1:])
+    return PlaneMaps(x=_readonly(xs), y=_readonly(ys), layers=layers)
+
+
+__all__ = [
+    "DecisionGrid", "MAX_MAP_RESOLUTION", "PlaneMaps", "TASKS", "decision_grid", "infer_task", "pixel_centres",
+    "plane_maps",
+]  # fmt: skip
