@@ -8,6 +8,7 @@ range) never reaches the engine.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import ipywidgets as W
@@ -749,7 +750,7 @@ class BackpropExplorer(App):
 
     def _show_menus(self) -> None:
         c, net, st = self.controls, self.network, self.state_
-        presets = [(get_scenario(n).title, n) for n in SCENARIOS]
+        presets = list(_titles(tuple(SCENARIOS)))
         if st.preset == OWN:
             presets = [("(your own network)", OWN), *presets]
         _set(c["preset"], "options", presets)
@@ -808,6 +809,12 @@ class BackpropExplorer(App):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+@functools.cache
+def _titles(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(title, name) of each scenario, for the preset menu (built once: a scenario builds its network)."""
+    return tuple((get_scenario(n).title, n) for n in names)
+
+
 def _set(widget: W.Widget, name: str, value) -> None:
     """Set a widget's property only when it differs (no message, no callback otherwise)."""
     current = getattr(widget, name)

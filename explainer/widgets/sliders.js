@@ -76,7 +76,7 @@ function render({ model, el }) {
         v = Math.min(Math.max(v, r.min), r.max);
         v = Number(v.toFixed(12)); // 0.26, not 0.26000000000000001
         range.value = v;
-        send(r.key, r.log ? 10 ** v : v);
+        model.send({ event: "input", key: r.key, value: r.log ? 10 ** v : v }); // a key press at once; drags per frame
       });
       range.addEventListener("pointerdown", () => (item.dragging = true));
       const release = () => {

@@ -9,6 +9,7 @@ animation's frames; a click on the map (or on the 3-D surface) starts every opti
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from numbers import Integral, Real
@@ -567,7 +568,7 @@ class LossSurfaceExplorer(App):
 
     def _show_controls(self) -> None:
         c, s, net = self.controls, self._settings, self.network
-        presets = [(get_scenario(n).title, n) for n in PRESETS]
+        presets = list(_titles(tuple(PRESETS)))
         if self.scenario not in PRESETS:
             presets = [("(your own network)", ""), *presets]
         _set(c["preset"], "options", presets)
@@ -651,6 +652,12 @@ class LossSurfaceExplorer(App):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+@functools.cache
+def _titles(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(title, name) of each scenario, for the preset menu (built once: a scenario builds its network)."""
+    return tuple((get_scenario(n).title, n) for n in names)
+
+
 def _set(widget: W.Widget, name: str, value) -> None:
     """Set a widget's property only when it differs (no message, no callback otherwise)."""
     current = getattr(widget, name)
