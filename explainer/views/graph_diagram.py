@@ -425,6 +425,7 @@ def graph_diagram(
     steps: Sequence[BackwardStep] | None = None,
     selected: str | None = None,
     title: str = "An expression graph",
+    caption: bool = True,
     theme: str = "light",
     lecture: bool = False,
     width: float | None = None,
@@ -441,6 +442,7 @@ def graph_diagram(
         as it stands after them, the k-th lit. None: every gradient at once.
     selected: a node key (``node_key(id)``, "node:3") to ring, or None.
     title: the scene's title; the line under it is ``f = <the expression> = <its value>``.
+    caption: write what the stage does under the graph (``step_lines``); False where a panel beside it does.
     theme: "light" or "dark"; lecture: everything ×1.9 for a projector; width: px to lay out for (300 to 4000,
         default 1,000 × the lecture scale); a deep expression gets more columns than fit and is drawn wider.
     """
@@ -462,8 +464,10 @@ def graph_diagram(
         isinstance(width, bool) or not isinstance(width, (int, float)) or not 300 <= width <= 4000
     ):
         raise ValueError(f"width must be a number of px from 300 to 4000, or None; got {width!r}")
+    if not isinstance(caption, bool):
+        raise ValueError(f"caption must be True or False; got {caption!r}")
     th = diagram_theme(theme, lecture)
-    return _draw(tr, _grads(tr, steps), steps, th, selected=selected, title=title, width=width)
+    return _draw(tr, _grads(tr, steps), steps, th, selected=selected, title=title, caption=caption, width=width)
 
 
 def _node_drawing(tr: Trace, n: TraceNode, g: _Grads, col: int, th: Theme, font: float, small: float) -> _Node:
@@ -505,7 +509,9 @@ def _node_drawing(tr: Trace, n: TraceNode, g: _Grads, col: int, th: Theme, font:
     return node
 
 
-def _draw(tr: Trace, g: _Grads, steps, th: Theme, *, selected: str | None, title: str, width: float | None) -> Scene:
+def _draw(
+    tr: Trace, g: _Grads, steps, th: Theme, *, selected: str | None, title: str, caption: bool, width: float | None
+) -> Scene:
     font, small = th.size(th.font_size), th.size(th.font_size * 0.9)
     edge_font = th.size(th.font_size * 0.86)
     cols = _columns(tr)
@@ -697,15 +703,15 @@ def _draw(tr: Trace, g: _Grads, steps, th: Theme, *, selected: str | None, title
     head_svg = text(th.size(16), th.size(22), _fit(title, th.size(th.title_size), room), size=th.size(th.title_size),
                     fill=th.text, anchor="start", weight="600")  # fmt: skip
     head_svg += text(th.size(16), th.size(44), _fit(sub, small, room), size=small, fill=th.muted, anchor="start")
-    lines = step_lines(tr, steps)
+    lines = step_lines(tr, steps) if caption else []
     if dropped:
         lines.append(
             f"{dropped} edge number{'s are' if dropped > 1 else ' is'} left out where it would overlap: hover a node, "
             "or Tab to it, for each one."
         )
     wrapped = [w for line_ in lines for w in wrap(line_, small, room)]
-    cap_y = bottom + th.size(18)
-    caption = "".join(
+    cap_y = bottom + th.size(18 if wrapped else 0)
+    foot = "".join(
         text(th.size(16), cap_y + k * 1.35 * small, w, size=small, fill=th.text, anchor="start")
         for k, w in enumerate(wrapped)
     )
@@ -715,7 +721,7 @@ def _draw(tr: Trace, g: _Grads, steps, th: Theme, *, selected: str | None, title
         Part("edges", group("".join(edge_svg))),
         *(Part(f"nodes:{c}", group("".join(parts_nodes[c]))) for c in range(n_cols)),
         Part("edge_labels", group("".join(label_svg))),
-        Part("caption", group(caption)),
+        Part("caption", group(foot)),
     ]
     return Scene(
         width=scene_w,
