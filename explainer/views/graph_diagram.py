@@ -664,6 +664,7 @@ def _draw(
             + (f' stroke-opacity="{opacity}"' if opacity else "")
             + "/>"
         )
+    lines = [(*curves[k](i / 48), widths[k] / 2 + th.size(1)) for k in curves for i in range(49)]
     placed: list[_Box] = []
     order = sorted(range(len(tr.edges)), key=lambda k: (k not in g.current_edges, k))
     for k in order:
@@ -676,7 +677,13 @@ def _draw(
             up = g.current.upstream
             texts = [f"{fmt_plain(e.local_grad)} × {fmt_plain(up)} = {fmt(amount)}", *texts]
         spot = _free_spot(
-            curves[k], texts, edge_font, 0.5 * edge_font + widths[k] / 2 + th.size(2), obstacles + placed, scene_w
+            curves[k],
+            texts,
+            edge_font,
+            0.5 * edge_font + widths[k] / 2 + th.size(2),
+            obstacles + placed,
+            lines,
+            scene_w,
         )
         if spot is None:
             dropped += 1
@@ -740,16 +747,23 @@ def _draw(
 _SPOTS = (0.3, 0.42, 0.2, 0.55, 0.66, 0.77, 0.88, 0.12)  # from the source: edges into one node meet at its end
 
 
-def _free_spot(at, texts: list[str], size: float, clear: float, taken: list[_Box], scene_w: float):
-    """The first (x, y, text) along an edge where the text touches no box of ``taken``; None if there is none."""
-    for content in texts:
-        for t in _SPOTS:
-            x, y = at(t)
-            for dy in (-clear, clear, 0.0):  # beside the line first, where the number and the line are both read
-                box = _text_box(x, y + dy, content, size)
-                pad = _Box(box.x0 - 2, box.y0 - 1, box.x1 + 2, box.y1 + 1)
-                if pad.x0 < 0 or pad.x1 > scene_w:
-                    continue
-                if not any(pad.hits(b) for b in taken):
+def _free_spot(at, texts: list[str], size: float, clear: float, taken: list[_Box], lines, scene_w: float):
+    """The first (x, y, text) along an edge where the text touches no box of ``taken`` and crosses no edge (the
+    points of ``lines``, each with its half-width); failing that, one that only crosses an edge (its halo keeps
+    it readable); None if there is none."""
+    for content in texts:  # all its digits, crossing an edge if need be, before fewer digits
+        for strict in (True, False):
+            offsets = (-clear, clear, -1.8 * clear, 1.8 * clear) if strict else (-clear, clear, 0.0)
+            for t in _SPOTS:
+                x, y = at(t)
+                for dy in offsets:  # beside the line, where the number and the line are both read
+                    box = _text_box(x, y + dy, content, size)
+                    pad = _Box(box.x0 - 2, box.y0 - 1, box.x1 + 2, box.y1 + 1)
+                    if pad.x0 < 0 or pad.x1 > scene_w or any(pad.hits(b) for b in taken):
+                        continue
+                    if strict and any(
+                        pad.x0 - r < px < pad.x1 + r and pad.y0 - r < py < pad.y1 + r for px, py, r in lines
+                    ):
+                        continue
                     return x, y + dy, content
     return None
