@@ -1,12 +1,20 @@
-"""ExerciseChecker driven from Python: verdicts in green or red, the solution toggle, errors kept in the app."""
+"""ExerciseChecker and GraphChecker driven from Python: verdicts in green or red, the whole graph's table (exact /
+close / max difference / shape, the first wrong one and its likely mistake), the solution toggle, errors kept in
+the app, nothing left open."""
 
 from __future__ import annotations
 
+import html
+
+import ipywidgets
 import numpy as np
 import pytest
 
 from explainer.course.exercises import reference_backward, solution_code
-from explainer.widgets.exercise import ExerciseChecker, check_exercise
+from explainer.course.graph_check import MISTAKES, QUANTITIES
+from explainer.course.graph_check import reference_backward as graph_reference
+from explainer.course.graph_check import starter_code as graph_starter
+from explainer.widgets.exercise import ExerciseChecker, GraphChecker, check_exercise, check_graph
 
 
 def missing_fprime(a_prev, W, z, grad_a):
@@ -91,3 +99,125 @@ def test_bad_arguments():
         check_exercise("backward")
     with pytest.raises(ValueError, match="seed"):
         ExerciseChecker(reference_backward, seed=-2)
+
+
+# ---------------------------------------------------------------------------------------------- the whole graph
+def graph_slip(change):
+    """The reference backward pass with one intermediate replaced (and what follows from it recomputed)."""
+
+    def backward(X, Y, W1, b1, W2, b2):
+        d = graph_reference(X, Y, W1, b1, W2, b2)
+        change(d, X, W2)
+        return d
+
+    return backward
+
+
+def _missing_fprime(d, X, W2):
+    d["grad_z1"] = d["grad_a1"]  # σ′(z¹) left out
+    d["grad_W1"], d["grad_b1"] = X.T @ d["grad_z1"], d["grad_z1"].sum(axis=0)
+
+
+def rows(app) -> dict[str, list[str]]:
+    """The table as the page shows it: intermediate name → its cells' texts."""
+    import re
+
+    out = {}
+    for name, body in re.findall(r'<tr data-name="([^"]+)"[^>]*>(.*?)</tr>', app.table.value):
+        out[name] = [html.unescape(t) for t in re.findall(r"<td[^>]*>(.*?)</td>", body)]
+    return out
+
+
+def test_a_right_graph_is_green_with_every_intermediate_exact_or_close():
+    app = check_graph(graph_reference)
+    assert isinstance(app, GraphChecker) and app.ok and "✓ Correct: all twelve intermediates" in app.verdict.value
+    table = rows(app)
+    assert list(table) == list(QUANTITIES)
+    for name, cells in table.items():
+        mark, symbol, yours, engine, verdict, diff, note = cells
+        assert mark == "" and verdict in ("exact", "close") and yours == engine
+        assert float(diff) < 1e-12 and symbol == app.result.item(name).symbol
+    assert (
+        app.mistake.value == "" and "X (6, 4), Y (6, 3), W1 (4, 5), b1 (5,), W2 (5, 3), b2 (3,)" in app.signature.value
+    )
+
+
+def test_the_first_wrong_intermediate_is_marked_with_its_likely_mistake():
+    app = check_graph(graph_slip(_missing_fprime))
+    assert not app.ok and app.result.first_wrong == "grad_z1" and app.result.mistake == "missing_fprime"
+    assert "✗ ∂L/∂z¹[0,0] is " in app.verdict.value
+    assert f"Likely mistake in ∂L/∂z¹:</b> {html.escape(MISTAKES['missing_fprime'])}" in app.mistake.value
+    table = rows(app)
+    assert table["grad_z1"][0] == "▶" and table["grad_z1"][4] == "wrong" and "σ′(z¹)" in table["grad_z1"][6]
+    assert 'data-name="grad_z1" style="outline' in app.table.value  # the row is set off
+    assert table["grad_W1"][4] == table["grad_b1"][4] == "follows from yours"  # right given the learner's ∂L/∂z¹
+    assert all(table[k][4] in ("exact", "close") for k in QUANTITIES[:9])
+    assert float(table["grad_z1"][5]) == pytest.approx(app.result.item("grad_z1").max_abs_diff, rel=1e-2)
+
+
+def test_a_transposed_gradient_is_a_wrong_shape():
+    def transposed(d, X, W2):
+        d["grad_W2"] = d["grad_W2"].T
+
+    app = check_graph(graph_slip(transposed))
+    cells = rows(app)["grad_W2"]
+    assert cells[0] == "▶" and cells[2:5] == ["(3, 5)", "(5, 3)", "wrong shape"] and cells[5] == "—"
+    assert app.result.mistake == "transpose" and "transposed" in app.mistake.value
+
+
+def test_the_starter_code_reads_not_written_yet_and_names_no_mistake():
+    scope = {}
+    exec(graph_starter(), {"np": np}, scope)
+    app = check_graph(scope["backward"])
+    assert "not written yet" in app.verdict.value and app.mistake.value == ""
+    assert {cells[4] for cells in rows(app).values()} == {"not written yet"}
+
+
+def test_an_exception_or_an_endless_loop_is_the_verdict_not_an_app_error():
+    def raises(X, Y, W1, b1, W2, b2):
+        return X @ W2
+
+    app = check_graph(raises)
+    assert "ValueError" in app.verdict.value and "matmul" in app.verdict.value and app.table.value == ""
+    assert app.errors == []
+
+    def endless(X, Y, W1, b1, W2, b2):
+        while True:
+            pass
+
+    app = check_graph(endless, time_limit=0.3)
+    assert "did not return within 0.3 s" in app.verdict.value and app.result.mistake == "timeout"
+    assert app.check(graph_reference).ok  # the kernel and the app are still usable
+
+
+def test_the_graph_solution_toggle_reveals_every_intermediate():
+    app = GraphChecker()
+    assert app.result is None and "No function checked yet" in app.verdict.value and app.table.value == ""
+    app.controls["solution"].value = True
+    assert "grad_z1 = grad_a1 * a1 * (1 - a1)" in html.unescape(app.solution.value)
+    assert app.solution.layout.display is None and app.controls["solution"].description == "hide solution"
+    app.controls["solution"].value = False
+    assert app.solution.layout.display == "none"
+
+
+def test_the_graph_checker_escapes_and_closes_everything():
+    def backward(X, Y, W1, b1, W2, b2):
+        raise ValueError("<script>")
+
+    before = set(ipywidgets.widgets.widget._instances)
+    app = check_graph(backward, lecture=True)
+    assert "<script>" not in app.verdict.value and "&lt;script&gt;" in app.verdict.value
+    assert "bpx-lecture" in app.root._dom_classes
+    app.close()
+    assert set(ipywidgets.widgets.widget._instances) - before == set()
+    with pytest.raises(RuntimeError, match="closed"):
+        app.check(graph_reference)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [(dict(user_fn="backward"), "user_fn"), (dict(seed=-2), "seed"), (dict(time_limit=0), "time")],
+)
+def test_the_graph_checkers_bad_arguments(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        GraphChecker(**{"user_fn": graph_reference, **kwargs})

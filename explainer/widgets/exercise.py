@@ -1,4 +1,11 @@
-"""ExerciseChecker: the verdict on a learner's backward pass, in green or red, and a "show solution" button."""
+"""The exercise checkers as apps: a learner's backward pass checked against the engine, the verdict in green or red,
+and a "show solution" toggle.
+
+- ``ExerciseChecker`` / ``check_exercise``: one layer's backward pass (``explainer.course.exercises``).
+- ``GraphChecker`` / ``check_graph``: the whole graph of a two-layer network, every intermediate from z¹ to ∂L/∂b¹
+  (``explainer.course.graph_check``), in a table: exact / close / max difference / shape, the first wrong one
+  marked with its likely mistake.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,76 @@ from collections.abc import Callable
 
 import ipywidgets as W
 
+from ..course import graph_check
 from ..course.exercises import ExerciseResult, check_layer_backward, exercise_case, solution_code
+from ..course.graph_check import MISTAKES, GraphCheckResult, check_graph_backward, graph_case
 from .app import App
 
+# How a table row's verdict reads, and its colour (the course's: right in green, wrong in the warning orange).
+VERDICTS = {
+    "exact": ("exact", "ok"),
+    "close": ("close", "ok"),
+    "follows": ("follows from yours", "follows"),
+    "wrong": ("wrong", "wrong"),
+    "shape": ("wrong shape", "wrong"),
+    "missing": ("not written yet", "missing"),
+    "not_array": ("not an array", "wrong"),
+    "not_finite": ("NaN or ∞", "wrong"),
+}
+_INK = {
+    "ok": "var(--jp-success-color0, #0b5d1e)",
+    "follows": "var(--jp-ui-font-color2, #555)",
+    "wrong": "var(--jp-warn-color0, #7a1c00)",
+    "missing": "var(--jp-ui-font-color2, #555)",
+}
 
-class ExerciseChecker(App):
+
+class _Checker(App):
+    """What both checkers share: a signature line, the verdict, and the solution behind a toggle."""
+
+    _solution_tooltip = "Reveal a correct backward function"
+
+    def __init__(self, signature: str, *, lecture: bool, theme: str):
+        super().__init__(lecture=lecture, theme=theme)
+        self._shown = False  # the solution
+        self.signature = self._own(W.HTML(f'<div class="bpx-exercise-signature">{html.escape(signature)}</div>'))
+        self.verdict = self._own(W.HTML())
+        self.solution = self._own(W.HTML(layout=W.Layout(display="none")))
+        self.controls["solution"] = self._own(
+            W.ToggleButton(value=False, description="show solution", icon="eye", tooltip=self._solution_tooltip)
+        )
+        self.controls["solution"].layout.width = "auto"
+        self.controls["solution"].observe(lambda ch: self._gesture(lambda: self._show_solution(ch["new"])), "value")
+
+    def _solution_source(self) -> str:  # pragma: no cover - each checker has its own
+        raise NotImplementedError
+
+    def _show_solution(self, shown: bool) -> None:
+        self._shown = bool(shown)
+
+    def _verdict_html(self, result, empty: str) -> str:
+        if result is None:
+            return f'<div class="bpx-exercise-wrong">{html.escape(empty)}</div>'
+        css, mark = ("bpx-exercise-ok", "✓") if result.ok else ("bpx-exercise-wrong", "✗")
+        return f'<div class="{css}">{mark} {html.escape(result.message)}</div>'
+
+    def _render_solution(self) -> None:
+        if self._shown and not self.solution.value:
+            self.solution.value = f'<div class="bpx-exercise-code">{html.escape(self._solution_source())}</div>'
+        self.solution.layout.display = None if self._shown else "none"
+        self.controls["solution"].description = "hide solution" if self._shown else "show solution"
+        if self.controls["solution"].value != self._shown:
+            self.controls["solution"].value = self._shown
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+    def refresh(self) -> None:
+        self._request()
+
+
+class ExerciseChecker(_Checker):
     """Check ``backward(a_prev, W, z, grad_a) -> (delta, grad_W, grad_b, grad_a_prev)`` and show the verdict.
 
     ``ExerciseChecker(backward)`` runs ``explainer.course.exercises.check_layer_backward`` at once (with its
@@ -22,25 +94,14 @@ class ExerciseChecker(App):
     """
 
     def __init__(self, user_fn: Callable | None = None, *, seed: int = 0, lecture: bool = False, theme: str = "auto"):
-        super().__init__(lecture=lecture, theme=theme)
         case = exercise_case(seed)  # validates the seed, and gives the shapes to show
-        self.seed = seed
-        self.result: ExerciseResult | None = None
-        self._shown = False  # the solution
         shapes = (
             f"backward(a_prev {case.a_prev.shape}, W {case.W.shape}, z {case.z.shape}, grad_a {case.grad_a.shape})"
             " → delta, grad_W, grad_b, grad_a_prev"
         )
-        self.signature = self._own(W.HTML(f'<div class="bpx-exercise-signature">{html.escape(shapes)}</div>'))
-        self.verdict = self._own(W.HTML())
-        self.solution = self._own(W.HTML(layout=W.Layout(display="none")))
-        self.controls["solution"] = self._own(
-            W.ToggleButton(
-                value=False, description="show solution", icon="eye", tooltip="Reveal a correct backward function"
-            )
-        )
-        self.controls["solution"].layout.width = "auto"
-        self.controls["solution"].observe(lambda ch: self._gesture(lambda: self._show_solution(ch["new"])), "value")
+        super().__init__(shapes, lecture=lecture, theme=theme)
+        self.seed = seed
+        self.result: ExerciseResult | None = None
         body = self._own(W.VBox([self.signature, self.verdict, self.controls["solution"], self.solution]))
         self.root = self._wrap(body)
         if user_fn is not None:
@@ -55,15 +116,8 @@ class ExerciseChecker(App):
         self._request()
         return self.result
 
-    @property
-    def ok(self) -> bool:
-        return self.result is not None and self.result.ok
-
-    def refresh(self) -> None:
-        self._request()
-
-    def _show_solution(self, shown: bool) -> None:
-        self._shown = bool(shown)
+    def _solution_source(self) -> str:
+        return solution_code()
 
     def _snapshot(self):
         return (self.result, self._shown)
@@ -72,17 +126,8 @@ class ExerciseChecker(App):
         self.result, self._shown = snapshot
 
     def _render(self) -> None:
-        if self.result is None:
-            self.verdict.value = '<div class="bpx-exercise-wrong">No function checked yet: app.check(backward).</div>'
-        else:
-            css, mark = ("bpx-exercise-ok", "✓") if self.result.ok else ("bpx-exercise-wrong", "✗")
-            self.verdict.value = f'<div class="{css}">{mark} {html.escape(self.result.message)}</div>'
-        if self._shown and not self.solution.value:
-            self.solution.value = f'<div class="bpx-exercise-code">{html.escape(solution_code())}</div>'
-        self.solution.layout.display = None if self._shown else "none"
-        self.controls["solution"].description = "hide solution" if self._shown else "show solution"
-        if self.controls["solution"].value != self._shown:
-            self.controls["solution"].value = self._shown
+        self.verdict.value = self._verdict_html(self.result, "No function checked yet: app.check(backward).")
+        self._render_solution()
 
     def state(self) -> dict:
         return {"seed": self.seed, "solution": self._shown}
@@ -96,3 +141,134 @@ class ExerciseChecker(App):
 def check_exercise(user_fn: Callable, *, seed: int = 0, lecture: bool = False) -> ExerciseChecker:
     """Check a learner's layer backward function and return the app that shows the verdict (display it)."""
     return ExerciseChecker(user_fn, seed=seed, lecture=lecture)
+
+
+# ---------------------------------------------------------------------------------------------- the whole graph
+class GraphChecker(_Checker):
+    """Check ``backward(X, Y, W1, b1, W2, b2) -> dict`` of a two-layer network's twelve intermediates.
+
+    ``GraphChecker(backward)`` runs ``explainer.course.graph_check.check_graph_backward`` at once (a 4-5-3
+    sigmoid-softmax network, six samples, with a time limit) and shows the verdict, then a table with one row per
+    intermediate in the order the passes compute them (z¹, a¹, z², p, L, then ∂L/∂z² … ∂L/∂b¹): your shape and
+    the engine's, exact / close / wrong, the largest difference, and a note; the first wrong row is marked and
+    its likely mistake named above the table. A row that is wrong only because an earlier one is reads
+    "follows from yours". ``app.check(fn)`` checks another function; ``app.result`` is the GraphCheckResult,
+    ``app.table`` the table's HTML widget, ``app.mistake`` the line naming the mistake;
+    ``app.controls["solution"]`` toggles the reference solution (``app.solution``).
+    """
+
+    _solution_tooltip = "Reveal a correct backward function, every intermediate written out"
+
+    def __init__(
+        self,
+        user_fn: Callable | None = None,
+        *,
+        seed: int = 0,
+        time_limit: float = graph_check.TIME_LIMIT,
+        lecture: bool = False,
+        theme: str = "auto",
+    ):
+        case = graph_case(seed)  # validates the seed, and gives the shapes to show
+        if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit <= 60:
+            raise ValueError(f"time_limit must be a number of seconds from 0 to 60; got {time_limit!r}")
+        args = ", ".join(f"{k} {getattr(case, k).shape}" for k in ("X", "Y", "W1", "b1", "W2", "b2"))
+        super().__init__(
+            f"backward({args}) → {{z1, a1, z2, p, loss, grad_z2, …, grad_b1}}", lecture=lecture, theme=theme
+        )
+        self.seed, self.time_limit = seed, float(time_limit)
+        self.result: GraphCheckResult | None = None
+        self.mistake = self._own(W.HTML())
+        self.table = self._own(W.HTML(layout=W.Layout(overflow="auto", max_width="100%")))
+        body = [self.signature, self.verdict, self.mistake, self.table, self.controls["solution"], self.solution]
+        self.root = self._wrap(self._own(W.VBox(body)))
+        self.root.add_class("bpx-graph-checker")
+        if user_fn is not None:
+            self.check(user_fn)
+        else:
+            self._render_all()
+
+    def check(self, user_fn: Callable) -> GraphCheckResult:
+        """Run the checker on ``user_fn`` and show its verdict and table (ValueError if it is not a function)."""
+        self._check_open()
+        self.result = check_graph_backward(user_fn, seed=self.seed, time_limit=self.time_limit)
+        self._request()
+        return self.result
+
+    def _solution_source(self) -> str:
+        return graph_check.solution_code()
+
+    def _snapshot(self):
+        return (self.result, self._shown)
+
+    def _restore(self, snapshot) -> None:
+        self.result, self._shown = snapshot
+
+    def _render(self) -> None:
+        r = self.result
+        self.verdict.value = self._verdict_html(r, "No function checked yet: app.check(backward).")
+        if r is not None and not r.ok and r.mistake in MISTAKES and r.mistake != "missing":  # not yet is no slip
+            where = f" in {graph_check.SYMBOL[r.first_wrong]}" if r.first_wrong else ""
+            what = html.escape(MISTAKES[r.mistake])
+            self.mistake.value = f'<div class="bpx-caption"><b>Likely mistake{html.escape(where)}:</b> {what}</div>'
+        else:
+            self.mistake.value = ""
+        self.table.value = "" if r is None or not r.items else _table(r)
+        self._render_solution()
+
+    def state(self) -> dict:
+        return {"seed": self.seed, "solution": self._shown}
+
+    def set_state(self, state: dict) -> None:
+        self._check_open()
+        self._shown = bool(state.get("solution", False))
+        self._request()
+
+
+def _table(r: GraphCheckResult) -> str:
+    """The per-intermediate table: one row each, the first wrong one marked (▶) and set off by a border."""
+    cell = 'style="padding:2px 10px 2px 0;text-align:{align};vertical-align:top;{more}"'
+    head = "".join(
+        f"<th {cell.format(align=a, more='border-bottom:1px solid var(--jp-border-color1, #bbb)')}>{t}</th>"
+        for t, a in (
+            ("", "left"),
+            ("intermediate", "left"),
+            ("yours", "right"),
+            ("engine", "right"),
+            ("verdict", "left"),
+            ("max |diff|", "right"),
+            ("note", "left"),
+        )
+    )
+    rows = []
+    for c in r.items:
+        status = "follows" if c.follows is True and c.status == "wrong" else c.status
+        words, kind = VERDICTS[status]
+        first = c.name == r.first_wrong
+        shape = "—" if c.shape is None else str(c.shape)
+        diff = "—" if c.max_abs_diff is None else f"{c.max_abs_diff:.1e}"
+        mark = "▶" if first else ""
+        more = "font-weight:600;" if first else ""
+        ink = f"color:{_INK[kind]};"
+        values = [
+            (mark, "left", ink),
+            (c.symbol, "left", more),
+            (shape, "right", "font-family:monospace;"),
+            (str(c.expected_shape), "right", "font-family:monospace;"),
+            (words, "left", ink + more),
+            (diff, "right", "font-family:monospace;"),
+            (c.note, "left", "white-space:normal;"),
+        ]
+        tds = "".join(f"<td {cell.format(align=a, more=m)}>{html.escape(v)}</td>" for v, a, m in values)
+        style = ' style="outline:2px solid var(--jp-warn-color1, #d55e00)"' if first else ""
+        rows.append(f'<tr data-name="{c.name}"{style}>{tds}</tr>')
+    return (
+        '<table class="bpx-graph-table" style="border-collapse:collapse;line-height:1.35">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def check_graph(
+    user_fn: Callable, *, seed: int = 0, time_limit: float = graph_check.TIME_LIMIT, lecture: bool = False
+) -> GraphChecker:
+    """Check a learner's whole-graph backward function and return the app showing the table (display it)."""
+    return GraphChecker(user_fn, seed=seed, time_limit=time_limit, lecture=lecture)
