@@ -424,14 +424,15 @@ def _geometry(lesson: ConvPass, th: Theme) -> _Geometry:
     ring = max(kh, kw) - 1
     pad = 20 * s
     # The gaps hold the ring of zeros around δ (ring cells) and an operator; solve WIDTH for the cell side.
-    c = (WIDTH * s - 2 * pad - n_gaps * 18 * s) / (n_cells + n_gaps * ring)
+    extra = 0 if lesson.pool else ring  # without a pool δ is the last panel: its ring needs room on the right
+    c = (WIDTH * s - 2 * pad - n_gaps * 18 * s) / (n_cells + n_gaps * ring + extra)
     c = float(np.clip(c, MIN_CELL * s, MAX_CELL * s))
     gap = max(ring * c + 18 * s, 54 * s)
     x0, x = {}, pad
     for name, n in panels:
         x0[name] = x
         x += n * c + gap
-    width = x - gap + pad
+    width = max(x - gap + pad, x0["y"] + (wo + ring) * c + pad)  # δ's ring of zeros, when δ is the last panel
     font = th.size(th.font_size)
     small = th.size(th.font_size * 0.9)
     top_f = 112 * s

@@ -25,7 +25,7 @@ import numpy as np
 
 from .._validate import one_of
 from ..course.sequences import TASKS, RNNPass
-from .diagram import Part, Scene, circle, group, line, rect, target, text, wrap
+from .diagram import Part, Scene, circle, group, line, rect, target, text, text_width, wrap
 from .network_diagram import LECTURE_SCALE, diagram_theme
 from .style import THEMES, Theme, figure_spec, finite_max_abs, fmt, fmt_plain, get_theme, scale_color
 
@@ -281,7 +281,9 @@ def rnn_diagram(
     y_h = y_y + th.size(92)  # the top of the h cells
     y_norm = y_h + node_h + 0.95 * small
     y_x = y_norm + th.size(58)
-    width = left + T * dx + dx * 0.6 + right
+    title = f"Backpropagation through time: a tanh RNN unrolled over T = {T} step{'s' if T != 1 else ''}"
+    # A short sequence is narrow: the title sets the width then (and the caption wraps to it).
+    width = max(left + T * dx + dx * 0.6 + right, text_width(title, th.size(th.title_size)) + th.size(40))
     hovers = {k: node_text(lesson, k) for k in keys}
     vmax_g = finite_max_abs(*[r.grad_hidden[t - 1] for t in lit]) if lit else 1.0
     vmax_y = finite_max_abs(r.grad_outputs)
@@ -292,7 +294,6 @@ def rnn_diagram(
 
     parts: list[Part] = []
     task = TASKS[seq.task]
-    title = f"Backpropagation through time: a tanh RNN unrolled over T = {T} step{'s' if T != 1 else ''}"
     sub = (
         f"task: {task};  L = {fmt_plain(lesson.loss_value, 4)};  "
         f"W_hh = s·Q with s = {fmt_plain(lesson.weights.scale, 4)}"

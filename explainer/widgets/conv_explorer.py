@@ -315,8 +315,8 @@ class ConvExplorer(App):
         """Back to the start: the image, kernel, bias, loss and pool the app was made with, the whole pass shown."""
         self._check_open()
         lecture = self.lecture
-        self.set_state({**self._start, "lecture": lecture})
         self._note = "Back to the start."
+        self.set_state({**self._start, "lecture": lecture})
 
     def picture(self) -> str:
         """The diagram as a standalone SVG (what GitHub shows of this app's cell)."""
@@ -351,7 +351,7 @@ class ConvExplorer(App):
             trial.target = state.get("target", "sobel_vertical")
             trial.pool = check_bool(state.get("pool", False), "pool")
             lecture = check_bool(state.get("lecture", False), "lecture")
-        except (KeyError, TypeError, traitlets.TraitError) as err:
+        except (KeyError, TypeError, ValueError, traitlets.TraitError) as err:
             raise ValueError(f"state is missing or has a malformed entry: {err}") from None
         if trial.kernel_name != OWN and not np.array_equal(kernel, get_kernel(trial.kernel_name).array):
             trial.kernel_name = OWN

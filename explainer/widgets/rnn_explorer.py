@@ -357,8 +357,8 @@ class RNNExplorer(App):
     def reset(self) -> None:
         """Back to the settings the app was made with, the whole pass shown."""
         self._check_open()
-        self.set_state({**self._start, "lecture": self.lecture})
         self._note = "Back to the start."
+        self.set_state({**self._start, "lecture": self.lecture})
 
     def picture(self) -> str:
         """The unrolled diagram as a standalone SVG (what GitHub shows of this app's cell)."""
@@ -380,7 +380,7 @@ class RNNExplorer(App):
                 if k in state:
                     setattr(trial, k, state[k])
             lecture = check_bool(state.get("lecture", False), "lecture")
-        except (TypeError, traitlets.TraitError) as err:
+        except (TypeError, ValueError, traitlets.TraitError) as err:
             raise ValueError(f"state has a malformed entry: {err}") from None
         with self.state_.hold_trait_notifications():
             for k in (*SETTINGS, "seed"):
