@@ -321,21 +321,7 @@ def _asked_in(notebook: Path) -> list[str]:
 _QUIZ_NOTEBOOKS = sorted(p for p in NOTEBOOKS.glob("0*.ipynb") if _asked_in(p))
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(
-                strict=True, reason="notebook 01 still asks chain_rule (02's ∂L/∂w₅); it should ask chain_rule_neuron"
-            ),
-        )
-        if p.name.startswith("01_") and "chain_rule" in _asked_in(p)
-        else p
-        for p in _QUIZ_NOTEBOOKS
-    ],
-    ids=[p.name[:2] for p in _QUIZ_NOTEBOOKS],
-)
+@pytest.mark.parametrize("path", _QUIZ_NOTEBOOKS, ids=[p.name[:2] for p in _QUIZ_NOTEBOOKS])
 def test_a_notebook_asks_only_what_it_and_the_ones_before_have_taught(path):
     number = int(path.name[:2])
     too_early = [k for k in _asked_in(path) if QUESTIONS[k].notebook > number]
