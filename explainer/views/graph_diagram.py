@@ -35,6 +35,7 @@ WIDTH = 1000.0  # px the diagram is laid out for (× LECTURE_SCALE in lecture mo
 MIN_DX, MAX_DX = 96.0, 200.0  # px between columns
 ROOT = "f"  # how the texts name the root: grad = ∂f/∂node
 NAME_CHARS = 24  # an operation's source text is shortened to this many characters in texts
+LECTURE_TEXT = 24.0  # px: the smallest text in lecture mode, at the scene's natural size
 __all__ = ["graph_diagram", "step_lines", "node_key", "op_symbol", "node_name", "LECTURE_SCALE", "WIDTH"]
 
 _OP_SYMBOL = {"+": "+", "-": "−", "*": "×", "/": "÷", "neg": "−x", "sigmoid": "σ"}
@@ -484,7 +485,7 @@ def _node_drawing(tr: Trace, n: TraceNode, g: _Grads, col: int, th: Theme, font:
             if c.child_id == n.id and c.accumulates:
                 tags.append((f"+= {fmt(c.amount)}", "plus"))
     if n.kind == "op":
-        r = th.size(19)
+        r = th.size(21)
         node = _Node(n.id, n.kind, col, op_symbol(n.op), 2 * r, 2 * r, [(fmt(n.data), "value")],
                      [grad_line, *tags], [])  # fmt: skip
         node.up = r + 1.4 * small
@@ -514,6 +515,8 @@ def _draw(
 ) -> Scene:
     font, small = th.size(th.font_size), th.size(th.font_size * 0.9)
     edge_font = th.size(th.font_size * 0.86)
+    if th.scale > 1:  # lecture mode: every text at least LECTURE_TEXT px, for the back row
+        font, small, edge_font = (max(size, LECTURE_TEXT) for size in (font, small, edge_font))
     cols = _columns(tr)
     nodes = [_node_drawing(tr, n, g, cols[n.id], th, font, small) for n in tr.nodes]
     columns, chains = _layout(tr, nodes, gap=th.size(14), lane=th.size(7))
@@ -526,7 +529,7 @@ def _draw(
             for c in range(n_cols - 1)
         ),
         default=0.0,
-    ) + th.size(34)
+    ) + th.size(28)
     margin = th.size(16)
     left = margin + max(n.left_extent for n in columns[0])
     right_room = max(n.right_extent for n in columns[-1]) + margin
@@ -580,7 +583,7 @@ def _draw(
                 )
             if t.kind == "op":
                 out.append(circle(n.x, n.y, n.w / 2, fill=fill, stroke=stroke, width=sw))
-                size = font if 1.08 * text_width(n.core, font) <= n.w - th.size(8) else small * 0.85
+                size = font if 1.08 * text_width(n.core, font) <= n.w - th.size(8) else max(small * 0.85, min(font, 24))
                 out.append(text(n.x, n.y, n.core, size=size, fill=ink, weight="600"))
                 for k, (line_, role) in enumerate(reversed(n.above)):
                     y = n.y - n.w / 2 - (0.85 + 1.3 * k) * small
