@@ -32,7 +32,7 @@ from .network_diagram import LECTURE_SCALE, diagram_theme
 from .style import THEMES, Theme, finite_max_abs, fmt, fmt_plain, scale_color
 
 WIDTH = 1000.0  # px the diagram is laid out for (× LECTURE_SCALE in lecture mode)
-MIN_DX, MAX_DX = 96.0, 200.0  # px between columns
+MIN_DX, MAX_DX = 96.0, 180.0  # px between columns (× the lecture scale: a 4-column neuron fits 1,920 px)
 ROOT = "f"  # how the texts name the root: grad = ∂f/∂node
 NAME_CHARS = 24  # an operation's source text is shortened to this many characters in texts
 LECTURE_TEXT = 24.0  # px: the smallest text in lecture mode, at the scene's natural size

@@ -250,6 +250,7 @@ class GraphExplorer(App):
                 layout=W.Layout(flex="0 1 24em", min_width="16em", max_width="100%"),
             )
         )
+        side.add_class("bpx-graph-side")
         bars = [
             own(W.HBox([c["expression"], c["example"]])),
             own(W.HBox([c["back"], c["step"], c["whole"], c["reset"], c["theme"], c["lecture"]])),
