@@ -28,6 +28,9 @@ slider's range the direction flips. Printed: median and 95th percentile per case
 ``frame`` median to the bare figure's (the floor: one trace, one slider, nothing else), measured in the
 same run. Apart from the key press nothing in the page is touched (no mouse, so no hover redraws).
 
+``drawn (s)``: from running the cell (in a freshly started kernel: Python is up, nothing imported) to its
+figure drawn in the page, imports included (target for the apps: 3 s).
+
 Add a case: one ``Case(...)`` in ``CASES`` (code or a notebook path, and the slider's description).
 Not part of the test suite: timings depend on the machine.
 """
@@ -173,6 +176,7 @@ class Result:
     dom: np.ndarray  # (presses,) ms from key to the first DOM change in a graph
     frame: np.ndarray  # (presses,) ms from key to the first animation frame after that change
     settled: np.ndarray  # (presses,) ms from key to the animation frame after the last change of the burst
+    drawn: float = float("nan")  # s from the cell's start (a fresh kernel, warm Python) to its figure drawn
 
 
 class Session:
@@ -253,7 +257,14 @@ def measure(
     try:
         server, path = _notebook_for(session, source, case.name)
         jh.open_notebook(page, server, path)
+        started = time.perf_counter()
         jh.run_all_cells(page)
+        page.wait_for_function(
+            "() => document.querySelector('.jp-OutputArea-output .bpx-diagram g[data-part] text, "
+            ".jp-OutputArea-output .js-plotly-plot .main-svg')",
+            timeout=120_000,
+        )
+        drawn = time.perf_counter() - started
         jh.assert_no_errors(page)
         problems = jh.widget_problems(page)
         if problems:
@@ -289,7 +300,7 @@ def measure(
         if unexpected:
             raise AssertionError(f"{case.name}: console errors:\n" + "\n".join(unexpected))
         data = np.array(rows[warmup:])
-        return Result(case, dom=data[:, 0], frame=data[:, 1], settled=data[:, 2])
+        return Result(case, dom=data[:, 0], frame=data[:, 1], settled=data[:, 2], drawn=drawn)
     finally:
         page.context.close()
         for server in session.servers.values():
@@ -319,7 +330,7 @@ def report(results: list[Result], load_before: float | None = None) -> None:
     if load > 0.75 * cores:
         print(f"WARNING: other work is running (load {load:.1f} on {cores} cores): these figures are pessimistic")
     head = ["case", "presses", "dom median", "dom p95", "frame median", "frame p95", "settled median",
-            "settled p95", "frame / floor"]  # fmt: skip
+            "settled p95", "frame / floor", "drawn (s)"]  # fmt: skip
     floor = float(np.median(results[0].frame))
     table = [
         [
@@ -327,6 +338,7 @@ def report(results: list[Result], load_before: float | None = None) -> None:
             str(len(r.dom)),
             *(f"{f(v):.1f}" for v in (r.dom, r.frame, r.settled) for f in (np.median, _p95)),
             f"{np.median(r.frame) / floor:.2f}",
+            f"{r.drawn:.1f}",
         ]
         for r in results
     ]

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from explainer import Network
+from explainer import Network, worked_example
 from explainer.views import worked_derivation
 
 
@@ -54,7 +54,7 @@ def test_mazur_numbers_step_by_step(rec222):
         r"\sigma(0.3775) = 0.5933",  # a_h1 (0.593269992)
         r"\sigma(1.106) = 0.7514",  # a_o1 (0.75136507)
         r"\tfrac12 (0.7514 - 0.01)^2 = 0.2748",  # E_o1 (0.274811083)
-        r"L = \ell &= 0.2748 + 0.02356 = 0.2984",  # E_total (0.298371109)
+        r"L &= 0.2748 + 0.02356 = 0.2984",  # Mazur's E_total (0.298371109): the loss is L throughout
         r"a_{o_{1}} - y_{1} = 0.7514 - 0.01 = 0.7414",  # ∂E/∂out_o1
         r"0.7514\,(1 - 0.7514) = 0.1868",  # σ′(z_o1)
         r"0.1868 \times 0.7414 = 0.1385",  # δ_o1 (0.138498562)
@@ -96,7 +96,7 @@ def test_batch_record_says_mean_and_sums(rec222):
     text = worked_derivation(rec, sample=1)
     assert_well_formed(text)
     assert "sample 2 of a batch of 4" in text and "**mean**" in text
-    assert r"\tfrac{1}{4} \sum_s \ell_s" in text and f"= {rec.loss:.4g}" in text
+    assert r"\tfrac{1}{4} \sum_s L_s" in text and r"\ell" not in text and f"= {rec.loss:.4g}" in text
     assert r"\sum_s a_{h_{1}}\,\delta_{o_{1}}" in text
     assert f"{rec.grad_weights[1][0, 0]:.4g}" in text
     assert f"{rec.activations[1][1, 0]:.4g}" in text  # the forward pass is sample 2's
@@ -161,3 +161,20 @@ def test_validation_names_the_argument(rec222, kwargs, argument):
 def test_record_must_be_a_record():
     with pytest.raises(ValueError, match="record"):
         worked_derivation([1, 2, 3])
+
+
+def test_sections_split_the_derivation_for_slides():
+    sc = worked_example()
+    rec = sc.network.backprop(sc.X, sc.y)
+    full = worked_derivation(rec, lr=0.5)
+    first = worked_derivation(rec, lr=0.5, sections=(1, 2))
+    assert first.startswith("### One step of backpropagation") and "#### 2. The error" in first
+    assert "#### 3." not in first
+    later = worked_derivation(rec, lr=0.5, sections=(5, 6))
+    assert later.startswith("#### 5. The gradients") and "#### 6. The update" in later
+    for k in range(1, 7):  # every section is in the whole derivation, word for word
+        part = worked_derivation(rec, lr=0.5, sections=(k,))
+        body = part.split("\n", 2)[-1] if k == 1 else part
+        assert body.strip() in full
+    with pytest.raises(ValueError, match="sections must be a tuple"):
+        worked_derivation(rec, lr=0.5, sections=[1])

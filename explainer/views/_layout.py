@@ -266,7 +266,7 @@ class LossData:
     x: float
     y: float
     loss: float  # the batch mean L
-    sample_loss: float  # ℓ of the shown sample
+    sample_loss: float  # Lₛ, the loss of the shown sample
     label: str
     value_hover: str
     grad_hover: str
@@ -459,7 +459,7 @@ def _update_line(symbol: str, value: float, grad: float, new: float, frozen: boo
 
 
 def _loss_text(rec: Record, s: int, *, cap: int | None) -> str:
-    """ℓ of sample s written out per output, and the batch mean."""
+    """The loss of sample s written out per output (L, or Lₛ of a batch), and the batch mean L."""
     a, y = rec.activations[-1][s], rec.targets[s]
     n_out = len(a)
     if rec.loss_name == "mse":
@@ -472,9 +472,11 @@ def _loss_text(rec: Record, s: int, *, cap: int | None) -> str:
         hot = [k for k in range(n_out) if y[k] != 0] or [0]
         terms = [f"{factor(y[k])}·log {num(a[k])}" for k in hot]
         body = f"−({join_terms(terms, cap=cap)})"
-    text = f"ℓ = {LOSS_FORM[rec.loss_name]} = {body} = {result(rec.sample_losses[s])}"
+    # One notation: the loss is L; within a batch, Lₛ is sample s's share before the mean.
+    name = "L" if rec.n_samples == 1 else "Lₛ"
+    text = f"{name} = {LOSS_FORM[rec.loss_name]} = {body} = {result(rec.sample_losses[s])}"
     if rec.n_samples > 1:
-        text += f"<br>L = mean of ℓ over the batch of {rec.n_samples} = {result(rec.loss)}"
+        text += f"<br>L = mean of Lₛ over the batch of {rec.n_samples} = {result(rec.loss)}"
     return text
 
 

@@ -10,6 +10,8 @@ record stores each sample's total) and the update's new values come from
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .._validate import positive_int
@@ -138,7 +140,15 @@ def _more(width: int, cap: int, what: str) -> str:
     )
 
 
-def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: int = 4, digits: int = 4) -> str:
+def worked_derivation(
+    record,
+    lr: float = 0.5,
+    *,
+    sample: int = 0,
+    max_neurons: int = 4,
+    digits: int = 4,
+    sections: tuple[int, ...] | None = None,
+) -> str:
     """The record as a worked example: forward, error, δ, gradients, update, numbers substituted.
 
         zˡ = aˡ⁻¹Wˡ + bˡ, aˡ = f(zˡ);  δᴸ = f′(zᴸ) ⊙ ∂L/∂aᴸ;  δˡ = f′(zˡ) ⊙ (Wˡ⁺¹ δˡ⁺¹);
@@ -152,6 +162,8 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
         are the batch's).
     max_neurons: at most this many neurons (and terms of a sum) per layer are written out.
     digits: significant digits of every number.
+    sections: only these numbered sections (1 the forward pass … the update last), for a slide each;
+        the heading comes with section 1. None: the whole derivation.
 
     Returns Markdown with LaTeX (``$...$``, ``$$...$$``) for ``IPython.display.Markdown``.
     """
@@ -161,6 +173,10 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
     digits = positive_int(digits, "digits")
     if digits > 12:
         raise ValueError(f"digits must be an integer from 1 to 12; got {digits!r}")
+    if sections is not None and (
+        not isinstance(sections, tuple) or not sections or not all(isinstance(k, int) and 1 <= k <= 6 for k in sections)
+    ):
+        raise ValueError(f"sections must be a tuple of section numbers from 1 to 6, or None; got {sections!r}")
     rec, s, cap = record, int(sample), max_neurons
     t = _Tex(rec, digits)
     L, sizes, n = rec.n_layers, rec.sizes, rec.n_samples
@@ -225,7 +241,8 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
         out.append(_more(sizes[layer], cap, f"Layer {layer}"))
 
     # ------------------------------------------------------------------ 2. the error
-    out.append(f"\n#### 2. The error: $\\ell = {_LOSS_TEX[rec.loss_name]}$")
+    loss = "L" if n == 1 else "L_s"  # one notation: the loss is L; in a batch, L_s is sample s's
+    out.append(f"\n#### 2. The error: ${loss} = {_LOSS_TEX[rec.loss_name]}$")
     a_out, y_out = rec.activations[-1][s], rec.targets[s]
     lines = []
     with np.errstate(all="ignore"):
@@ -244,7 +261,7 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
             texts = [rf"-{t.f(y_out[k])} \log {t.n(a_out[k])}" for k in range(len(a_out))]
     shown = [k for k in range(len(a_out)) if rec.loss_name != "cross_entropy" or y_out[k] != 0][:cap]
     for k in shown:
-        lines.append(f"\\ell_{{{t.neuron(L, k)}}} &= {texts[k]} = {t.n(terms[k])}")
+        lines.append(f"L_{{{t.neuron(L, k)}}} &= {texts[k]} = {t.n(terms[k])}")
     if len(shown) == 1:  # one term: the sum line would only repeat it
         lines[-1] = ("L = " if n == 1 else "") + lines[-1]
     total = (
@@ -252,12 +269,11 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
         if len(shown) < len(a_out) and rec.loss_name != "cross_entropy"
         else " + ".join(t.n(terms[k]) for k in shown)
     )
-    ell = r"\ell" if n > 1 else r"L = \ell"
     if len(shown) > 1:
-        lines.append(f"{ell} &= {total} = {t.n(rec.sample_losses[s])}")
+        lines.append(f"{loss} &= {total} = {t.n(rec.sample_losses[s])}")
     if n > 1:
         lines.append(
-            rf"L &= \tfrac{{1}}{{{n}}} \sum_s \ell_s = \tfrac{{1}}{{{n}}}("
+            rf"L &= \tfrac{{1}}{{{n}}} \sum_s L_s = \tfrac{{1}}{{{n}}}("
             + _sum([t.n(v) for v in rec.sample_losses], cap)
             + f") = {t.n(rec.loss)}"
         )
@@ -412,7 +428,13 @@ def worked_derivation(record, lr: float = 0.5, *, sample: int = 0, max_neurons: 
         out.append(_block(lines))
     if not np.isfinite(rec.loss) or not rec.finite:
         out.insert(1, "\n> **⚠ Diverged:** this record holds NaN or ∞; those numbers are written as NaN and ∞.\n")
-    return "\n".join(part for part in out if part) + "\n"
+    text = "\n".join(part for part in out if part) + "\n"
+    if sections is None:
+        return text
+    # The numbered "#### k." headings split the text: part 0 is the heading, part k section k.
+    parts = re.split(r"\n(?=#### \d+\. )", text)
+    chosen = ([parts[0]] if 1 in sections else []) + [parts[k] for k in sections if k < len(parts)]
+    return "\n".join(chosen).rstrip("\n") + "\n"
 
 
 __all__ = ["worked_derivation"]

@@ -87,6 +87,7 @@ class Quiz(App):
             radio.observe(lambda ch, i=i: self._on_answer(i, ch["new"]), names="value")
             reveal = self._block(W.Button(description="show the answer", tooltip="Reveal the right option and why"))
             reveal.layout.width = "auto"
+            reveal.layout.align_self = "flex-start"
             reveal.on_click(lambda _, i=i: self._gesture(lambda: self.reveal(i)))
             feedback = self._block(W.HTML())
             self.controls[f"q{i}"], self.controls[f"reveal{i}"] = radio, reveal
