@@ -101,9 +101,9 @@ def test_surface_and_contour_show_the_engine_losses(surface):
     np.testing.assert_array_equal(cont.z, surface.losses.T)
     np.testing.assert_array_equal(surf.x, surface.u)
     np.testing.assert_array_equal(cont.y, surface.v)
-    assert fig.layout.scene.xaxis.title.text == surface.labels[0]
-    assert fig.layout.xaxis.title.text == surface.labels[0]
-    assert fig.layout.yaxis.title.text == surface.labels[1]
+    assert fig.layout.scene.xaxis.title.text == f"Δ{surface.labels[0]} (from the start)"  # offsets from θ₀
+    assert fig.layout.xaxis.title.text == f"Δ{surface.labels[0]} (from the start)"
+    assert fig.layout.yaxis.title.text == f"Δ{surface.labels[1]} (from the start)"
     assert_all_finite(fig)
 
 
@@ -371,3 +371,13 @@ def test_a_history_of_another_network_is_refused(surface, data):
     other = train(Network([2, 5, 1], seed=0), X, y, steps=3)
     with pytest.raises(ValueError, match="histories: each History must come from the surface's network"):
         animate_descent(surface, other)
+
+
+def test_paths_that_share_a_start_do_not_hide_each_other(surface, data, start):
+    # Notebook 03's picture: runs from one start with different η; the first drawn lies underneath.
+    X, y = data
+    runs = {name: train(_only_two(start.copy()), X, y, lr=lr, steps=20) for name, lr in (("a", 0.05), ("b", 0.5))}
+    fig = plot_loss_surface(surface, history=runs)
+    lines = [t for t in fig.data if t.type == "scatter" and t.name in runs]
+    assert lines[0].line.width > lines[1].line.width  # the first, underneath, is the wider
+    assert lines[0].line.dash != lines[1].line.dash

@@ -82,9 +82,9 @@ def test_choosing_parameters_changes_labels_axis_titles_and_the_surface():
     app.controls["param_u"].value = "W1[0,0]"
     assert app.surface.labels == ("W1[0,0]", "W2[0,1]")
     fig = app.figure
-    assert fig.layout.xaxis.title.text == "W1[0,0]"
-    assert fig.layout.yaxis.title.text == "W2[0,1]"
-    assert fig.layout.scene.xaxis.title.text == "W1[0,0]"
+    assert fig.layout.xaxis.title.text == "ΔW1[0,0] (from the start)"  # the axes are offsets from θ₀
+    assert fig.layout.yaxis.title.text == "ΔW2[0,1] (from the start)"
+    assert fig.layout.scene.xaxis.title.text == "ΔW1[0,0] (from the start)"
     assert not np.allclose(before, app.surface.losses)
     # The new surface is the engine's for that plane.
     ref = loss_surface(

@@ -162,6 +162,10 @@ class _Path:
     height: np.ndarray  # (T,) drawn loss (history.train_loss, clipped/log as the surface)
     descent: np.ndarray  # (T, 2) = −surface.project_gradients(history.gradients)
     ok: np.ndarray  # (T,) bool: uv and height finite, the point can be drawn
+    # Paths that share their start would hide one another: the first drawn (underneath) is the widest,
+    # each later one narrower and dashed differently, so every path shows beside the ones on top of it.
+    under: int = 0  # how many paths are drawn on top of this one
+    dash: str = "solid"
 
     @property
     def diverged_index(self) -> int | None:
@@ -194,7 +198,18 @@ def _paths(surface: LossSurface, histories: dict[str, History], display: _Displa
         ok = np.all(np.isfinite(uv), axis=1) & np.isfinite(height)
         ok[ok] &= np.all(np.abs(uv[ok]) <= far, axis=1)
         paths.append(_Path(name, colors[k % len(colors)], h, uv, height, descent, ok))
+    dashes = ("solid", "dash", "dot", "dashdot")
+    for k, path in enumerate(paths):
+        path.under = len(paths) - 1 - k
+        path.dash = dashes[k % len(dashes)]
     return paths
+
+
+def axis_title(surface: LossSurface, k: int) -> str:
+    """The title of the map's axis k: in the plane of two parameters the axes are their offsets from the
+    start θ₀ (0 is the start), and the title says so; random and principal directions are named as they are."""
+    label = surface.labels[k]
+    return f"Δ{label} (from the start)" if surface.mode == "params" else label
 
 
 @dataclass(frozen=True)
@@ -560,8 +575,8 @@ def _finish(
             "tickfont": {"size": th.size(th.font_size * 0.75)},
         }
         fig.update_scenes(
-            xaxis={**axis, "title": {"text": surface.labels[0]}, "range": xr},
-            yaxis={**axis, "title": {"text": surface.labels[1]}, "range": yr},
+            xaxis={**axis, "title": {"text": axis_title(surface, 0)}, "range": xr},
+            yaxis={**axis, "title": {"text": axis_title(surface, 1)}, "range": yr},
             zaxis={**axis, "title": {"text": zlabel}, "range": zr},
             aspectmode="manual",
             aspectratio={"x": 1, "y": 1, "z": 0.7},
@@ -569,7 +584,7 @@ def _finish(
         )
     if "contour" in place:
         fig.update_xaxes(
-            title_text=surface.labels[0],
+            title_text=axis_title(surface, 0),
             range=xr,
             showgrid=False,
             zeroline=False,
@@ -577,7 +592,7 @@ def _finish(
             **place["contour"],
         )
         fig.update_yaxes(
-            title_text=surface.labels[1],
+            title_text=axis_title(surface, 1),
             range=yr,
             showgrid=False,
             zeroline=False,
@@ -716,8 +731,8 @@ def _path_traces(path: _Path, place: dict, th: Theme, samples: np.ndarray) -> li
         if view == "contour":
             line = go.Scatter(
                 mode="lines+markers",
-                line={"color": c, "width": th.size(2.5)},
-                marker={"size": th.size(4), "color": c},
+                line={"color": c, "width": th.size(2.5 + 2.0 * path.under), "dash": path.dash},
+                marker={"size": th.size(4 + 2.5 * path.under), "color": c},
             )
             # The first point is the current position (a ring), the second the arrow head, turned along
             # the segment it ends (angleref 'previous').
@@ -734,8 +749,8 @@ def _path_traces(path: _Path, place: dict, th: Theme, samples: np.ndarray) -> li
         else:
             line = go.Scatter3d(
                 mode="lines+markers",
-                line={"color": c, "width": th.size(5)},
-                marker={"size": th.size(2.5), "color": c},
+                line={"color": c, "width": th.size(5 + 3.0 * path.under)},
+                marker={"size": th.size(2.5 + 1.5 * path.under), "color": c},
             )
             head = go.Scatter3d(
                 mode="lines+markers",
