@@ -3,7 +3,7 @@
 One throw-away notebook shows each app; Chromium (headless, Debian's) drives it as a reader would and saves
 the part of the page that matters:
 
-    docs/images/explorer.png            BackpropExplorer in gradients mode, the mouse on an edge (w5's ∂L/∂w)
+    docs/images/explorer.png            BackpropExplorer in gradients mode, w5 chosen: its tooltip and its chain rule
     docs/images/backward_animation.png  animate_backward half-way: δ has reached the output layer only
     docs/images/loss_surface.png        LossSurfaceExplorer: SGD, momentum and Adam descending over the surface
     docs/images/playground.png          Playground after 1,000 steps on circles (decision boundary, loss, gradients)
@@ -31,8 +31,9 @@ import jupyter_harness as jh  # noqa: E402  (the harness lives with the browser 
 
 DEFAULT_OUT = ROOT / "docs" / "images"
 MAX_BYTES = 250_000
-# Tall, so that a whole app fits in the notebook panel (an element screenshot is cut at the panel's edge).
-VIEWPORT = {"width": 1400, "height": 2000}
+# Tall, so that a whole app fits in the notebook panel (an element screenshot is cut at the panel's edge); as wide
+# as a 1440 px screen.
+VIEWPORT = {"width": 1440, "height": 2000}
 
 # One cell per picture. The apps are built and (for the Playground) trained before they are displayed, so
 # the picture does not depend on how fast the machine plays.
@@ -84,16 +85,15 @@ def _scroll_to(page, el) -> None:
 def shoot_explorer(page, cell: int, out: Path) -> Path:
     app = _output(page, cell).locator(".bpx-app")
     _scroll_to(page, app)
-    # The mouse on w5's number (W2[0,0]: h1 → o1): its tooltip writes ∂L/∂w5 = a_h1 · δ_o1 with the numbers.
-    index = page.evaluate(
-        "(app) => Array.from(document.querySelectorAll('.bpx-diagram')).indexOf(app.querySelector('.bpx-diagram'))",
-        app.element_handle(),
-    )
-    jh.diagram_target(page, index, "edge_labels", "W2[0,0]").hover()
+    # w5 (W2[0,0]: h1 → o1) chosen, as a click does: its chain rule beside the diagram; then the mouse on it, so
+    # that its tooltip writes ∂L/∂w5 = a_h1 · δ_o1 with the numbers.
+    target = app.locator('.bpx-diagram [data-key="W2[0,0]"]').first
+    target.dispatch_event("click")
+    app.locator(".bpx-chain", has_text="W2[0,0]").wait_for(timeout=10_000)
+    target.hover(force=True)  # a horizontal edge's hit area has no height for Playwright's visibility check
     app.locator(".bpx-diagram .bpx-tooltip:not([hidden])").wait_for(timeout=10_000)
-    buttons = app.locator(".widget-button", has_text="backward step").locator("xpath=..")
     path = out / "explorer.png"
-    page.screenshot(path=str(path), clip=_clip(page, app, buttons))
+    page.screenshot(path=str(path), clip=_clip(page, app, app.locator(".bpx-sliders").first))
     return path
 
 
@@ -126,8 +126,8 @@ SHOOTERS = {
     "loss_surface": functools.partial(shoot_app, name="loss_surface"),
     "playground": functools.partial(shoot_app, name="playground"),
 }
-PLOTS = {"explorer": 0, "backward_animation": 1, "loss_surface": 1, "playground": 3}  # plotly graphs
-DIAGRAMS = {"explorer": 1}  # the explorer's SVG Diagram (explainer/widgets/_diagram.py)
+PLOTS = {"explorer": 0, "backward_animation": 1, "loss_surface": 1, "playground": 1}  # plotly graphs, at least
+DIAGRAMS = {"explorer": 1}  # the explorer's SVG Diagram (explainer/widgets/diagram.py)
 
 
 def _run_until_drawn(page, out: Path, names: list[str], attempts: int = 3) -> None:

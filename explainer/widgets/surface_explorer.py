@@ -561,7 +561,7 @@ class LossSurfaceExplorer(App):
             parts = []
             for name, h in histories.items():
                 loss = float(h.train_loss[min(step, len(h) - 1)])
-                text = f"{loss:.4g}" if np.isfinite(loss) else "NaN/∞"
+                text = fmt(loss, 4).lstrip("+") if np.isfinite(loss) else "NaN/∞"  # 7.803×10⁻⁶, not 7.803e-06
                 parts.append(f"<b>{OPTIMIZER_LABELS[name]}</b> L = {text}")
             lines.append(f"step {step} of {total} · " + " · ".join(parts))
         return lines
