@@ -24,6 +24,7 @@ from ..engine.history import diverged_at, divergence_message
 from ..engine.loss_surface import LossSurface, loss_surface
 from ..engine.network import Network, Record
 from ..engine.training import OPTIMIZERS, History, train
+from ..views.style import fmt
 from ..views.surface import KINDS, animate_descent_parts
 from .app import App
 from .live_figure import LiveFigure, plain
