@@ -10,13 +10,14 @@ out numbers ≤ 0), and the figure carries a red banner and a marker at the step
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..engine.boundary import TASKS, DecisionGrid, decision_grid
+from ..engine.history import divergence_message
 from ..engine.network import Network
 from ..engine.training import History
 from .style import (
@@ -26,9 +27,11 @@ from .style import (
     apply_theme,
     colorbar,
     divergence_annotation,
+    divergence_note,
     fmt,
     get_theme,
     muted_note,
+    new_figure,
     ordered_colors,
 )
 
@@ -82,12 +85,38 @@ def finite_points(x: np.ndarray, y: np.ndarray, *, positive: bool = False) -> np
 
 
 def divergence_text(history: History) -> str:
-    """The banner text for a diverged history."""
+    """The banner text for a diverged history: the engine's one sentence (``divergence_message``), on two lines."""
     step = history.steps[-1] if history.diverged_at is None else history.steps[history.diverged_at]
-    return (
-        f"Training diverged at step {int(step)} (lr = {history.lr:g}): the loss or a gradient became NaN/inf"
-        "<br>non-finite values are not drawn"
-    )
+    sentence = divergence_message(int(step), float(history.lr))
+    head, _, rest = sentence.partition(": ")
+    return f"{head}:<br>{rest}" if rest else sentence
+
+
+def log_ticks(values: np.ndarray) -> dict:
+    """A log axis's ticks at powers of ten, written 10⁻⁴ (never "100µ", never the digits 2…9 between): one per
+    decade when the finite positive values span at least one, else plotly's own with its powers of ten."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    out = {"exponentformat": "power", "showexponent": "all", "minorloglabels": "none"}
+    if v.size == 0:
+        return out
+    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    if hi - lo < 1:
+        return out
+    step = max(1, math.ceil((hi - lo) / 8))
+    powers = list(range(lo, hi + 1, step))
+    return {**out, "tickvals": [10.0**p for p in powers], "ticktext": [_power(p) for p in powers]}
+
+
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _power(p: int) -> str:
+    if p == 0:
+        return "1"
+    if p == 1:
+        return "10"
+    return "10" + str(p).translate(_SUPER)
 
 
 def pin_title(fig: go.Figure, th: Theme, title: str | None, extra_top: float) -> None:
@@ -224,51 +253,38 @@ def plot_gradient_norms(
     steps = np.asarray(history.steps, dtype=float)
     n_layers = norms.shape[1]
     colors = ordered_colors(n_layers, th)
-    if latest:
-        fig = make_subplots(
-            rows=1,
-            cols=2,
-            column_widths=[0.74, 0.26],
-            shared_yaxes=True,
-            horizontal_spacing=0.03,
-        )
-        where = {"row": 1, "col": 1}
-    else:
-        fig = go.Figure()
-        where = {}
+    # Built from plain dicts (no make_subplots): the Playground redraws it while it trains.
+    data = []
     for layer in range(n_layers):
         label = layer_label(layer + 1, n_layers)
         keep = finite_points(steps, norms[:, layer], positive=log_y)
-        fig.add_trace(
-            go.Scatter(
-                x=steps[keep],
-                y=norms[keep, layer],
-                mode="lines",
-                name=label,
-                legendgroup=f"layer{layer + 1}",
-                line={"color": colors[layer], "width": th.size(2.5)},
-                hovertemplate=f"step %{{x}}<br>‖∂L/∂W{layer + 1}‖ = %{{y:.4g}}<extra>{label}</extra>",
-            ),
-            **where,
-        )
+        data.append(dict(
+            type="scatter", x=steps[keep], y=norms[keep, layer], mode="lines", name=label,
+            legendgroup=f"layer{layer + 1}", line={"color": colors[layer], "width": th.size(2.5)},
+            hovertemplate=f"step %{{x}}<br>‖∂L/∂W{layer + 1}‖ = %{{y:.4g}}<extra>{label}</extra>",
+            xaxis="x", yaxis="y",
+        ))  # fmt: skip
+    axes = {}
     finite_rows = np.flatnonzero(np.all(np.isfinite(norms), axis=1))
-    if latest and finite_rows.size:
-        row = int(finite_rows[-1])
-        values = norms[row]
-        shown = values > 0 if log_y else np.ones(n_layers, dtype=bool)
-        fig.add_trace(
-            go.Bar(
-                x=[f"W{layer + 1}" for layer in range(n_layers) if shown[layer]],
-                y=values[shown],
+    if latest:
+        axes = {
+            "xaxis": {"anchor": "y", "domain": [0.0, 0.7178]},
+            "xaxis2": {"anchor": "y2", "domain": [0.7478, 1.0]},
+            "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
+            "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0], "matches": "y", "showticklabels": False},
+        }
+        if finite_rows.size:
+            row = int(finite_rows[-1])
+            values = norms[row]
+            shown = values > 0 if log_y else np.ones(n_layers, dtype=bool)
+            data.append(dict(
+                type="bar", x=[f"W{layer + 1}" for layer in range(n_layers) if shown[layer]], y=values[shown],
                 marker={"color": [c for c, s in zip(colors, shown) if s], "line": {"color": th.text, "width": 0.5}},
-                name=f"step {int(steps[row])}",
-                showlegend=False,
+                name=f"step {int(steps[row])}", showlegend=False,
                 hovertemplate=f"step {int(steps[row])}<br>‖∂L/∂%{{x}}‖ = %{{y:.4g}}<extra></extra>",
-            ),
-            row=1,
-            col=2,
-        )
-        fig.update_xaxes(title_text=f"latest (step {int(steps[row])})", row=1, col=2)
+                xaxis="x2", yaxis="y2",
+            ))  # fmt: skip
+            axes["xaxis2"]["title"] = {"text": f"latest (step {int(steps[row])})"}
     hit = _diverged_step(history)
     notes = []
     if log_y:
@@ -279,19 +295,28 @@ def plot_gradient_norms(
                     f"‖∂L/∂W{layer + 1}‖ is exactly 0 at {zeros.size} step(s), from step {int(steps[zeros[0]])}: "
                     "a log axis cannot show 0 (the gradient has vanished)"
                 )
-    apply_theme(fig, th, title, **figure_size(th, width, height, (900 if latest else 720, 440)))
-    for row, text in enumerate(notes):
-        zero_note(fig, th, text, row)
+    size = figure_size(th, width, height, (900 if latest else 720, 440))
+    y_title = "‖∂L/∂Wˡ‖" + (" (log scale)" if log_y else "")
+    axis_y = {"title": {"text": y_title}, "type": "log" if log_y else "linear"}
+    if log_y:
+        axis_y.update(log_ticks(norms))
+    axes["xaxis"] = {**axes.get("xaxis", {}), "title": {"text": "step"}}
+    axes["yaxis"] = {**axes.get("yaxis", {}), **axis_y}
+    if "yaxis2" in axes:
+        axes["yaxis2"]["type"] = axis_y["type"]
+    annotations = [muted_note(th, text, th.size(4 + 22 * row)) for row, text in enumerate(notes)]
+    shapes = []
     if hit is not None:
         index, step = hit
-        vline = {"x": step, "line": {"color": DIVERGED_COLOR, "dash": "dash", "width": th.size(1.5)}}
-        fig.add_vline(**vline, **where)
-        divergence_annotation(fig, th, divergence_text(history))
-        fig.layout.annotations[-1].update(yshift=th.size(22) * len(notes))
-    fig.update_layout(legend={"title": {"text": "weights of"}, "traceorder": "normal"})
-    fig.update_xaxes(title_text="step", **where)
-    fig.update_yaxes(title_text="‖∂L/∂Wˡ‖" + (" (log scale)" if log_y else ""), **where)
-    fig.update_yaxes(type="log" if log_y else "linear")
+        shapes.append(dict(type="line", x0=step, x1=step, xref="x", y0=0, y1=1, yref="y domain",
+                           line={"color": DIVERGED_COLOR, "dash": "dash", "width": th.size(1.5)}))  # fmt: skip
+        banner = divergence_note(th, divergence_text(history))
+        banner["yshift"] = th.size(22) * len(notes)
+        annotations.append(banner)
+    fig = new_figure(
+        th, data, title=title, **size, **axes, annotations=annotations, shapes=shapes,
+        legend={"title": {"text": "weights of"}, "traceorder": "normal"},
+    )  # fmt: skip
     pin_title(fig, th, title, th.size(22) * len(notes) + (th.size(48) if hit is not None else 0))
     return fig
 

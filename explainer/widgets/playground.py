@@ -1,265 +1,118 @@
-"""Playground: train a small network on 2-D data and watch the boundary, the loss and every layer's gradient.
+"""Playground: TensorFlow Playground in a notebook, live at its speed, plus the backward pass it never shows.
 
-In the spirit of the TensorFlow Playground, with what it never shows: the size of ∂L/∂Wˡ per layer,
-so vanishing and exploding gradients are seen, not just told. One Play tick trains
-``steps_per_update`` steps of the engine's TrainingSession and updates three figures::
+The network as TF Playground draws it (``playground_diagram``): the input features on the left, every
+neuron a small map of its own output over the plane, weights as links (colour: sign, width: size), the
+output's map large on the right with the data. Training runs in the kernel's engine (``TrainingSession``)
+and the page asks for the next tick when it has drawn the last, so a tick is::
 
-    θ ← θ − η ∇L(θ)   (or momentum / Adam), steps_per_update times per tick, on the training split
-    decision boundary: a(x) on a 50 × 50 grid over the data (one batched forward pass)
-    loss curve: L(θₜ) on the train (and test) split; gradient norms: ‖∂L/∂Wˡ‖_F per layer
+    θ ← θ − η (∂L_data/∂θ + ∂Ω/∂θ)   (or momentum / Adam), steps_per_frame times, on the mini-batches
+    every neuron's map aˡₖ(F(x₁, x₂)) on a 20 × 20 grid, the output's on 80 × 80: one batched pass each
+    → bytes to the page (about 14 KB for a 2-8-8-1 network), not figure JSON
 
-Speed: the pure figure functions of ``explainer.views.training`` build each figure in 60–100 ms
-(Plotly object validation), too slow for 10 updates a second. So each figure is built once by its
-view function, and a training tick sends only the numbers that training changed (the same arrays
-the view would draw, computed here from the History and the DecisionGrid) in one ``plotly_update``
-message per figure. Whenever the picture changes shape (a banner after divergence, a contour that
-appears, new data, lecture mode) the view function draws it again and ``FigureSync`` brings the
-widget up to date. The tests check that the live widgets hold exactly what the view functions draw.
+What TF Playground cannot do: **explain this step** pauses, picks the sample of the next batch with the
+largest loss, and walks its backward pass on the same diagram, one layer per click (δ on each neuron,
+∂L/∂w on each link, the chain rule with the numbers in the panel below), then applies that update and
+plays on. The per-layer gradient norms ‖∂L/∂Wˡ‖ are drawn below (a LiveFigure), so vanishing and exploding
+gradients are seen, not just told. Your own data: click the map to add a point, Shift-click for the
+other class (or −value), Alt-click a point to remove it; "clear" empties the plane; a CSV can be uploaded.
+``share()`` gives a text that recreates the exact setup and seed (``Playground.from_share(text)``).
 """
 
 from __future__ import annotations
 
+import copy
+import html
 import math
 import re
 import tempfile
-from dataclasses import asdict, dataclass, replace
+import time
 from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
-from plotly.basedatatypes import Undefined  # the sentinel batch_update uses for "no change"
 
-from .._validate import fraction, one_of, positive_float, positive_int
-from ..course.datasets import DATASETS, Dataset, load_csv, make_dataset, sample_csv_text
+from ..course.datasets import Dataset, load_csv, make_dataset, points_dataset, sample_csv_text
+from ..course.playground_presets import PLAYGROUND_PRESETS, SCALE, get_playground_preset
 from ..engine.activations import HIDDEN_ACTIVATIONS
-from ..engine.boundary import DecisionGrid, decision_grid
+from ..engine.boundary import plane_maps
+from ..engine.features import FEATURES, FeatureMap
+from ..engine.history import divergence_message
 from ..engine.network import Network, Record
 from ..engine.session import TrainingSession
 from ..engine.training import OPTIMIZERS, History
-from ..views.training import layer_label, plot_decision_boundary, plot_gradient_norms, plot_loss_curve
-from ._base import App, Coalescer, FigureSync
-from ._figurewidget import FigureWidget
+from ..views import explain_parameter
+from ..views.playground_scene import (
+    NODE_LIT,
+    NODE_WALKED,
+    Frame,
+    chart_paths,
+    class_indices,
+    gradient_styles,
+    playground_layout,
+    signed_indices,
+    weight_styles,
+)
+from ..views.style import fmt
+from ..views.training import plot_decision_boundary, plot_gradient_norms
+from .app import App, check_bool
+from .live_figure import LiveFigure
+from .playground_diagram import PlaygroundDiagram
+from .playground_setup import (
+    CSV,
+    LR_RANGE,
+    MAX_HIDDEN_LAYERS,
+    MAX_NEURONS,
+    MAX_NOISE,
+    MAX_SAMPLES,
+    MAX_SHARED_POINTS,
+    MAX_STEPS_PER_FRAME,
+    MAX_TEST_FRACTION,
+    MIN_SAMPLES,
+    OWN,
+    PLANE_SETS,
+    REG_RATE_RANGE,
+    Setup,
+    check_setup,
+    decode_share,
+    encode_share,
+    setup_from_dict,
+)
+from .sliders import Row, Sliders, number, row
 
-GRID_RESOLUTION = 50  # 2,500 grid points: one forward pass well under a millisecond for a 2-8-8-1 net
-SNAPSHOT_RESOLUTION = 100
-DISPLAY_POINTS = 500  # a long loss curve is thinned to about this many points for display (last point kept)
-MAX_HIDDEN_LAYERS = 8
-MAX_NEURONS = 32
+NEURON_RESOLUTION = 20  # each neuron's map: 20 × 20
+MAP_RESOLUTION = 80  # the output's map
+DOMAIN = (-6.0, 6.0)  # TF Playground's plane; the course's ±1 data sets scaled by 5 fill ±5 of it
 MAX_CSV_BYTES = 1_000_000
-MAX_CSV_ROWS = 2_000  # training and redrawing stay within a tick's 100 ms
-MAX_CSV_CLASSES = 8  # one distinct colour per class
-STATE_CSV_BYTES = 64_000  # an uploaded CSV up to this size travels inside a saved state
-LR_RANGE = (1e-4, 10.0)  # the learning-rate slider's ends (log scale)
-LR_STEP = 0.01  # slider step in log10(η): one notch is ×1.023
-MAX_STEPS_PER_UPDATE = 100
-BATCH_SIZES = (0, 1, 4, 10, 32, 100)  # 0: the full training set (full-batch gradient descent)
-CSV = "csv"  # the dataset name that stands for the uploaded file
-# Control name → (width, description width) in px; lecture mode multiplies both.
-CONTROL_WIDTHS = {
-    **dict.fromkeys(("dataset", "noise", "test_fraction", "hidden", "activation", "optimizer"), (300, 120)),
-    **dict.fromkeys(("lr", "batch_size", "steps_per_update"), (300, 120)),
-    "seed": (200, 120),
-    "preset": (250, 50),
-    "csv": (150, 0),
-    "play": (120, 0),
-    "step": (90, 0),
-    "reset": (90, 0),
-    "lecture": (140, 0),
-}
-COLUMN_WIDTH = 310
-LECTURE_CONTROL_SCALE = 1.6  # the lecture CSS sets 22 px text (from 14)
+MAX_CSV_CLASSES = 8
+STATE_CSV_BYTES = 64_000  # an uploaded CSV up to this size travels inside a saved state or a share string
+MAX_TRAIN_STEPS = 100_000  # per train() call
+NORMS_EVERY = 1.0  # s between two redraws of the gradient-norm figure while playing (~30 ms here, more in the page)
+NORMS_POINTS = 400  # entries of the history the norm figure draws
+CHART_POINTS = 160  # entries the small loss chart draws
+MAX_WEIGHT = 1000.0  # a typed weight beyond this saturates every neuron: refused
+ACTIVATION_LABELS = {"tanh": "tanh", "sigmoid": "sigmoid σ", "relu": "ReLU", "leaky_relu": "leaky ReLU",
+                     "identity": "linear (identity)"}  # fmt: skip
+REGULARIZATION_LABELS = {"none": "none", "l1": "L1: λΣ|w|", "l2": "L2: λ·½Σw²"}
+DATASET_LABELS = {
+    "circles": "circles", "xor": "XOR", "gauss": "two Gaussians", "spiral": "spiral", "moons": "moons",
+    "blobs": "three classes", "plane": "plane", "multi_gauss": "six Gaussians", OWN: "your own points (draw them)",
+}  # fmt: skip
+OWN_PRESET = ""
 
 
-# ---------------------------------------------------------------------------------------------- settings
-@dataclass(frozen=True)
-class Settings:
-    """Every choice on the control panel; the whole state of a run together with the network's weights."""
-
-    dataset: str = "circles"  # a DATASETS name, or "csv" for the uploaded file
-    noise: float = 0.1  # std of the Gaussian noise on the features (on y for sine)
-    test_fraction: float = 0.5  # held out, drawn with a black outline; its loss is the dashed curve
-    seed: int = 0  # one seed for the data, the initial weights and the mini-batch order
-    hidden: tuple[int, ...] = (8, 8)  # neurons per hidden layer
-    activation: str = "tanh"  # hidden activation
-    optimizer: str = "sgd"
-    lr: float = 0.3
-    batch_size: int = 0  # 0: full batch
-    steps_per_update: int = 10  # optimiser steps per Play tick
-
-    def needs_reset(self, other: Settings) -> bool:
-        """Whether going from ``other`` to these settings needs a new network (a reset)."""
-        keys = ("dataset", "noise", "test_fraction", "seed", "hidden", "activation")
-        return any(getattr(self, k) != getattr(other, k) for k in keys)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
-
-
-def parse_hidden(text) -> tuple[int, ...]:
-    """Hidden layer sizes from text such as ``"8, 8"`` (or a sequence of ints); ``"none"`` for no hidden layer.
-
-    ValueError naming ``hidden`` for anything else: empty text, a non-integer, a layer of 0 neurons,
-    more than MAX_HIDDEN_LAYERS layers or more than MAX_NEURONS neurons in a layer.
-    """
-    example = f'e.g. "8, 8" (1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_NEURONS} neurons), or "none"'
-    if isinstance(text, str):
-        stripped = text.strip()
-        if stripped.lower() in ("none", "-"):
-            return ()
-        if not stripped:
-            raise ValueError(f"hidden is empty: type the neurons of each hidden layer, {example}")
-        parts = [p.strip() for p in re.split(r"[,;\s]+", stripped) if p.strip()]
-        sizes = []
-        for part in parts:
-            if not re.fullmatch(r"\d+", part):
-                raise ValueError(f"hidden must be whole numbers separated by commas; {part!r} is not, {example}")
-            sizes.append(int(part))
-    elif isinstance(text, (list, tuple)) and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in text
-    ):
-        sizes = [int(v) for v in text]
-    else:
-        raise ValueError(f"hidden must be text or a list of integers, {example}; got {text!r}")
-    if len(sizes) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"hidden has {len(sizes)} layers; the playground draws at most {MAX_HIDDEN_LAYERS}")
-    for size in sizes:
-        if not 1 <= size <= MAX_NEURONS:
-            raise ValueError(f"hidden layers need 1 to {MAX_NEURONS} neurons each; got {size}, {example}")
-    return tuple(sizes)
-
-
-def hidden_text(hidden: tuple[int, ...]) -> str:
-    return ", ".join(str(n) for n in hidden) if hidden else "none"
-
-
-def check_settings(**values) -> Settings:
-    """Settings from keyword values, each checked at the door (ValueError naming the argument)."""
-    s = Settings()
-    changes = {}
-    for key, value in values.items():
-        if key == "dataset":
-            value = one_of(value, (*DATASETS, CSV), "dataset")
-        elif key == "noise":
-            value = positive_float(value, "noise", allow_zero=True)
-            if value > 1:
-                raise ValueError(f"noise must be a number from 0 to 1; got {value!r}")
-        elif key == "test_fraction":
-            value = fraction(value, "test_fraction", high=0.95)
-        elif key == "seed":
-            value = positive_int(value, "seed", minimum=0)
-        elif key == "hidden":
-            value = parse_hidden(value)
-        elif key == "activation":
-            value = one_of(value, HIDDEN_ACTIVATIONS, "activation")
-        elif key == "optimizer":
-            value = one_of(value, OPTIMIZERS, "optimizer")
-        elif key == "lr":
-            value = positive_float(value, "lr")
-            if not LR_RANGE[0] <= value <= LR_RANGE[1]:
-                raise ValueError(f"lr must be from {LR_RANGE[0]:g} to {LR_RANGE[1]:g}; got {value!r}")
-        elif key == "batch_size":
-            if value is None:
-                value = 0
-            value = positive_int(value, "batch_size", minimum=0)
-            if value not in BATCH_SIZES:
-                raise ValueError(f"batch_size must be one of {', '.join(map(str, BATCH_SIZES))} (0: full batch)")
-        elif key == "steps_per_update":
-            value = positive_int(value, "steps_per_update")
-            if value > MAX_STEPS_PER_UPDATE:
-                raise ValueError(f"steps_per_update must be from 1 to {MAX_STEPS_PER_UPDATE}; got {value}")
-        else:
-            raise ValueError(f"{key} is not a setting; the settings are {', '.join(Settings.__dataclass_fields__)}")
-        changes[key] = value
-    return replace(s, **changes)
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A classic scenario: one click resets every control to these settings."""
-
-    name: str
-    title: str
-    description: str  # what to look at, one or two sentences
-    settings: Settings
-
-
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        Preset(
-            "xor",
-            "XOR",
-            "Opposite quadrants share a class: no straight line separates them, one hidden layer of 4 tanh "
-            "neurons bends the boundary around.",
-            check_settings(dataset="xor", noise=0.05, hidden=(4,), activation="tanh", lr=0.3),
-        ),
-        Preset(
-            "circles",
-            "Circles",
-            "A disc inside a ring: the network closes a curved boundary around the inner class.",
-            check_settings(dataset="circles", noise=0.1, hidden=(8, 8), activation="tanh", lr=0.3),
-        ),
-        Preset(
-            "spiral",
-            "Spiral",
-            "Two arms wound around each other: a deeper network and Adam; watch the test loss part from "
-            "the train loss as the network starts to memorise.",
-            check_settings(
-                dataset="spiral", noise=0.05, hidden=(8, 8, 8), activation="tanh", optimizer="adam", lr=0.03
-            ),
-        ),
-        Preset(
-            "blobs",
-            "Three classes",
-            "Gaussian blobs, one per class: a softmax output with cross-entropy paints each region in its "
-            "class colour, pale where the network is unsure.",
-            check_settings(dataset="blobs", noise=0.1, hidden=(6,), activation="tanh", lr=0.3),
-        ),
-        Preset(
-            "sine",
-            "Regression: a sine",
-            "One input, one output, squared error: the network's curve a(x) bends to follow y = sin(x).",
-            check_settings(dataset="sine", noise=0.1, test_fraction=0.3, hidden=(8, 8), activation="tanh", lr=0.1),
-        ),
-        Preset(
-            "vanishing",
-            "Vanishing gradients",
-            "Six sigmoid hidden layers: going back, every layer multiplies the gradient by f′ ≤ ¼, so "
-            "‖∂L/∂W¹‖ starts about 10,000 times below the last layer's (log axis) and the loss stalls near ln 2.",
-            check_settings(
-                dataset="xor", noise=0.05, hidden=(6, 6, 6, 6, 6, 6), activation="sigmoid", lr=0.1, steps_per_update=2
-            ),
-        ),
-        Preset(
-            "diverging",
-            "A learning rate that is too large",
-            "η = 5 on a sine: each step overshoots further, the loss climbs and then becomes ∞. Lower η and "
-            "press reset.",
-            check_settings(dataset="sine", noise=0.1, test_fraction=0.3, hidden=(4,), activation="tanh", lr=5.0),
-        ),
-    )
-}
-
-
-# ---------------------------------------------------------------------------------------------- the engine side
-def network_for(ds: Dataset, hidden: tuple[int, ...], activation: str, seed: int) -> Network:
+def network_for(task: str, n_inputs: int, hidden: tuple[int, ...], activation: str, n_outputs: int, seed: int):
     """The network a task needs: binary → 1 sigmoid output + bce; multiclass → k softmax outputs +
     cross-entropy; regression → 1 identity output + mse."""
     output, loss = {"binary": ("sigmoid", "bce"), "multiclass": ("softmax", "cross_entropy")}.get(
-        ds.task, ("identity", "mse")
+        task, ("identity", "mse")
     )
-    sizes = [ds.n_features, *hidden, ds.n_outputs]
-    return Network(sizes, activation=activation, output_activation=output, loss=loss, seed=seed)
+    return Network([n_inputs, *hidden, n_outputs], activation=activation, output_activation=output, loss=loss,
+                   seed=seed)  # fmt: skip
 
 
 def csv_dataset(name: str, text: str, test_fraction: float, seed: int) -> Dataset:
-    """An uploaded CSV as a Dataset the playground can draw; ValueError saying what is wrong with it.
-
-    The boundary is drawn over the input plane, so the file needs exactly 2 feature columns (any
-    labels), or 1 feature column with numeric labels (a regression curve).
-    """
+    """An uploaded CSV as the Playground's data: 2 feature columns (the plane) and a label; ValueError saying
+    what is wrong with it otherwise."""
     stem = re.sub(r"[^\w.-]+", "_", Path(name or "upload.csv").stem).strip("._") or "upload"
     with tempfile.TemporaryDirectory(prefix="bpx-csv-") as folder:
         path = Path(folder) / f"{stem}.csv"
@@ -268,748 +121,455 @@ def csv_dataset(name: str, text: str, test_fraction: float, seed: int) -> Datase
             ds = load_csv(path, test_fraction=test_fraction, seed=seed)
         except ValueError as err:  # name the user's file, not the temporary copy
             raise ValueError(str(err).replace(f"path {str(path)!r}", repr(name))) from None
-    where = f"{name!r}"
-    if ds.n_samples > MAX_CSV_ROWS:
+    where = repr(name)
+    if ds.n_samples > MAX_SAMPLES:
+        raise ValueError(f"{where} has {ds.n_samples:,} data rows; the Playground trains and redraws live and "
+                         f"takes at most {MAX_SAMPLES:,}")  # fmt: skip
+    if ds.n_features != 2:
         raise ValueError(
-            f"{where} has {ds.n_samples} data rows; the playground trains and redraws live 10 times a second "
-            f"and takes at most {MAX_CSV_ROWS}"
-        )
-    if ds.n_features not in (1, 2):
-        raise ValueError(
-            f"{where} has {ds.n_features} feature columns ({', '.join(ds.feature_names)}); the decision "
-            "boundary is drawn over the plane of the inputs, so the file needs exactly 2 feature columns "
-            "(or 1 with numeric labels, for a regression curve) plus the label column last. "
-            "Keep two features and the label."
-        )
-    if ds.n_features == 1 and ds.task != "regression":
-        raise ValueError(
-            f"{where} has 1 feature column and class labels: a boundary needs 2 feature columns "
-            "(with 1 feature, the labels must be numbers to fit a curve)"
+            f"{where} has {ds.n_features} feature column{'s' if ds.n_features != 1 else ''} "
+            f"({', '.join(ds.feature_names)}); the Playground draws the plane of two inputs, so the file needs "
+            "exactly 2 feature columns and the label last"
         )
     if ds.n_classes is not None and ds.n_classes > MAX_CSV_CLASSES:
-        raise ValueError(f"{where} has {ds.n_classes} classes; the playground colours at most {MAX_CSV_CLASSES}")
+        raise ValueError(f"{where} has {ds.n_classes} classes; the Playground colours at most {MAX_CSV_CLASSES}")
     return ds
 
 
-def display_history(history: History, limit: int = DISPLAY_POINTS) -> History:
-    """``history`` thinned to about ``limit`` evenly spaced entries for drawing; the first and last are kept."""
-    T = len(history)
-    if T <= limit:
-        return history
-    index = np.unique(np.linspace(0, T - 1, limit).round().astype(int))  # (≤ limit,), includes 0 and T − 1
-    return replace(
-        history,
-        steps=history.steps[index],
-        train_loss=history.train_loss[index],
-        test_loss=None if history.test_loss is None else history.test_loss[index],
-        parameters=history.parameters[index],
-        gradients=history.gradients[index],
-        grad_norms=history.grad_norms[index],
-        diverged_at=None if history.diverged_at is None else len(index) - 1,
-    )
-
-
-# ---------------------------------------------------------------------------------------------- live updates
-# The numbers each view function puts in the traces that training changes, computed without building
-# a figure. Each returns (restyle, relayout, trace indexes) for one plotly_update, or None when the
-# figure has changed shape and must be drawn again by its view function. tests/test_widgets_playground.py
-# checks them against the view functions.
-Patch = tuple[dict, dict, list[int]]
-_UNCHANGED = Undefined  # in a restyle list: leave this trace's property as it is
-
-
-def loss_patch(history: History) -> Patch | None:
-    """The loss curve's train (and test) line: finite (step, loss) points, markers up to 60 points."""
-    if history.diverged:
-        return None
-    steps = history.steps.astype(float)
-    series = [history.train_loss] if history.test_loss is None else [history.train_loss, history.test_loss]
-    restyle = {"x": [], "y": [], "mode": []}
-    for values in series:
-        keep = np.isfinite(steps) & np.isfinite(values)
-        restyle["x"].append(_c(steps[keep]))
-        restyle["y"].append(_c(values[keep]))
-        restyle["mode"].append("lines+markers" if keep.sum() <= 60 else "lines")
-    return restyle, {}, list(range(len(series)))
-
-
-def norms_patch(history: History) -> Patch | None:
-    """Per-layer lines of ‖∂L/∂Wˡ‖ (log axis: positive finite points) and the bar panel of the last step."""
-    norms = history.grad_norms  # (T, L)
-    if history.diverged or not np.all(np.isfinite(norms)) or np.any(norms == 0):
-        return None  # banners, notes or missing bars: the view draws those
-    steps = history.steps.astype(float)
-    n_layers = norms.shape[1]
-    step = int(steps[-1])
-    # A restyle sets a property on every listed trace (None would clear it), so the lines get their
-    # unchanged hover templates along with the bar's new one.
-    hover = [
-        f"step %{{x}}<br>‖∂L/∂W{layer + 1}‖ = %{{y:.4g}}<extra>{layer_label(layer + 1, n_layers)}</extra>"
-        for layer in range(n_layers)
-    ]
-    restyle = {
-        "x": [_c(steps)] * n_layers + [[f"W{layer + 1}" for layer in range(n_layers)]],
-        "y": [_c(norms[:, layer]) for layer in range(n_layers)] + [_c(norms[-1])],
-        "hovertemplate": hover + [f"step {step}<br>‖∂L/∂%{{x}}‖ = %{{y:.4g}}<extra></extra>"],
-    }
-    return restyle, {"xaxis2.title.text": f"latest (step {step})"}, list(range(n_layers + 1))
-
-
-def boundary_patch(grid: DecisionGrid, ds: Dataset, contour: bool) -> Patch | None:
-    """The decision-boundary figure's numbers for a grid of finite outputs: map (or curve) and data points.
-
-    Trace order as the view draws it: the heat map (and the a(x) = ½ contour when ``contour``), then
-    one point trace per split (train, test) and class present; or, for one input, the curve a(x)
-    and the train and test points. The data points and the axes' ranges are included so that new data
-    of the same shape (noise, seed, split) needs no new figure.
-    """
-    if not np.all(np.isfinite(grid.outputs)):
-        return None
-    splits = [(ds.X_train, ds.y_train), (ds.X_test, ds.y_test)]
-    if grid.y is None:  # one input: the curve a(x), then the data as (x, y) points
-        restyle = {"x": [_c(grid.x)], "y": [_c(grid.outputs[:, 0])]}
-        for X, y in splits:
-            if len(y):
-                restyle["x"].append(_c(X[:, 0]))
-                restyle["y"].append(_c(y))
-        return restyle, {"xaxis.range": [float(grid.x[0]), float(grid.x[-1])]}, list(range(len(restyle["x"])))
-    maps = {"x": [_c(grid.x)], "y": [_c(grid.y)]}
-    if grid.task == "binary":
-        p = _rows(grid.outputs[..., 0])  # (R, R)
-        if _has_contour(grid.outputs[..., 0]) != contour:
-            return None
-        maps["z"] = [p, p] if contour else [p]
-    elif grid.task == "multiclass":
-        probs = grid.outputs  # (R, R, K)
-        K = probs.shape[-1]
-        top = probs.max(axis=-1)
-        confidence = np.clip((top - 1.0 / K) / (1.0 - 1.0 / K), 0.0, 0.999)
-        maps["z"] = [_rows(grid.predicted + confidence)]
-        maps["customdata"] = [np.stack([grid.predicted, np.round(top, 3)], axis=-1)]
-    else:
-        maps["z"] = [_rows(grid.outputs[..., 0])]
-    n_maps = len(maps["z"])
-    maps["x"], maps["y"] = maps["x"] * n_maps, maps["y"] * n_maps
-    points = {"x": [], "y": []}
-    colors = []
-    for X, y in splits:
-        if grid.task == "regression":
-            if len(y):
-                points["x"].append(_c(X[:, 0]))
-                points["y"].append(_c(X[:, 1]))
-                colors.append(_c(y))
-            continue
-        for k in range(2 if grid.task == "binary" else grid.n_outputs):
-            rows = y == k
-            if np.any(rows):
-                points["x"].append(_c(X[rows, 0]))
-                points["y"].append(_c(X[rows, 1]))
-    n_points = len(points["x"])
-    restyle = {key: maps[key] + points.get(key, []) for key in maps}
-    if colors:
-        restyle["marker.color"] = [_UNCHANGED] * n_maps + colors
-    for key in restyle:  # keys only the maps have leave the points as they are
-        restyle[key] = restyle[key] + [_UNCHANGED] * (n_maps + n_points - len(restyle[key]))
-    relayout = {
-        "xaxis.range": [float(grid.x[0]), float(grid.x[-1])],
-        "yaxis.range": [float(grid.y[0]), float(grid.y[-1])],
-    }
-    return restyle, relayout, list(range(n_maps + n_points))
-
-
-def _c(a: np.ndarray) -> np.ndarray:
-    """A contiguous float64 array: the widget sends 1-D arrays as binary buffers, and the kernel's
-    messaging refuses a strided view (a column of a matrix) with "Buffer … is not contiguous"."""
-    return np.ascontiguousarray(a, dtype=np.float64)
-
-
-def _rows(z: np.ndarray) -> list[np.ndarray]:
-    """A 2-D array as a list of its rows: the widget sends 1-D float arrays as binary buffers but 2-D
-    arrays as JSON text (a 50 × 50 heat map: 20 KB instead of about 50 KB per trace)."""
-    return list(np.ascontiguousarray(z, dtype=np.float64))
-
-
-def boundary_shape(grid: DecisionGrid, ds: Dataset) -> tuple | None:
-    """What fixes the boundary figure's traces and layout (None: not drawable by a patch)."""
-    if not np.all(np.isfinite(grid.outputs)):
-        return None
-    contour = grid.task == "binary" and grid.y is not None and _has_contour(grid.outputs[..., 0])
-    if grid.task == "regression":
-        present = (len(ds.y_train) > 0, len(ds.y_test) > 0)
-    else:
-        present = (tuple(np.unique(ds.y_train)), tuple(np.unique(ds.y_test)))
-    return (grid.task, grid.n_features, grid.n_outputs, contour, present, ds.feature_names, ds.name in DATASETS)
-
-
-def _has_contour(p: np.ndarray) -> bool:
-    """Whether the binary view draws the a(x) = ½ line: the finite outputs reach both sides of ½."""
-    finite = p[np.isfinite(p)]
-    return bool(finite.size and finite.min() < 0.5 < finite.max())
-
-
-class _FigureSync(FigureSync):
-    """FigureSync for go.Figure input, with two fixes found in the browser.
-
-    - The widget is built from the go.Figure itself, so numpy arrays stay arrays. Built from
-      ``fig.to_plotly_json()`` (as FigureSync does) they become ``{"dtype", "bdata"}`` dicts, and when
-      the browser reports its trace defaults Plotly's ``_remove_overlapping_props`` fails with an
-      AssertionError in the kernel.
-    - An in-place update sends each trace only its own properties: FigureSync sends every property
-      name to every trace (None where a trace lacks it), which Plotly rejects for a heat map under
-      scatter points ("Invalid property path 'colorbar' for trace class Scatter"). All in one
-      ``batch_update``: still one message.
-    """
-
-    def __init__(self, fig, layout_keys: tuple[str, ...]):
-        self.layout_keys = tuple(layout_keys)
-        self.widget = FigureWidget(fig)
-        self._signature = _trace_signature(fig)
-        self.on_rebuild = None
-        self.updates = 0
-
-    def update(self, fig) -> None:
-        if _trace_signature(fig) != self._signature:  # a new trace structure: a new widget, the old one closed
-            old = self.widget
-            self.widget = FigureWidget(fig)
-            self._signature = _trace_signature(fig)
-            if self.on_rebuild is not None:
-                self.on_rebuild(self.widget)
-            old.close()
-            return
-        layout = fig.layout
-        widget = self.widget
-        with widget.batch_update():
-            for trace, new in zip(widget.data, fig.data):
-                trace.update({k: v for k, v in new._props.items() if k not in ("type", "uid")})
-            for key in self.layout_keys:
-                widget.layout[key] = layout[key]
-        self.updates += 1
-
-
-def _trace_signature(fig) -> tuple:
-    """(type, name) of every trace: what FigureSync compares to decide between an update and a rebuild."""
-    return tuple((t.type, t.name) for t in fig.data)
-
-
-class _LiveFigure:
-    """One figure of the app: a FigureSync built once, then patched (fast) or redrawn (when its shape changes)."""
-
-    def __init__(self, box: W.Box, layout_keys: tuple[str, ...]):
-        self.box = box
-        self.layout_keys = layout_keys
-        self.sync: _FigureSync | None = None
-        self.shape = None  # what the last full drawing looked like; a patch applies only while it holds
-
-    @property
-    def widget(self):
-        return None if self.sync is None else self.sync.widget
-
-    def plan(self, shape, patch, draw):
-        """What to send, decided before anything is sent (so a failure leaves the figure as it was)."""
-        if self.sync is not None and shape is not None and shape == self.shape:
-            p = patch()
-            if p is not None:
-                return ("patch", p, shape)
-        return ("draw", draw(), shape)
-
-    def apply(self, plan) -> None:
-        kind, payload, shape = plan
-        if kind == "patch":
-            restyle, relayout, indexes = payload
-            self.sync.widget.plotly_update(restyle_data=restyle, relayout_data=relayout, trace_indexes=indexes)
-        elif self.sync is None:
-            self.sync = _FigureSync(payload, layout_keys=self.layout_keys)
-            self.sync.on_rebuild = self._mount
-            self._mount(self.sync.widget)
-        else:
-            self.sync.update(payload)
-        self.shape = shape
-
-    def _mount(self, widget) -> None:
-        self.box.children = (widget,)
-
-    def close(self) -> None:
-        if self.sync is not None:
-            self.sync.close()
-            self.sync = None
-        self.box.children = ()
-        self.shape = None
-
-    def retire(self):
-        """Forget the widget so the next drawing builds a new one; returns the old one for closing later."""
-        old = self.widget
-        self.sync = None
-        self.shape = None
-        return old
-
-
-# ---------------------------------------------------------------------------------------------- the app
 class Playground(App):
-    """Train a small network live: data set, noise, split, layers, activation, optimiser, η, batch size.
+    """TensorFlow Playground in a notebook: every neuron's map live, and the backward pass of any step.
 
-    ``Playground()`` starts on circles with a 2-8-8-1 tanh network; ``Playground(preset="spiral")``
-    on a named scenario (see ``PRESETS``). Press ▶ (or ``app.controls["step"].click()``).
+    ``Playground("circles", features=("x1^2", "x2^2"), hidden=(), regularization="l2", reg_rate=0.001,
+    n_samples=500, problem="classification")``. The first argument is a data set (circles, xor, gauss,
+    spiral, moons, blobs; plane, multi_gauss for a regression; "own" for an empty plane to draw on) or a
+    preset (``PLAYGROUND_PRESETS``: circles_squares, xor_product, xor, circles, spiral, spiral_sin,
+    overfitting, blobs, regression, vanishing, diverging); ``preset=`` names a preset too.
 
-    Parameters (each also a control): dataset (a name of ``explainer.course.datasets.DATASETS``), noise,
-    test_fraction, seed, hidden ("8, 8" or a list of ints), activation, optimizer, lr, batch_size
-    (0 or None: full batch), steps_per_update; n_samples (generated data sets); max_steps (training
-    stops there: the session keeps every step's parameters in memory); lecture, theme. A ``preset``
-    (a name of ``PRESETS``) sets every training setting and overrides those arguments.
+    Settings (each also a control): features (of x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)), hidden
+    (0 to 8 layers of 1 to 32 neurons), activation, optimizer (sgd, momentum, adam), lr (η, 1e-4 to 10),
+    batch_size (None: the whole training set), regularization (none, l1, l2) and reg_rate (λ), n_samples
+    (10 to 2,000), test_fraction (0 to 0.9), noise (0 to 0.5), seed, problem (classification or regression),
+    steps_per_frame (1 to 100 while playing), show_test, discretize; lecture, theme ("auto", "light", "dark").
 
-    ``app.network`` the live Network, ``app.session`` its TrainingSession, ``app.history`` the History
-    so far, ``app.record`` the Record at the current parameters on the training data,
-    ``app.dataset`` the Dataset, ``app.controls`` name → widget, ``app.figures`` name → FigureWidget.
+    For scripts and tests: ``train(steps)`` trains now; ``accuracy()`` → {"train", "test"} (R² for a
+    regression); ``neuron_outputs()`` → {"x", "y", "layers"} (each hidden neuron's activation at the point
+    (x[j], y[i])); ``step(ticks)``, ``play()``, ``pause()``, ``tick()``, ``reset()``, ``load_preset(name)``,
+    ``explain()`` / ``explain_next()`` / ``explain_cancel()``, ``add_point``, ``remove_point``,
+    ``clear_points``, ``set_weight``, ``toggle_feature``, ``add_layer``, ``remove_layer``, ``add_neuron``,
+    ``remove_neuron``, ``upload_csv``, ``share()`` / ``Playground.from_share(text)``, ``state()`` /
+    ``set_state()``, ``snapshot()``, ``picture()``. Read: ``network``, ``session``, ``history``, ``record``,
+    ``dataset``, ``settings`` (the Setup), ``controls``, ``figures`` ({"norms": LiveFigure}), ``diagram``.
     """
 
     def __init__(
         self,
-        dataset: str = Settings.dataset,
+        dataset: str | None = None,
         *,
-        noise: float = Settings.noise,
-        test_fraction: float = Settings.test_fraction,
-        seed: int = Settings.seed,
-        hidden: str | tuple[int, ...] = Settings.hidden,
-        activation: str = Settings.activation,
-        optimizer: str = Settings.optimizer,
-        lr: float = Settings.lr,
-        batch_size: int | None = None,
-        steps_per_update: int = Settings.steps_per_update,
-        n_samples: int = 200,
-        max_steps: int = 20_000,
         preset: str | None = None,
+        features=None,
+        hidden=None,
+        activation: str | None = None,
+        optimizer: str | None = None,
+        lr: float | None = None,
+        batch_size: int | None | str = "default",
+        regularization: str | None = None,
+        reg_rate: float | None = None,
+        n_samples: int | None = None,
+        test_fraction: float | None = None,
+        noise: float | None = None,
+        seed: int | None = None,
+        problem: str | None = None,
+        steps_per_frame: int | None = None,
+        show_test: bool | None = None,
+        discretize: bool | None = None,
         lecture: bool = False,
-        theme: str = "light",
+        theme: str = "auto",
     ):
-        if not isinstance(lecture, bool):
-            raise ValueError(f"lecture must be True or False; got {lecture!r}")
-        super().__init__(lecture=lecture)
-        self.theme = one_of(theme, ("light", "dark"), "theme")
-        self.n_samples = positive_int(n_samples, "n_samples", minimum=10)
-        if self.n_samples > MAX_CSV_ROWS:
-            raise ValueError(f"n_samples must be from 10 to {MAX_CSV_ROWS}; got {n_samples}")
-        self.max_steps = positive_int(max_steps, "max_steps")
+        super().__init__(lecture=lecture, theme=theme)
+        given = {k: v for k, v in dict(features=features, hidden=hidden, activation=activation, optimizer=optimizer,
+                                       lr=lr, regularization=regularization, reg_rate=reg_rate, n_samples=n_samples,
+                                       test_fraction=test_fraction, noise=noise, seed=seed, problem=problem,
+                                       steps_per_frame=steps_per_frame, show_test=show_test,
+                                       discretize=discretize).items() if v is not None}  # fmt: skip
+        if batch_size != "default":
+            given["batch_size"] = batch_size
+        if dataset is not None and preset is not None:
+            raise ValueError("give a data set or a preset, not both (the first argument may name either)")
+        names = (*PLANE_SETS["classification"], *PLANE_SETS["regression"], OWN)
+        if dataset is not None and dataset not in names:
+            if dataset in PLAYGROUND_PRESETS:
+                dataset, preset = None, dataset
+            elif dataset == CSV:
+                raise ValueError("dataset 'csv' means an uploaded file: use upload_csv(name, content)")
+            else:
+                raise ValueError(f"dataset must be one of {', '.join(names)} or a preset "
+                                 f"({', '.join(PLAYGROUND_PRESETS)}); got {dataset!r}")  # fmt: skip
+        self._preset = OWN_PRESET
         if preset is not None:
-            settings = PRESETS[one_of(preset, PRESETS, "preset")].settings
+            p = get_playground_preset(preset)
+            setup = check_setup(**{**p.settings, **given})
+            self._preset = p.name
         else:
-            if dataset == CSV:
-                raise ValueError("dataset 'csv' means an uploaded file: upload it in the app (controls['csv'])")
-            settings = check_settings(
-                dataset=dataset,
-                noise=noise,
-                test_fraction=test_fraction,
-                seed=seed,
-                hidden=hidden,
-                activation=activation,
-                optimizer=optimizer,
-                lr=lr,
-                batch_size=batch_size,
-                steps_per_update=steps_per_update,
-            )
-        self._csv: tuple[str, str] | None = None  # (file name, text) of the uploaded CSV
-        self._settings = settings  # what the network and session were built from (the last good state)
-        self._dataset: Dataset | None = None
-        self._session: TrainingSession | None = None
-        self._data_version = 0  # data, network and session built so far
-        self._good_parameters = None
-        self._needs_rebuild = False
-        self._coalescer = Coalescer(self._sync)
-        self.updates = 0  # drawings so far (each one message per figure)
-        self._retired: list[tuple[int, W.Widget]] = []  # (updates when replaced, widget) awaiting close
-        self._build_controls(settings)
-        self.status = W.HTML(layout=W.Layout(min_width="260px"))
-        self._boxes = {name: W.Box() for name in ("boundary", "loss", "norms")}
-        self._figures = {
-            "boundary": _LiveFigure(
-                self._boxes["boundary"], ("annotations", "shapes", "title", "margin", "xaxis", "yaxis")
-            ),
-            "loss": _LiveFigure(self._boxes["loss"], ("annotations", "shapes", "title", "margin")),
-            "norms": _LiveFigure(self._boxes["norms"], ("annotations", "shapes", "title", "margin", "xaxis2")),
-        }
-        self._rebuild(settings)
-        self._render()
-        self.root = self._wrap(self._layout())
-        if preset is not None:
-            self.show_message(f"Preset: {PRESETS[preset].title}. {PRESETS[preset].description}")
+            setup = check_setup(**({"dataset": dataset} if dataset else {}), **given)
+        self._csv: tuple[str, str] | None = None
+        self._added: list[tuple[float, float, float]] = []  # your points: (x1, x2, label or value), trained on
+        self._removed: frozenset[int] = frozenset()  # indices of the data set's points (train then test) removed
+        self._setup = setup
+        self._draw_class = 1
+        self._draw_value = 0.5
+        self._playing = False
+        self._explain: dict | None = None
+        self._norms_at = 0.0
+        self._norms_key = None
+        self._layout_cache: tuple | None = None
+        self._feature_cache: tuple | None = None
+        self._points_cache: tuple | None = None
+        self.ticks = 0
+        self._build_data()
+        self._new_network()
+        self._build()
+        self._note = self._preset_note() if self._preset else ""
+        self._render_all()
+        if self._good is None:
+            raise ValueError(self._error)
 
-    # ------------------------------------------------------------------ controls
-    def _build_controls(self, s: Settings) -> None:
-        c = self.controls
-        wide = {"description_width": "120px"}  # widths are set by _fit_controls
-        c["preset"] = W.Dropdown(
-            options=[("— preset —", "")] + [(p.title, p.name) for p in PRESETS.values()],
-            value="",
-            description="preset",
-            style={"description_width": "50px"},
-        )
-        c["dataset"] = W.Dropdown(options=self._dataset_options(), value=s.dataset, description="data set", style=wide)
-        c["noise"] = W.FloatSlider(
-            value=s.noise, min=0.0, max=0.5, step=0.01, description="noise", style=wide,
-            continuous_update=True, readout_format=".2f",
+    # ------------------------------------------------------------------ the state: data, network, session
+    def _base_dataset(self) -> Dataset:
+        s = self._setup
+        if s.dataset == CSV:
+            name, text = self._csv
+            return csv_dataset(name, text, s.test_fraction, s.seed)
+        task = "regression" if s.problem == "regression" else "binary"
+        if s.dataset == OWN:
+            return points_dataset(None, None, task=task, name="your points")
+        return make_dataset(s.dataset, n_samples=s.n_samples, noise=s.noise, seed=s.seed,
+                            test_fraction=s.test_fraction).scaled(SCALE)  # fmt: skip
+
+    def _build_data(self) -> None:
+        """The data the network trains on: the data set, less the points removed, plus your own (to train on)."""
+        base = self._base_dataset()
+        n_train = len(base.y_train)
+        keep_train = np.array([i not in self._removed for i in range(n_train)], dtype=bool)
+        keep_test = np.array([n_train + i not in self._removed for i in range(len(base.y_test))], dtype=bool)
+        X_train, y_train = base.X_train[keep_train], base.y_train[keep_train]
+        if self._added:
+            extra = np.array(self._added, dtype=np.float64)  # (m, 3)
+            X_train = np.concatenate([X_train, extra[:, :2]])
+            labels = extra[:, 2] if base.task == "regression" else extra[:, 2].astype(np.int64)
+            y_train = np.concatenate([y_train, labels])
+        self._base = base
+        self._data = points_dataset(
+            X_train, y_train, base.X_test[keep_test], base.y_test[keep_test], task=base.task,
+            n_classes=base.n_classes, name=base.name, feature_names=base.feature_names, class_names=base.class_names,
         )  # fmt: skip
-        c["test_fraction"] = W.FloatSlider(
-            value=s.test_fraction, min=0.0, max=0.9, step=0.05, description="test share", style=wide,
-             readout_format=".0%",
+        self._data_version = getattr(self, "_data_version", 0) + 1
+
+    @property
+    def _task(self) -> str:
+        return self._data.task
+
+    @property
+    def _domain(self) -> tuple[float, float, float, float]:
+        if self._setup.dataset != CSV:
+            return (*DOMAIN, *DOMAIN)
+        X = self._base.X
+        out = []
+        for column in X.T:
+            lo, hi = float(column.min()), float(column.max())
+            pad = 0.1 * (hi - lo) if hi > lo else max(abs(lo), 1.0) * 0.5
+            out += [lo - pad, hi + pad]
+        return tuple(out)
+
+    def _new_network(self) -> None:
+        """A network from the seed for the setup, and its session (step 0)."""
+        s = self._setup
+        self._features = FeatureMap(s.features)
+        n_out = self._data.n_classes if self._task == "multiclass" else 1
+        self.network = network_for(self._task, self._features.n_features, s.hidden, s.activation, n_out, s.seed)
+        self._start = self.network.parameters
+        self._new_session()
+
+    def _new_session(self) -> None:
+        """A session on the current network and data, from step 0 (None while there is nothing to train on)."""
+        s, ds = self._setup, self._data
+        self._explain = None
+        if len(ds.y_train) == 0:
+            self.session = None
+            return
+        has_test = len(ds.y_test) > 0
+        self.session = TrainingSession(
+            self.network, self._features.apply(np.asarray(ds.X_train, dtype=np.float64)), ds.targets("train"),
+            X_test=self._features.apply(np.asarray(ds.X_test, dtype=np.float64)) if has_test else None,
+            y_test=ds.targets("test") if has_test else None,
+            optimizer=s.optimizer, lr=s.lr, batch_size=self._batch(s.batch_size), seed=s.seed,
+            regularization=s.regularization, reg_rate=s.reg_rate,
         )  # fmt: skip
-        c["seed"] = W.BoundedIntText(value=s.seed, min=0, max=2**31 - 1, description="seed", style=wide)
-        c["csv"] = W.FileUpload(accept=".csv,text/csv", multiple=False, description="your CSV", icon="upload")
-        c["hidden"] = W.Text(
-            value=hidden_text(s.hidden), description="hidden layers", placeholder="e.g. 8, 8",
-            continuous_update=False, style=wide,
+
+    def _batch(self, batch_size):
+        return None if batch_size is None or batch_size >= max(1, len(self._data.y_train)) else batch_size
+
+    def _data_changed(self) -> None:
+        """Your points changed: the same network trains on from where it is (a new history if the test split
+        appeared or vanished)."""
+        self._build_data()
+        sess = self.session
+        if len(self._data.y_train) == 0:
+            self.session = None
+            return
+        X = self._features.apply(np.asarray(self._data.X_train, dtype=np.float64))
+        y = self._data.targets("train")
+        has_test = len(self._data.y_test) > 0
+        if sess is None or (sess.X_test is not None) != has_test:
+            self._new_session()
+            return
+        if has_test:
+            sess.set_data(X, y, self._features.apply(np.asarray(self._data.X_test, dtype=np.float64)),
+                          self._data.targets("test"))  # fmt: skip
+        else:
+            sess.set_data(X, y)
+        sess.batch_size = self._batch(self._setup.batch_size)
+
+    def _apply_setup(self, setup: Setup) -> None:
+        """Take ``setup``: a new network and run when data, features, layers or activation change; otherwise
+        the training settings change from the next step on."""
+        old = self._setup
+        if setup.dataset == CSV and self._csv is None:
+            raise ValueError("dataset 'csv' needs an uploaded file: use the 'your CSV' button (or upload_csv)")
+        data_keys = ("dataset", "problem", "n_samples", "test_fraction", "noise", "seed")
+        if any(getattr(setup, k) != getattr(old, k) for k in data_keys):
+            if setup.dataset != old.dataset or setup.problem != old.problem:
+                self._added, self._removed = [], frozenset()
+            else:
+                self._removed = frozenset()  # the indices were of the old points
+            self._setup = setup
+            self._build_data()
+            self._new_network()
+            self._pause()
+            return
+        self._setup = setup
+        if setup.needs_new_network(old):
+            self._new_network()
+            self._pause()
+            return
+        sess = self.session
+        if sess is not None:
+            if setup.optimizer != old.optimizer:
+                sess.set_optimizer(setup.optimizer, lr=setup.lr)
+            sess.lr = setup.lr
+            sess.batch_size = self._batch(setup.batch_size)
+            sess.regularization = setup.regularization
+            sess.reg_rate = setup.reg_rate
+
+    def _snapshot(self):
+        sess = self.session
+        return dict(
+            setup=self._setup, csv=self._csv, added=list(self._added), removed=self._removed, base=self._base,
+            data=self._data, version=self._data_version, features=self._features, network=self.network,
+            start=self._start, session=sess, params=self.network.parameters,
+            steps=None if sess is None else sess.steps_done, explain=self._explain, playing=self._playing,
+            session_data=None if sess is None else (sess.X, sess.y, sess.X_test, sess.y_test),
+            preset=self._preset, draw=(self._draw_class, self._draw_value),
         )  # fmt: skip
-        c["activation"] = W.Dropdown(
-            options=list(HIDDEN_ACTIVATIONS), value=s.activation, description="activation", style=wide
-        )
-        c["optimizer"] = W.Dropdown(options=list(OPTIMIZERS), value=s.optimizer, description="optimiser", style=wide)
-        c["lr"] = W.FloatLogSlider(
-            value=s.lr, base=10, min=math.log10(LR_RANGE[0]), max=math.log10(LR_RANGE[1]), step=LR_STEP,
-            description="η (learning rate)", readout_format=".2g", continuous_update=True, style=wide,
-        )  # fmt: skip
-        c["batch_size"] = W.Dropdown(
-            options=[("full batch", 0)] + [(str(b), b) for b in BATCH_SIZES if b],
-            value=s.batch_size, description="batch size", style=wide,
-        )  # fmt: skip
-        c["steps_per_update"] = W.IntSlider(
-            value=s.steps_per_update, min=1, max=MAX_STEPS_PER_UPDATE, description="steps per tick",
-            style=wide,
-        )  # fmt: skip
-        c["play"] = W.Play(
-            value=0, min=0, max=2**31 - 1, step=1, interval=100, show_repeat=False,
-            tooltip="Train continuously: one tick (steps per tick steps) every 100 ms",
-        )  # fmt: skip
-        c["step"] = W.Button(
-            description="step",
-            icon="step-forward",
-            tooltip="Train one tick (steps per tick steps)",
-        )
-        c["reset"] = W.Button(
-            description="reset",
-            icon="undo",
-            button_style="warning",
-            tooltip="Back to step 0 with the starting weights",
-        )
-        c["lecture"] = W.ToggleButton(value=self.lecture, description="lecture mode", icon="expand")
-        for name in ("dataset", "noise", "test_fraction", "seed", "hidden", "activation"):
-            c[name].observe(self._on_reset_setting_change, names="value")
-        c["lr"].observe(self._on_lr_change, names="value")
-        c["optimizer"].observe(self._on_optimizer_change, names="value")
-        c["batch_size"].observe(self._on_batch_size_change, names="value")
-        c["steps_per_update"].observe(self._on_steps_per_update_change, names="value")
-        c["play"].observe(self._on_play_change, names="value")
-        c["step"].on_click(lambda _: self._guard(self._tick, restore=self._restore_parameters))
-        c["reset"].on_click(lambda _: self._guard(self.reset))
+
+    def _restore(self, snap) -> None:
+        self._setup, self._csv, self._added, self._removed = snap["setup"], snap["csv"], snap["added"], snap["removed"]
+        self._base, self._data, self._data_version = snap["base"], snap["data"], snap["version"]
+        self._features, self.network, self._start = snap["features"], snap["network"], snap["start"]
+        self.session, self._explain, self._preset = snap["session"], snap["explain"], snap["preset"]
+        self._draw_class, self._draw_value = snap["draw"]
+        sess = self.session
+        if sess is not None and snap["steps"] is not None and sess.steps_done > snap["steps"]:
+            if snap["steps"] in sess.checkpoints:
+                sess.undo(snap["steps"])
+        self.network.set_parameters(snap["params"])
+        if sess is not None and snap["session_data"] is not None:
+            X, y, X_test, y_test = snap["session_data"]
+            if X is not sess.X or X_test is not sess.X_test:
+                sess.set_data(X, y, X_test, y_test) if X_test is not None else sess.set_data(X, y)
+        self._set_playing(snap["playing"] and not (sess is not None and sess.diverged))
+
+    # ------------------------------------------------------------------ building (once)
+    def _build(self) -> None:
+        c, own = self.controls, self._own
+
+        def button(description, tooltip, style=""):
+            b = own(W.Button(description=description, tooltip=tooltip, button_style=style))
+            b.layout.width = "auto"
+            return b
+
+        def dropdown(description, options=()):
+            return own(W.Dropdown(options=list(options), description=description,
+                                  style={"description_width": "initial"}))  # fmt: skip
+
+        c["play"] = button("▶ play", "Train and redraw continuously (the page asks for the next tick when it has "
+                           "drawn the last)", "success")  # fmt: skip
+        c["step"] = button("step", "Train one tick (steps per frame steps) and redraw")
+        c["reset"] = button("reset", "Back to step 0 with the starting weights (the seed's)", "warning")
+        c["explain"] = button("explain this step", "Pause, pick a sample, and walk its backward pass on the "
+                              "diagram, one layer per click; then apply the update", "info")  # fmt: skip
+        c["explain_cancel"] = button("leave the walk", "Stop explaining without applying the update")
+        c["preset"] = dropdown("preset")
+        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
+        c["theme"] = own(W.Dropdown(options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"),
+                                             ("theme: dark", "dark")], layout=W.Layout(width="auto")))  # fmt: skip
+        c["dataset"] = dropdown("data")
+        problems = [("classification", "classification"), ("regression", "regression")]
+        c["problem"] = own(W.ToggleButtons(options=problems, style={"button_width": "auto"}))
+        c["activation"] = dropdown("activation", [(ACTIVATION_LABELS[a], a) for a in HIDDEN_ACTIVATIONS])
+        c["regularization"] = dropdown("regularisation", [(REGULARIZATION_LABELS[r], r) for r in REGULARIZATION_LABELS])
+        c["optimizer"] = dropdown("optimiser", [(o, o) for o in OPTIMIZERS])
+        c["show_test"] = own(W.Checkbox(description="show test data", indent=False, layout=W.Layout(width="auto")))
+        c["discretize"] = own(W.Checkbox(description="discretise output", indent=False, layout=W.Layout(width="auto")))
+        c["csv"] = own(W.FileUpload(accept=".csv,text/csv", multiple=False, description="your CSV", icon="upload"))
+        c["csv"].layout.width = "auto"
+        c["clear"] = button("clear points", "Remove every point: an empty plane to draw your own on")
+        c["draw_class"] = own(W.ToggleButtons(style={"button_width": "auto"}, tooltips=[]))
+        c["share"] = button("share this setup", "A text that recreates this exact setup and seed: copy it")
+        c["share_text"] = own(W.Text(placeholder="a share string: paste one here and press load",
+                                     layout=W.Layout(flex="1 1 20em", min_width="12em")))  # fmt: skip
+        c["load_share"] = button("load", "Recreate the setup of the share string in the box")
+        self._data_rows = own(Sliders(columns="1fr"))
+        self._train_rows = own(Sliders(columns="repeat(auto-fill, minmax(19em, 1fr))"))
+        for rows in (self._data_rows, self._train_rows):
+            rows.layout.width = "100%"
+            rows.on_input(lambda key, value: self._gesture(lambda: self._on_number(key, value)))
+        self.diagram = own(PlaygroundDiagram())
+        self.diagram.layout.width = "100%"
+        self.diagram.on("tick", self._on_page_tick)
+        self.diagram.on("select", lambda key: self._gesture(lambda: self._on_select(key)))
+        self.diagram.on("edit", lambda key, value: self._gesture(lambda: self._on_edit(key, value)))
+        self.diagram.on("map", lambda x, y, shift, alt, radius: self._gesture(
+            lambda: self._on_map(x, y, bool(shift), bool(alt), radius)))  # fmt: skip
+        self.chain = own(W.HTML(layout=W.Layout(max_height="420px", overflow="auto")))
+        self.chain.add_class("bpx-panel")
+        self.chain.add_class("bpx-chain")
+        self.caption = own(W.HTML())
+        self.caption.add_class("bpx-caption")
+        self.norms = own(LiveFigure(self._norms_figure(self._display_history())))
+        self._norms_key = self._norms_signature()
+
+        c["play"].on_click(lambda _: self._gesture(self._toggle_play))
+        c["step"].on_click(lambda _: self._gesture(lambda: self.step(1)))
+        c["reset"].on_click(lambda _: self._gesture(self.reset))
+        c["explain"].on_click(lambda _: self._gesture(self._explain_click))
+        c["explain_cancel"].on_click(lambda _: self._gesture(self.explain_cancel))
+        c["clear"].on_click(lambda _: self._gesture(self.clear_points))
+        c["share"].on_click(lambda _: self._gesture(self._show_share))
+        c["load_share"].on_click(lambda _: self._gesture(lambda: self.load_share(c["share_text"].value)))
+        c["preset"].observe(lambda ch: self._on_menu(lambda: self.load_preset(ch["new"]) if ch["new"] else None),
+                            "value")  # fmt: skip
+        for key in ("dataset", "problem", "activation", "regularization", "optimizer", "show_test", "discretize"):
+            c[key].observe(lambda ch, key=key: self._on_menu(lambda: self._on_setting(key, ch["new"])), "value")
+        c["draw_class"].observe(lambda ch: self._on_menu(lambda: self._set_draw_class(ch["new"])), "value")
         c["csv"].observe(self._on_csv_change, names="value")
-        c["preset"].observe(self._on_preset_change, names="value")
-        c["lecture"].observe(self._on_lecture_change, names="value")
-        self._csv_help = W.HTML(self._csv_help_text())
-        self._columns = [W.VBox(), W.VBox()]  # data, network and training (filled by _layout)
-        self._fit_controls()
+        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
+        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
 
-    def _fit_controls(self) -> None:
-        """Widths of the controls, larger in lecture mode (the lecture CSS enlarges their text)."""
-        k = LECTURE_CONTROL_SCALE if self.lecture else 1.0
-        for name, (width, label) in CONTROL_WIDTHS.items():
-            widget = self.controls[name]
-            widget.layout.width = f"{round(width * k)}px"
-            if label:
-                widget.style.description_width = f"{round(label * k)}px"
-        for column in self._columns:
-            column.layout.width = f"{round(COLUMN_WIDTH * k)}px"
-
-    def _dataset_options(self) -> list[tuple[str, str]]:
-        options = [(spec.description.split(":")[0], name) for name, spec in DATASETS.items()]
-        if self._csv is not None:
-            options.append((f"your CSV: {self._csv[0]}", CSV))
-        return options
+        bar = own(W.HBox([c["play"], c["step"], c["reset"], c["explain"], c["explain_cancel"], c["preset"],
+                          c["theme"], c["lecture"]]))  # fmt: skip
+        data_box = own(W.VBox([c["dataset"], c["problem"], self._data_rows, own(W.HBox([c["csv"], c["clear"]])),
+                               c["draw_class"], own(W.HTML(self._data_help()))],
+                              layout=W.Layout(flex="0 1 19em", min_width="15em")))  # fmt: skip
+        for box in (bar,):
+            box.add_class("bpx-bar")
+        data_box.add_class("bpx-side")
+        main = own(W.VBox([self.caption, self.diagram], layout=W.Layout(flex="1 1 40em", min_width="0")))
+        main.add_class("bpx-main")
+        body = own(W.HBox([data_box, main], layout=W.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                             width="100%")))  # fmt: skip
+        body.add_class("bpx-columns")
+        menus = own(W.HBox([c["activation"], c["regularization"], c["optimizer"], c["show_test"], c["discretize"]]))
+        menus.add_class("bpx-bar")
+        share = own(W.HBox([c["share"], c["share_text"], c["load_share"]], layout=W.Layout(width="100%")))
+        share.add_class("bpx-bar")
+        rows = [bar, body, menus, self._train_rows, self.chain, self.norms, share]
+        self.root = self._wrap(own(W.VBox(rows, layout=W.Layout(width="100%"))))
 
     @staticmethod
-    def _csv_help_text() -> str:
-        import html
-
-        lines = sample_csv_text().splitlines()[:4]
+    def _data_help() -> str:
+        lines = sample_csv_text().splitlines()[:3]
         return (
-            "<details><summary>CSV format</summary><div style='font-size:0.9em'>Two numeric feature columns and "
-            "the label last (text or whole numbers: classes; other numbers: regression); one feature column "
-            f"with numeric labels fits a curve. At most {MAX_CSV_ROWS} rows. Example:"
+            "<details><summary>your own data</summary><div class='bpx-caption'>Click the map to add a point of the "
+            "chosen class (Shift-click: the other class; in a regression the value, Shift: minus it); Alt-click a "
+            f"point to remove it. A CSV needs two feature columns and the label last, at most {MAX_SAMPLES:,} rows:"
             f"<pre>{html.escape(chr(10).join(lines))}\n…</pre></div></details>"
         )
 
-    def _layout(self) -> W.Widget:
-        c = self.controls
-        data, training = self._columns
-        data.children = [W.HTML("<b>Data</b>"), c["dataset"], c["noise"], c["test_fraction"], c["seed"], c["csv"]]
-        data.children += (self._csv_help,)
-        training.children = [
-            W.HTML("<b>Network and training</b>"),
-            *(c[name] for name in ("hidden", "activation", "optimizer", "lr", "batch_size", "steps_per_update")),
-        ]
-        toolbar = W.HBox(
-            [c["play"], c["step"], c["reset"], self.status, c["preset"], c["lecture"]],
-            layout=W.Layout(flex_flow="row wrap", align_items="center"),
-        )
-        controls = W.VBox([data, training])
-        top = W.HBox([controls, self._boxes["boundary"]], layout=W.Layout(flex_flow="row wrap"))
-        bottom = W.HBox([self._boxes["loss"], self._boxes["norms"]], layout=W.Layout(flex_flow="row wrap"))
-        body = W.VBox([toolbar, top, bottom])
-        # Closed with the app (App.close closes what _all_widgets lists).
-        self._containers = [data.children[0], training.children[0], toolbar, controls, top, bottom, body]
-        return body
+    def _on_menu(self, change) -> None:
+        """A menu or toggle the learner changed (not one the app set while drawing)."""
+        if self._drawing:
+            return
+        self._gesture(change)
 
-    # ------------------------------------------------------------------ public API
-    @property
-    def session(self) -> TrainingSession:
-        """The TrainingSession (pending control changes are applied first)."""
-        self._coalescer.flush()
-        return self._session
+    _drawing = False
 
-    @property
-    def network(self) -> Network:
-        """The live Network being trained."""
-        return self.session.network
+    # ------------------------------------------------------------------ gestures
+    def _on_number(self, key: str, value) -> None:
+        value = number(key, value)
+        if key == "draw_value":
+            if not -1.0 <= value <= 1.0:
+                raise ValueError(f"draw_value must be a number from −1 to 1 (the value a click adds); got {value:g}")
+            self._draw_value = value
+            return
+        if key == "batch_size":
+            n = len(self._data.y_train)
+            value = None if n and value >= n else int(round(value))
+        elif key in ("n_samples", "seed", "steps_per_frame"):
+            value = int(round(value))
+        self._on_setting(key, value)
 
-    @property
-    def history(self) -> History:
-        """Everything trained so far since the last reset (entry 0 is the start)."""
-        return self.session.history
-
-    @property
-    def record(self) -> Record:
-        """The recorded forward and backward pass at the current parameters, on the training data."""
-        return self.session.record()
-
-    @property
-    def dataset(self) -> Dataset:
-        self._coalescer.flush()
-        return self._dataset
-
-    @property
-    def settings(self) -> Settings:
-        self._coalescer.flush()
-        return self._settings
-
-    @property
-    def figures(self) -> dict:
-        """name ("boundary", "loss", "norms") → the live plotly FigureWidget."""
-        self._coalescer.flush()
-        return {name: fig.widget for name, fig in self._figures.items()}
-
-    def step(self, ticks: int = 1) -> None:
-        """Train ``ticks`` ticks of ``steps_per_update`` steps each, as the step button does."""
-        for _ in range(positive_int(ticks, "ticks")):
-            if not self._guard(self._tick, restore=self._restore_parameters):
-                break
-
-    def reset(self) -> None:
-        """Back to step 0 with the starting weights; the history is cleared (also after divergence)."""
-        self._coalescer.flush()
-        self._session.reset()
-        self._good_parameters = self._session.network.parameters
-        self._render()
-        self.show_message("Reset: back to step 0 with the same starting weights (change the seed for new ones).")
-
-    def load_preset(self, name: str) -> None:
-        """Reset every control to the named preset (see ``PRESETS``) and start again from step 0."""
-        preset = PRESETS[one_of(name, PRESETS, "name")]
-        self._pause()
-        self._coalescer.flush()
-        self._apply_settings(preset.settings)
-        self.show_message(f"Preset: {preset.title}. {preset.description}")
-
-    def upload_csv(self, name: str, content: bytes | str) -> None:
-        """Train on your own CSV (as the upload button does); ValueError naming the problem, data kept."""
-        if isinstance(content, (bytes, bytearray, memoryview)):
-            raw = bytes(content)
-            if len(raw) > MAX_CSV_BYTES:
-                raise ValueError(
-                    f"{name!r} is {len(raw):,} bytes; the playground takes CSV files up to {MAX_CSV_BYTES:,}"
-                )
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as err:
-                raise ValueError(f"{name!r} is not UTF-8 text (a CSV saved as text): {err}") from None
-        elif isinstance(content, str):
-            text = content
-        else:
-            raise ValueError(f"content must be the file's bytes or text; got {type(content).__name__}")
-        self._coalescer.flush()
-        s = self._settings
-        ds = csv_dataset(name, text, s.test_fraction, s.seed)  # raises before anything changes
-        self._pause()
-        self._csv = (str(name), text)
-        self._set_silently(self.controls["dataset"], s.dataset)  # options change below; keep the value valid
-        self._silent += 1
-        try:
-            self.controls["dataset"].options = self._dataset_options()
-        finally:
-            self._silent -= 1
-        self._apply_settings(replace(s, dataset=CSV), dataset=ds)
-        self.show_message(
-            f"Loaded {name}: {ds.n_samples} rows, features {', '.join(ds.feature_names)}, "
-            f"{ds.task}{'' if ds.n_classes is None else f' ({ds.n_classes} classes)'}. The network starts from step 0."
-        )
-
-    def snapshot(self):
-        """A plain plotly Figure of the decision boundary with the data (for pages without a kernel)."""
-        ds = self.dataset
-        grid = decision_grid(self.network, ds.X, resolution=SNAPSHOT_RESOLUTION)
-        return self._plot_boundary(grid, ds, step=self._session.steps_done)
-
-    def state(self) -> dict:
-        """The settings, the network (architecture and current weights) and the data's source, as JSON-ready data."""
-        self._coalescer.flush()
-        csv = None
-        if self._settings.dataset == CSV:
-            name, text = self._csv
-            csv = {"name": name, "text": text if len(text.encode()) <= STATE_CSV_BYTES else None}
-        return {
-            "settings": self._settings.to_dict(),
-            "n_samples": self.n_samples,
-            "network": self._session.network.to_dict(),
-            "steps": self._session.steps_done,
-            "csv": csv,
-            "lecture": self.lecture,
-        }
-
-    def set_state(self, state: dict) -> None:
-        """Restore ``state()``: settings, data, and the saved weights as the new start (step 0)."""
-        try:
-            settings = check_settings(**state["settings"])
-            net = Network.from_dict(state["network"])
-            n_samples = positive_int(state.get("n_samples", self.n_samples), "n_samples", minimum=10)
-            csv = state.get("csv")
-        except (KeyError, TypeError) as err:
-            raise ValueError(f"state is missing or has a malformed entry: {err}") from None
-        ds = None
-        if settings.dataset == CSV:
-            if not isinstance(csv, dict) or not isinstance(csv.get("text"), str):
-                raise ValueError("state was saved with an uploaded CSV too large to store in it; upload the file again")
-            ds = csv_dataset(csv.get("name", "upload.csv"), csv["text"], settings.test_fraction, settings.seed)
-        else:
-            ds = make_dataset(
-                settings.dataset,
-                n_samples=n_samples,
-                noise=settings.noise,
-                seed=settings.seed,
-                test_fraction=settings.test_fraction,
-            )
-        expected = network_for(ds, settings.hidden, settings.activation, settings.seed)
-        if list(net.sizes) != list(expected.sizes) or net.loss != expected.loss:
-            raise ValueError(
-                f"state's network {list(net.sizes)} ({net.loss}) does not fit its settings, which need "
-                f"{list(expected.sizes)} ({expected.loss})"
-            )
-        self._pause()
-        self._coalescer.flush()
-        if settings.dataset == CSV:
-            self._csv = (csv.get("name", "upload.csv"), csv["text"])
-            self._silent += 1
-            try:
-                self.controls["dataset"].options = self._dataset_options()
-            finally:
-                self._silent -= 1
-        self.n_samples = n_samples
-        self._apply_settings(settings, dataset=ds, network=net)
-        self.set_lecture(bool(state.get("lecture", False)))
-
-    def set_lecture(self, on: bool) -> None:
-        """Large fonts and figures for a lecture hall."""
-        self._set_silently(self.controls["lecture"], bool(on))
-        if bool(on) != self.lecture:
-            # Every size in every layout changes: new widgets. The old ones are closed at the next event,
-            # not now: the page reflows with the lecture CSS and their views, still on the page until
-            # the new ones replace them, would send a resize to a closed model ("no comm channel defined").
-            old = [fig.retire() for fig in self._figures.values()]
-            self._retired += [(self.updates, w) for w in old if w is not None]
-        super().set_lecture(on)
-        self._fit_controls()
-
-    def _close_retired(self, everything: bool = True) -> None:
-        """Close replaced widgets: all of them, or those replaced before the last drawing (whose views are gone)."""
-        keep = []
-        for drawn_before, widget in self._retired:
-            if everything or drawn_before < self.updates:
-                widget.close()
+    def _on_setting(self, key: str, value) -> None:
+        if key == "problem" and value != self._setup.problem:
+            if self._setup.dataset in (OWN, CSV):
+                self._apply_setup(check_setup(self._setup, problem=value, dataset=OWN))
+                self._note = f"An empty plane for a {value}: click the map to add points."
             else:
-                keep.append((drawn_before, widget))
-        self._retired = keep
-
-    def refresh(self) -> None:
-        self._render()
-
-    def close(self) -> None:
-        self._close_retired()
-        for fig in self._figures.values():
-            fig.close()
-        super().close()
-
-    # ------------------------------------------------------------------ callbacks
-    def _on_play_change(self, change) -> None:
-        # The Play widget counts up while playing; its stop button sets the value back (not a tick).
-        if self._silent or change["new"] <= change["old"]:
+                self._apply_setup(check_setup(self._setup, problem=value, dataset=PLANE_SETS[value][0]))
+            self._preset = OWN_PRESET
             return
-        self._guard(self._tick, restore=self._restore_parameters)
+        if key == "dataset" and value == CSV and self._csv is None:
+            raise ValueError("upload a CSV first (the 'your CSV' button)")
+        self._apply_setup(check_setup(self._setup, **{key: value}))
+        if key not in ("show_test", "discretize"):
+            self._preset = OWN_PRESET
 
-    def _on_lr_change(self, change) -> None:
-        if self._silent:
-            return
+    def _on_select(self, key: str) -> None:
+        if not isinstance(key, str):
+            raise ValueError(f"key must be a diagram target; got {key!r}")
+        if key.startswith("feature:"):
+            self.toggle_feature(key.split(":", 1)[1])
+        elif key == "layers:+":
+            self.add_layer()
+        elif key == "layers:-":
+            self.remove_layer()
+        elif key.startswith("neurons:"):
+            _, layer, sign = key.split(":")
+            (self.add_neuron if sign == "+" else self.remove_neuron)(int(layer))
+        elif self._explain is not None and (key[:1] in "Wb"):
+            self.network.index_of(key)
+            self._explain["selected"] = key
+        elif key.startswith("node:"):
+            layer, index = (int(v) for v in key.split(":")[1:])
+            self._note = f"{self._unit_name(layer, index)}: its map is its output over the whole plane."
+        else:
+            raise ValueError(f"key must be a diagram target (a feature, a button, a weight); got {key!r}")
 
-        new = float(change["new"])
-        # The browser's slider snaps η to its grid of 10^(k·LR_STEP) when it first draws (0.3 → 0.302)
-        # and sends that back; a change within half a notch is that rounding, not the user: keep η exact.
-        if abs(math.log10(new / self._settings.lr)) < LR_STEP / 2 + 1e-9:
-            return
+    def _on_edit(self, key: str, value) -> None:
+        self.set_weight(key, number(key, value))
 
-        def apply():
-            self._session.lr = new  # no reset: history and optimiser state carry on
-            self._settings = replace(self._settings, lr=new)
-            self._update_status()
+    def _on_map(self, x, y, shift: bool, alt: bool, radius=None) -> None:
+        x, y = number("x", x), number("y", y)
+        if alt:
+            self.remove_point(x, y, radius=radius)
+        else:
+            self.add_point(x, y, other=shift)
 
-        self._guard(apply, restore=self._restore_controls)
-
-    def _on_optimizer_change(self, change) -> None:
-        if self._silent:
-            return
-
-        def apply():
-            self._coalescer.flush()
-            self._session.set_optimizer(change["new"])  # parameters and history carry on; its state starts fresh
-            self._settings = replace(self._settings, optimizer=change["new"])
-            self._update_status()
-            self.show_message(f"Optimiser {change['new']}: training continues from step {self._session.steps_done}.")
-
-        self._guard(apply, restore=self._restore_controls)
-
-    def _on_batch_size_change(self, change) -> None:
-        if self._silent:
-            return
-
-        def apply():
-            value = check_settings(batch_size=change["new"]).batch_size
-            self._session.batch_size = value or None
-            self._settings = replace(self._settings, batch_size=value)
-
-        self._guard(apply, restore=self._restore_controls)
-
-    def _on_steps_per_update_change(self, change) -> None:
-        if self._silent:
-            return
-
-        def apply():
-            self._settings = replace(
-                self._settings, steps_per_update=check_settings(steps_per_update=change["new"]).steps_per_update
-            )
-
-        self._guard(apply, restore=self._restore_controls)
-
-    def _on_reset_setting_change(self, change) -> None:
-        # Data, split, seed, layers and activation need a new network: coalesced, so a slider drag
-        # rebuilds once for the burst.
-        if self._silent:
-            return
-        self._needs_rebuild = True
-        self._guard(self._coalescer.request)
+    def _set_draw_class(self, value) -> None:
+        if value is not None:
+            self._draw_class = int(value)
 
     def _on_csv_change(self, change) -> None:
-        if self._silent or not change["new"]:
+        if self._drawing or not change["new"]:
             return
         entry = change["new"][0]
 
@@ -1020,282 +580,1014 @@ class Playground(App):
             content = get("content")
             if content is None:
                 raise ValueError("the upload holds no file content; try again")
-            self.upload_csv(get("name", "upload.csv"), content)
+            self.upload_csv(get("name", "upload.csv"), bytes(content))
 
-        self._guard(apply)
-        self._set_silently(self.controls["csv"], ())  # the same file can be chosen again
+        self._gesture(apply)
+        self._drawing = True
+        try:
+            self.controls["csv"].value = ()  # the same file can be chosen again
+        finally:
+            self._drawing = False
 
-    def _on_preset_change(self, change) -> None:
-        if self._silent or not change["new"]:
+    def _toggle_play(self) -> None:
+        if self._playing:
+            self.pause()
+        else:
+            self.play()
+
+    def _explain_click(self) -> None:
+        if self._explain is None:
+            self.explain()
+        else:
+            self.explain_next()
+
+    def _show_share(self) -> None:
+        text = self.share()
+        self._drawing = True
+        try:
+            self.controls["share_text"].value = text
+        finally:
+            self._drawing = False
+        self._note = (
+            f"The setup as {len(text):,} characters, in the box below: copy it; paste one there and press load."
+        )
+
+    # ------------------------------------------------------------------ ticks
+    def _on_page_tick(self, revision) -> None:
+        """The page received ``revision`` and asks for the next tick. Only the ``window`` newest revisions count:
+        the page keeps that many ticks in flight (travelling, being trained, being drawn), never more."""
+        current = self.diagram.revision
+        oldest = current - self.diagram.window + 1
+        if self._closed or not self._playing or not isinstance(revision, int) or not oldest <= revision <= current:
             return
-        self._guard(lambda: self.load_preset(change["new"]), restore=self._restore_controls)
-        self._set_silently(self.controls["preset"], "")
-
-    def _on_lecture_change(self, change) -> None:
-        if self._silent:
+        try:
+            self._tick()
+        except Exception as err:  # every failure reaches the learner, and the last good state is kept
+            self._fail(err)
             return
-        self.set_lecture(change["new"])
+        # Drawn now, not coalesced: each tick the page asked for is one revision it receives (and asks again
+        # for), so the ticks in flight stay ``window``.
+        self._coalescer.pending = False
+        self._render_all()
 
-    # ------------------------------------------------------------------ training
     def _tick(self) -> None:
-        """One Play tick or step click: steps_per_update optimiser steps, then the figures."""
-        self._coalescer.flush()  # a pending rebuild first: train what the controls show
-        session = self._session
-        if session.diverged:
-            self._pause()
-            self.show_message("The run has diverged: lower η and press reset to start again.", error=True)
+        sess = self.session
+        if sess is None:
+            self._set_playing(False)
+            self._note = "Nothing to train on: click the map to add points."
             return
-        if session.steps_done >= self.max_steps:
-            self._pause()
-            self.show_message(
-                f"Paused at step {session.steps_done:,} (max_steps): every step's weights are kept in memory "
-                "for the figures. Press reset to train again."
-            )
+        if sess.diverged:
+            self._set_playing(False)
             return
-        self._good_parameters = session.network.parameters
-        n = min(self._settings.steps_per_update, self.max_steps - session.steps_done)
-        chunk = session.step(n)
-        self._coalescer.request()  # draw once for a burst of ticks
-        if chunk.diverged:
-            self._pause()
-            self.show_message(
-                f"Training diverged at step {session.steps_done}: the loss became NaN or ∞ because "
-                f"η = {session.lr:.3g} is too large for this network. Lower η and press reset.",
-                error=True,
-            )
+        sess.step(self._setup.steps_per_frame)
+        self.ticks += 1
+        if sess.diverged:
+            self._set_playing(False)
+
+    def _set_playing(self, on: bool) -> None:
+        self._playing = bool(on)
+        if hasattr(self, "diagram"):
+            self.diagram.playing = self._playing
 
     def _pause(self) -> None:
-        self.controls["play"].playing = False
+        self._set_playing(False)
 
-    def _restore_parameters(self) -> None:
-        if self._good_parameters is not None:
-            self._session.network.set_parameters(self._good_parameters)
+    # ------------------------------------------------------------------ public API: training
+    def train(self, steps: int) -> None:
+        """Train ``steps`` optimiser steps now (1 to 100,000), without a front end; stops where a run diverges."""
+        self._check_open()
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= MAX_TRAIN_STEPS:
+            raise ValueError(f"steps must be an integer from 1 to {MAX_TRAIN_STEPS:,}; got {steps!r}")
+        self.flush()
+        sess = self._need_session()
+        self._explain = None
+        done = 0
+        while done < steps and not sess.diverged:
+            n = min(1000, int(steps) - done)
+            sess.step(n)
+            done += n
+        self._request()
 
-    # ------------------------------------------------------------------ rebuilding
-    def _controls_settings(self) -> Settings:
-        c = self.controls
-        return check_settings(
-            dataset=c["dataset"].value,
-            noise=float(c["noise"].value),
-            test_fraction=float(c["test_fraction"].value),
-            seed=int(c["seed"].value),
-            hidden=c["hidden"].value,
-            activation=c["activation"].value,
-            optimizer=c["optimizer"].value,
-            lr=float(c["lr"].value),
-            batch_size=c["batch_size"].value,
-            steps_per_update=int(c["steps_per_update"].value),
-        )
+    def step(self, ticks: int = 1) -> None:
+        """Train ``ticks`` ticks of ``steps_per_frame`` steps each, as the step button does (and pause)."""
+        self._check_open()
+        if isinstance(ticks, bool) or not isinstance(ticks, (int, np.integer)) or not 1 <= ticks <= 10_000:
+            raise ValueError(f"ticks must be an integer from 1 to 10,000; got {ticks!r}")
+        self.flush()
+        self._pause()
+        sess = self._need_session()
+        if sess.diverged:
+            raise ValueError(divergence_message(sess.history.diverged_step, sess.lr) + " (reset to train again)")
+        self._explain = None
+        for _ in range(int(ticks)):
+            if sess.diverged:
+                break
+            sess.step(self._setup.steps_per_frame)
+            self.ticks += 1
+        self._request()
 
-    def _sync(self) -> None:
-        """The coalesced work of a burst: rebuild if a reset setting changed, then draw (both guarded:
-        in a kernel this runs from the event loop, where an exception would otherwise be lost)."""
-        if self._needs_rebuild:
-            self._needs_rebuild = False
+    def tick(self) -> None:
+        """What one animation frame of play does: one tick, then the redraw (as the page's request would)."""
+        self._check_open()
+        self.flush()
+        if not self._playing:
+            raise ValueError("tick() trains while playing: call play() first (or step() for one tick)")
+        self._on_page_tick(self.diagram.revision)
+        self.flush()
 
-            def rebuild():
-                settings = self._controls_settings()
-                if settings.needs_reset(self._settings):
-                    self._pause()
-                    self._apply_settings(settings)
-                    self.show_message(
-                        "New settings: a new network, trained from step 0 (changing the data, the split, the seed, "
-                        "the layers or the activation is a reset)."
-                    )
+    def play(self) -> None:
+        """Start training continuously: the page asks for a tick after drawing each one."""
+        self._check_open()
+        self.flush()
+        sess = self._need_session()
+        if sess.diverged:
+            raise ValueError(divergence_message(sess.history.diverged_step, sess.lr) + " (reset to train again)")
+        if self._explain is not None:
+            self._explain = None
+        self._set_playing(True)
+        self._request()
 
-            if not self._guard(rebuild, restore=self._restore_controls):
-                return
-        self._guard(self._render)
+    def pause(self) -> None:
+        """Stop playing (the network keeps its weights)."""
+        self._check_open()
+        self._set_playing(False)
+        self._request()
 
-    def _apply_settings(self, settings: Settings, dataset: Dataset | None = None, network: Network | None = None):
-        """Build data, network and session for ``settings`` and draw them; on failure the previous ones stay."""
-        previous = (self._dataset, self._session, self._settings, self._data_version, self._good_parameters)
-        try:
-            self._rebuild(settings, dataset, network)
-            self._render()
-        except Exception:
-            self._dataset, self._session, self._settings, self._data_version, self._good_parameters = previous
-            raise
-        finally:
-            self._restore_controls()  # the controls show what the app runs
+    @property
+    def playing(self) -> bool:
+        return self._playing
 
-    def _rebuild(self, settings: Settings, dataset: Dataset | None = None, network: Network | None = None) -> None:
-        if dataset is None:
-            if settings.dataset == CSV:
-                if self._csv is None:
-                    raise ValueError("dataset 'csv' needs an uploaded file: use the 'your CSV' button")
-                dataset = csv_dataset(self._csv[0], self._csv[1], settings.test_fraction, settings.seed)
-            else:
-                dataset = make_dataset(
-                    settings.dataset,
-                    n_samples=self.n_samples,
-                    noise=settings.noise,
-                    seed=settings.seed,
-                    test_fraction=settings.test_fraction,
+    def reset(self) -> None:
+        """Back to step 0: the seed's starting weights, the data as set up, and the first mini-batch order again."""
+        self._check_open()
+        self.flush()
+        self._pause()
+        self.network.set_parameters(self._start)
+        self._new_session()
+        self._note = f"Reset: step 0 with the seed's starting weights; η = {self._setup.lr:.4g}."
+        self._request()
+
+    def _need_session(self) -> TrainingSession:
+        if self.session is None:
+            raise ValueError("there are no training points: add some (click the map) or choose a data set")
+        return self.session
+
+    # ------------------------------------------------------------------ public API: the network
+    def set_weight(self, name: str, value: float) -> None:
+        """Set one weight or bias (``"W2[0,1]"``, ``"b1[3]"``) to ``value`` (|value| ≤ 1,000); training goes on
+        from there."""
+        self._check_open()
+        self.flush()
+        if not isinstance(name, str) or not re.fullmatch(r"[Wb]\d+\[\d+(,\d+)?\]", name.replace(" ", "")):
+            raise ValueError(f"name must be a weight or bias of the network such as 'W1[0,0]' or 'b1[0]'; got {name!r}")
+        name = name.replace(" ", "")
+        self.network.index_of(name)  # ValueError naming it
+        value = number(name, value)
+        if abs(value) > MAX_WEIGHT:
+            raise ValueError(f"{name} must be a number from −{MAX_WEIGHT:g} to {MAX_WEIGHT:g}; got {value:g}")
+        self.network.set(name, value)
+        self._explain = None
+        self._note = f"{name} = {value:g}: training goes on from here."
+        self._request()
+
+    def toggle_feature(self, name: str) -> None:
+        """Use or leave out an input feature (x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)): a new network."""
+        self._check_open()
+        if not isinstance(name, str) or name not in FEATURES:
+            raise ValueError(f"name must be one of {', '.join(FEATURES)}; got {name!r}")
+        chosen = set(self._setup.features)
+        if name in chosen:
+            if len(chosen) == 1:
+                raise ValueError(f"{name} is the only input left: choose another feature before leaving this one out")
+            chosen.discard(name)
+        else:
+            chosen.add(name)
+        self._apply_setup(check_setup(self._setup, features=tuple(chosen)))
+        self._preset = OWN_PRESET
+        self._request()
+
+    def add_layer(self) -> None:
+        """One more hidden layer (up to 8), of as many neurons as the last one (2 if there is none): a new network."""
+        hidden = self._setup.hidden
+        if len(hidden) >= MAX_HIDDEN_LAYERS:
+            raise ValueError(f"the Playground draws at most {MAX_HIDDEN_LAYERS} hidden layers")
+        self._set_hidden((*hidden, hidden[-1] if hidden else 2))
+
+    def remove_layer(self) -> None:
+        """One hidden layer less (the last): a new network."""
+        if not self._setup.hidden:
+            raise ValueError("there is no hidden layer to remove")
+        self._set_hidden(self._setup.hidden[:-1])
+
+    def add_neuron(self, layer: int) -> None:
+        """One more neuron in hidden layer ``layer`` (1..L−1), up to 32: a new network."""
+        i = self._hidden_index(layer)
+        hidden = list(self._setup.hidden)
+        if hidden[i] >= MAX_NEURONS:
+            raise ValueError(f"layer {layer} has {MAX_NEURONS} neurons, the most the Playground draws")
+        hidden[i] += 1
+        self._set_hidden(tuple(hidden))
+
+    def remove_neuron(self, layer: int) -> None:
+        """One neuron less in hidden layer ``layer`` (at least 1 stays): a new network."""
+        i = self._hidden_index(layer)
+        hidden = list(self._setup.hidden)
+        if hidden[i] <= 1:
+            raise ValueError(f"layer {layer} has one neuron; remove the layer instead")
+        hidden[i] -= 1
+        self._set_hidden(tuple(hidden))
+
+    def _hidden_index(self, layer) -> int:
+        n = len(self._setup.hidden)
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= n:
+            raise ValueError(f"layer must be a hidden layer from 1 to {n}; got {layer!r}")
+        return int(layer) - 1
+
+    def _set_hidden(self, hidden: tuple[int, ...]) -> None:
+        self._check_open()
+        self._apply_setup(check_setup(self._setup, hidden=hidden))
+        self._preset = OWN_PRESET
+        self._request()
+
+    # ------------------------------------------------------------------ public API: data
+    def add_point(self, x: float, y: float, label=None, *, other: bool = False) -> None:
+        """Add a training point at (x, y): of class ``label`` (default: the class chosen to draw; ``other``: the
+        other one), or in a regression of value ``label`` (default: the value chosen, ``other``: minus it)."""
+        self._check_open()
+        self.flush()
+        x, y = number("x", x), number("y", y)
+        x_lo, x_hi, y_lo, y_hi = self._domain
+        if not (x_lo <= x <= x_hi and y_lo <= y <= y_hi):
+            raise ValueError(
+                f"the point ({x:g}, {y:g}) is outside the map ({x_lo:g} to {x_hi:g}, {y_lo:g} to {y_hi:g})"
+            )
+        if len(self._added) + self._data.n_samples >= MAX_SAMPLES + 200:
+            raise ValueError(f"the plane holds {self._data.n_samples:,} points; remove some before adding more")
+        if self._task == "regression":
+            value = self._draw_value if label is None else number("label", label)
+            if not -10 <= value <= 10:
+                raise ValueError(f"label must be a value from −10 to 10; got {value:g}")
+            target = -value if other else value
+        else:
+            K = self._data.n_classes
+            k = self._draw_class if label is None else label
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < K:
+                raise ValueError(f"label must be a class from 0 to {K - 1}; got {k!r}")
+            target = float(((int(k) + 1) % K) if other else int(k))
+        self._added.append((x, y, target))
+        self._explain = None
+        self._data_changed()
+        self._note = ""
+        self._request()
+
+    def remove_point(self, x: float, y: float, radius: float | None = None) -> None:
+        """Remove the point nearest to (x, y) within ``radius`` (default: 3 % of the map's width)."""
+        self._check_open()
+        self.flush()
+        x, y = number("x", x), number("y", y)
+        span = self._domain[1] - self._domain[0]
+        radius = 0.03 * span if radius is None else min(max(number("radius", radius), 0.0), span)
+        candidates = []  # (distance, kind, index)
+        for i, p in enumerate(self._base.X):
+            if i not in self._removed:
+                candidates.append((math.hypot(p[0] - x, p[1] - y), "base", i))
+        for j, (px, py, _) in enumerate(self._added):
+            candidates.append((math.hypot(px - x, py - y), "added", j))
+        if not candidates or min(candidates)[0] > radius:
+            raise ValueError(f"there is no point within {radius:.3g} of ({x:.3g}, {y:.3g}) to remove")
+        _, kind, index = min(candidates)
+        if kind == "base":
+            self._removed = self._removed | {index}
+        else:
+            del self._added[index]
+        self._explain = None
+        self._data_changed()
+        self._request()
+
+    def clear_points(self) -> None:
+        """Every point gone: an empty plane of the same problem to draw your own points on (TF's classify2d)."""
+        self._check_open()
+        self.flush()
+        self._apply_setup(check_setup(self._setup, dataset=OWN))
+        self._added, self._removed = [], frozenset()
+        self._build_data()
+        self._new_session()
+        self._preset = OWN_PRESET
+        self._note = "An empty plane: click to add a point, Shift-click for the other class, Alt-click to remove one."
+        self._request()
+
+    def upload_csv(self, name: str, content: bytes | str) -> None:
+        """Train on your own CSV (as the upload button does): two feature columns and a label; ValueError naming
+        the problem, with the data as it was."""
+        self._check_open()
+        if isinstance(content, (bytes, bytearray, memoryview)):
+            raw = bytes(content)
+            if len(raw) > MAX_CSV_BYTES:
+                raise ValueError(
+                    f"{name!r} is {len(raw):,} bytes; the Playground takes CSV files up to {MAX_CSV_BYTES:,}"
                 )
-        net = (
-            network
-            if network is not None
-            else network_for(dataset, settings.hidden, settings.activation, settings.seed)
-        )
-        has_test = len(dataset.y_test) > 0
-        session = TrainingSession(
-            net,
-            dataset.X_train,
-            dataset.targets("train"),
-            X_test=dataset.X_test if has_test else None,
-            y_test=dataset.targets("test") if has_test else None,
-            optimizer=settings.optimizer,
-            lr=settings.lr,
-            batch_size=settings.batch_size or None,
-            seed=settings.seed,
-        )
-        self._dataset, self._session, self._settings = dataset, session, settings
-        self._good_parameters = net.parameters
-        self._data_version += 1
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as err:
+                raise ValueError(f"{name!r} is not UTF-8 text (a CSV saved as text): {err}") from None
+        elif isinstance(content, str):
+            text = content
+        else:
+            raise ValueError(f"content must be the file's bytes or text; got {type(content).__name__}")
+        self.flush()
+        s = self._setup
+        ds = csv_dataset(str(name), text, s.test_fraction, s.seed)  # raises before anything changes
+        self._csv = (str(name), text)
+        problem = "regression" if ds.task == "regression" else "classification"
+        self._setup = check_setup(s, dataset=CSV, problem=problem)
+        self._added, self._removed = [], frozenset()
+        self._build_data()
+        self._new_network()
+        self._pause()
+        self._preset = OWN_PRESET
+        kind = ds.task + ("" if ds.n_classes is None else f" ({ds.n_classes} classes)")
+        self._note = (f"Loaded {name}: {ds.n_samples} rows, features {', '.join(ds.feature_names)}, {kind}. "
+                      "The network starts from step 0.")  # fmt: skip
+        self._request()
 
-    def _restore_controls(self) -> None:
-        """Put the last good settings back on every control (after a rejected change)."""
-        s = self._settings
-        c = self.controls
-        values = {
-            "dataset": s.dataset,
-            "noise": s.noise,
-            "test_fraction": s.test_fraction,
-            "seed": s.seed,
-            "hidden": hidden_text(s.hidden),
-            "activation": s.activation,
-            "optimizer": s.optimizer,
-            "lr": s.lr,
-            "batch_size": s.batch_size,
-            "steps_per_update": s.steps_per_update,
+    # ------------------------------------------------------------------ public API: presets, sharing, state
+    def load_preset(self, name: str) -> None:
+        """Every setting to the named preset (``PLAYGROUND_PRESETS``), from step 0."""
+        self._check_open()
+        p = get_playground_preset(name)
+        self.flush()
+        self._pause()
+        setup = check_setup(**p.settings)
+        self._added, self._removed = [], frozenset()
+        self._setup = setup
+        self._build_data()
+        self._new_network()
+        self._preset = p.name
+        self._note = self._preset_note()
+        self._request()
+
+    def _preset_note(self) -> str:
+        p = PLAYGROUND_PRESETS[self._preset]
+        return f"Preset: {p.title}. {p.description} Press ▶ play."
+
+    def _payload(self, *, for_share: bool) -> dict:
+        csv = None
+        if self._setup.dataset == CSV:
+            name, text = self._csv
+            size = len(text.encode("utf-8"))
+            if size > STATE_CSV_BYTES:
+                what = "a share string" if for_share else "a saved state"
+                raise ValueError(
+                    f"the uploaded CSV {name!r} is {size:,} bytes, more than the {STATE_CSV_BYTES:,} {what} can carry: "
+                    f"keep the file beside the notebook and upload it again (or use fewer rows)"
+                )
+            csv = {"name": name, "text": text}
+        return {
+            "app": "Playground",
+            "version": 1,
+            "setup": self._setup.to_dict(),
+            "csv": csv,
+            "added": [[round(a, 6), round(b, 6), round(c, 6)] for a, b, c in self._added],
+            "removed": sorted(int(i) for i in self._removed),
+            "preset": self._preset,
         }
-        for name, value in values.items():
-            if c[name].value != value:
-                self._set_silently(c[name], value)
-        c["noise"].disabled = s.dataset == CSV  # your own data has the noise it has
-        self._needs_rebuild = False
 
-    # ------------------------------------------------------------------ drawing
-    def _size(self, name: str) -> dict:
-        # The boundary's legend sits below the plot at a fraction of its height: below ~560 px tall it
-        # runs into the x-axis title.
-        sizes = {"boundary": (560, 600), "loss": (520, 320), "norms": (660, 320)}
-        w, h = sizes[name]
-        k = 1.45 if self.lecture else 1.0
-        return {"width": round(w * k), "height": round(h * k)}
+    def share(self) -> str:
+        """The setup, the seed and your own points as one copyable text (``Playground.from_share`` reads it)."""
+        self._check_open()
+        self.flush()
+        return encode_share(self._payload(for_share=True))
 
-    def _plot_boundary(self, grid: DecisionGrid, ds: Dataset, step: int | None = None):
-        names = None if ds.name in DATASETS else ds.feature_names
-        if grid.y is None and names is None:
-            names = ("x",)
-        title = {
-            "binary": "P(class 1) over the inputs; the line is the boundary",
-            "multiclass": "Predicted class (pale = unsure)",
-            "regression": "The network's a(x) and the data" if grid.y is None else "The network's a(x)",
-        }[grid.task]
+    @classmethod
+    def from_share(cls, text: str, *, lecture: bool = False, theme: str = "auto") -> Playground:
+        """A Playground with the exact setup and seed of a ``share()`` text (ValueError for a bad or truncated one)."""
+        payload = decode_share(text)
+        app = cls(lecture=lecture, theme=theme)
+        try:
+            app._take_payload(payload)
+        except Exception:
+            app.close()
+            raise
+        return app
+
+    def load_share(self, text: str) -> None:
+        """Take the setup of a ``share()`` text (all of it, or nothing if any part is bad)."""
+        self._check_open()
+        self._take_payload(decode_share(text))
+        self._note = "The shared setup, from step 0."
+        self._request()
+
+    def _take_payload(self, payload: dict) -> None:
+        """Check every part of a share payload or a state, then take it: all or nothing."""
+        try:
+            setup = setup_from_dict(payload["setup"])
+            csv = payload.get("csv")
+            added = payload.get("added") or []
+            removed = payload.get("removed") or []
+            preset = payload.get("preset") or OWN_PRESET
+        except (KeyError, TypeError, AttributeError) as err:
+            raise ValueError(f"the setup is missing or has a malformed entry: {err}") from None
+        if setup.dataset == CSV:
+            if (
+                not isinstance(csv, dict)
+                or not isinstance(csv.get("text"), str)
+                or not isinstance(csv.get("name"), str)
+            ):
+                raise ValueError("the setup uses an uploaded CSV but does not carry it")
+            csv_dataset(csv["name"], csv["text"], setup.test_fraction, setup.seed)
+        if not isinstance(added, list) or len(added) > MAX_SHARED_POINTS:
+            raise ValueError(f"added must be a list of at most {MAX_SHARED_POINTS} points [x, y, label]")
+        points = []
+        for p in added:
+            if not (isinstance(p, list) and len(p) == 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                               and math.isfinite(v) for v in p)):  # fmt: skip
+                raise ValueError(f"added must hold points [x, y, label] of finite numbers; got {str(p)[:60]}")
+            points.append((float(p[0]), float(p[1]), float(p[2])))
+        if not isinstance(removed, list) or not all(isinstance(i, int) and i >= 0 for i in removed):
+            raise ValueError("removed must be a list of point indices")
+        if preset not in PLAYGROUND_PRESETS:
+            preset = OWN_PRESET
+        old = self._snapshot()
+        try:
+            self._pause()
+            self._setup = setup
+            self._csv = (csv["name"], csv["text"]) if setup.dataset == CSV else self._csv
+            self._added, self._removed = points, frozenset(removed)
+            self._build_data()
+            if any(i >= self._base.n_samples for i in removed):
+                raise ValueError(f"removed holds an index beyond the data set's {self._base.n_samples} points")
+            if self._task != "regression" and any(not float(p[2]).is_integer() or not 0 <= p[2] < self._data.n_classes
+                                                  for p in points):  # fmt: skip
+                raise ValueError("added holds a label that is not one of the data set's classes")
+            self._new_network()
+            self._preset = preset
+        except Exception:
+            self._restore(old)
+            raise
+
+    def state(self) -> dict:
+        """Everything to recreate this Playground: the setup, your points, the CSV, and the current weights.
+
+        ValueError if an uploaded CSV is too large to carry (the message says why: it is never dropped)."""
+        self._check_open()
+        self.flush()
+        payload = self._payload(for_share=False)
+        payload["network"] = self.network.to_dict()
+        payload["steps"] = 0 if self.session is None else self.session.steps_done
+        payload["lecture"] = self.lecture
+        return payload
+
+    def set_state(self, state: dict) -> None:
+        """Take a ``state()`` (or a file from ``save_state``): the setup and data, and the saved weights as the
+        new start (step 0). All of it, or nothing if any part is bad."""
+        self._check_open()
+        if not isinstance(state, dict):
+            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
+        try:
+            net = Network.from_dict(state["network"])
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"state is missing or has a malformed entry: {err}") from None
+        lecture = check_bool(state.get("lecture", self.lecture), "lecture")
+        old = self._snapshot()
+        self._take_payload(state)
+        if list(net.sizes) != list(self.network.sizes) or net.loss != self.network.loss:
+            self._restore(old)
+            raise ValueError(f"state's network {list(net.sizes)} ({net.loss}) does not fit its setup, which needs "
+                             f"{list(self.network.sizes)} ({self.network.loss})")  # fmt: skip
+        self.network.set_parameters(net.parameters)
+        self._start = self.network.parameters
+        self._new_session()
+        if lecture != self.lecture:
+            self.set_lecture(lecture)
+        self._request()
+
+    # ------------------------------------------------------------------ public API: explain this step
+    def explain(self) -> None:
+        """Pause and start walking the next step's backward pass: its batch, the sample with the largest loss,
+        the output layer's δ and ∂L/∂w first (``explain_next`` for each layer further back, then the update)."""
+        self._check_open()
+        self.flush()
+        sess = self._need_session()
+        if sess.diverged:
+            raise ValueError("the run has diverged: reset before explaining a step")
+        was_playing = self._playing
+        self._pause()
+        batch = sess.next_batch()
+        rec = self.network.backprop(sess.X[batch], sess.y[batch])
+        sample = int(np.argmax(rec.sample_losses))
+        self._explain = {"stage": 0, "record": rec, "batch": batch, "sample": sample, "resume": was_playing,
+                         "selected": None}  # fmt: skip
+        self._explain["selected"] = self._strongest_link(0)
+        self._request()
+
+    def explain_next(self) -> None:
+        """One layer further back; after the first layer, the update; after the update, apply it (and play on if
+        the walk began while playing)."""
+        self._check_open()
+        self.flush()
+        ex = self._explain
+        if ex is None:
+            raise ValueError("no step is being explained: call explain() (the 'explain this step' button) first")
+        L = self.network.n_layers
+        if ex["stage"] < L:
+            ex["stage"] += 1
+            if ex["stage"] < L:
+                ex["selected"] = self._strongest_link(ex["stage"])
+            self._request()
+            return
+        self._explain = None
+        self.session.step(1)
+        self._note = f"Step {self.session.steps_done:,} applied: every weight moved as the walk showed."
+        if ex["resume"] and not self.session.diverged:
+            self._set_playing(True)
+        self._request()
+
+    def explain_cancel(self) -> None:
+        """Leave the walk without applying its update."""
+        self._check_open()
+        self._explain = None
+        self._request()
+
+    @property
+    def explain_stage(self) -> int | None:
+        """None, or the walk's stage: 0 the output layer, k the layer k further back, L the update."""
+        return None if self._explain is None else self._explain["stage"]
+
+    def _strongest_link(self, stage: int) -> str:
+        rec = self._explain["record"]
+        layer = self.network.n_layers - stage  # 1-based layer lit at this stage
+        G = rec.grad_weights[layer - 1]
+        i, j = np.unravel_index(int(np.argmax(np.abs(G))), G.shape)
+        return f"W{layer}[{i},{j}]"
+
+    def _lit_layers(self) -> tuple[int, ...]:
+        """The layers (1-based) whose δ the walk shows now, the output first."""
+        ex = self._explain
+        L = self.network.n_layers
+        return tuple(range(L, L - min(ex["stage"], L - 1) - 1, -1))
+
+    # ------------------------------------------------------------------ public API: reading
+    @property
+    def history(self) -> History | None:
+        """Everything trained since the last reset (entry 0 is the start); None without training points."""
+        self.flush()
+        return None if self.session is None else self.session.history
+
+    @property
+    def record(self) -> Record:
+        """The recorded forward and backward pass at the current weights, on the training points."""
+        self.flush()
+        return self._need_session().record()
+
+    @property
+    def dataset(self) -> Dataset:
+        """The points (in the plane's units): the data set less those removed, plus your own (in training)."""
+        self.flush()
+        return self._data
+
+    @property
+    def settings(self) -> Setup:
+        self.flush()
+        return self._setup
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self._setup.features
+
+    @property
+    def figures(self) -> dict:
+        """name → the live figure: "norms", the per-layer gradient norms."""
+        self.flush()
+        return {"norms": self.norms}
+
+    def accuracy(self) -> dict:
+        """{"train", "test"}: the share of points classified right, or for a regression R² = 1 − SSres/SStot
+        (None for a split without points)."""
+        self._check_open()
+        self.flush()
+        ds, out = self._data, {}
+        for split, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
+            if len(y) == 0:
+                out[split] = None
+                continue
+            with np.errstate(all="ignore"):
+                a = self.network.forward(self._features.apply(np.asarray(X, dtype=np.float64)))
+            if self._task == "regression":
+                resid = float(np.sum((a[:, 0] - y) ** 2))
+                total = float(np.sum((y - y.mean()) ** 2))
+                out[split] = 1.0 - resid / total if total > 0 else (1.0 if resid == 0 else 0.0)
+            elif self._task == "binary":
+                out[split] = float(np.mean((a[:, 0] >= 0.5) == (y == 1)))
+            else:
+                out[split] = float(np.mean(np.argmax(a, axis=1) == y))
+        return out
+
+    def neuron_outputs(self, resolution: int = NEURON_RESOLUTION) -> dict:
+        """Each hidden neuron's activation over the plane, as the diagram's small maps show it:
+        {"x": xs (R,), "y": ys (R,), "layers": [(n_neurons, R, R) per hidden layer]}, layers[l][k, i, j] at the
+        point (xs[j], ys[i]); xs and ys are the pixel centres of the map, ascending."""
+        self._check_open()
+        self.flush()
+        maps = plane_maps(self.network, self._features, self._domain[:2], self._domain[2:], resolution)
+        return {"x": np.array(maps.x), "y": np.array(maps.y), "layers": [np.array(m) for m in maps.layers[:-1]]}
+
+    def snapshot(self):
+        """A plain plotly Figure of the output's map with the data (for pages without a kernel)."""
+        from ..engine.boundary import DecisionGrid
+
+        self.flush()
+        maps = plane_maps(self.network, self._features, self._domain[:2], self._domain[2:], 100)
+        out = np.moveaxis(np.array(maps.output), 0, -1)  # (R, R, n_out)
+        task = self._task
+        if task == "binary":
+            predicted = (out[..., 0] >= 0.5).astype(np.int64)
+        elif task == "multiclass":
+            predicted = np.argmax(out, axis=-1)
+        else:
+            predicted = None
+        grid = DecisionGrid(x=maps.x, y=maps.y, outputs=out, predicted=predicted, task=task)
+        ds = self._data
+        has_test = len(ds.y_test) > 0
         return plot_decision_boundary(
-            grid,
-            ds.X_train,
-            ds.y_train,
-            X_test=ds.X_test if len(ds.y_test) else None,
-            y_test=ds.y_test if len(ds.y_test) else None,
-            feature_names=names,
-            theme=self.theme,
-            lecture=self.lecture,
-            title=title if step is None else f"{title} (step {step})",
-            **self._size("boundary"),
-        )
+            grid, np.asarray(ds.X_train), np.asarray(ds.y_train),
+            X_test=np.asarray(ds.X_test) if has_test else None, y_test=np.asarray(ds.y_test) if has_test else None,
+            theme=self.drawing_theme, lecture=self.lecture, title=f"The output (step {self._steps():,})",
+        )  # fmt: skip
+
+    def picture(self) -> str:
+        """The diagram as a standalone SVG (what GitHub shows of this app's cell): the page's own drawing."""
+        self.flush()
+        return self.diagram.picture()
+
+    def _steps(self) -> int:
+        return 0 if self.session is None else self.session.steps_done
+
+    # ------------------------------------------------------------------ drawing: everything from the state
+    def _unit_name(self, layer: int, index: int) -> str:
+        if layer == self.network.n_layers:
+            return "the output" if self.network.sizes[-1] == 1 else f"output {index + 1}"
+        return f"neuron {index + 1} of layer {layer}"
+
+    def _layout(self) -> dict:
+        s = self._setup
+        sizes = tuple(self.network.sizes)
+        feats = tuple((name, f.label, name in s.features) for name, f in FEATURES.items())
+        key = (sizes, feats, self._task, self._domain, self.drawing_theme, self.lecture, self._data.class_names)
+        if self._layout_cache is None or self._layout_cache[0] != key:
+            layout = playground_layout(
+                sizes, feats, task=self._task, domain=self._domain, theme=self.drawing_theme, lecture=self.lecture,
+                max_layers=MAX_HIDDEN_LAYERS, max_neurons=MAX_NEURONS, neuron_resolution=NEURON_RESOLUTION,
+                map_resolution=MAP_RESOLUTION, class_names=self._data.class_names,
+            )  # fmt: skip
+            self._layout_cache = (key, layout)
+        return self._layout_cache[1]
+
+    def _feature_grids(self) -> list[np.ndarray]:
+        key = self._domain
+        if self._feature_cache is None or self._feature_cache[0] != key:
+            x_lo, x_hi, y_lo, y_hi = key
+            R = NEURON_RESOLUTION
+            xs = x_lo + (np.arange(R) + 0.5) * (x_hi - x_lo) / R
+            ys = y_lo + (np.arange(R) + 0.5) * (y_hi - y_lo) / R
+            grids = []
+            for name in FEATURES:
+                v = FeatureMap((name,)).on_grid(xs, ys)[:, 0].reshape(R, R)[::-1]  # top row: the highest x₂
+                top = float(np.abs(v).max()) or 1.0
+                grids.append(signed_indices(v / top))
+            self._feature_cache = (key, grids)
+        return self._feature_cache[1]
+
+    def _points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (self._data_version, self._setup.show_test)
+        if self._points_cache is None or self._points_cache[0] != key:
+            ds = self._data
+            parts = [(ds.X_train, ds.y_train, False)]
+            if self._setup.show_test and len(ds.y_test):
+                parts.append((ds.X_test, ds.y_test, True))
+            xy = np.concatenate([np.asarray(X, np.float32).reshape(-1, 2) for X, _, _ in parts])
+            labels = np.concatenate([np.asarray(y, np.float64) for _, y, _ in parts])
+            if self._task == "multiclass":
+                index = labels.astype(np.uint8)
+            elif self._task == "binary":
+                index = signed_indices(np.where(labels >= 0.5, 0.8, -0.8))
+            else:
+                index = signed_indices(labels)
+            test = np.concatenate([np.full(len(y), t, bool) for _, y, t in parts])
+            self._points_cache = (key, (xy, index, test))
+        return self._points_cache[1]
+
+    def _maps(self, layout: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Each neuron's grid (small, (n_nodes, R, R)) and the output map (large), as palette indices, rows
+        from the top of the plane down."""
+        d = self._domain
+        small = plane_maps(self.network, self._features, d[:2], d[2:], NEURON_RESOLUTION)
+        big = plane_maps(self.network, self._features, d[:2], d[2:], MAP_RESOLUTION)
+        task, disc = self._task, self._setup.discretize
+        layers = list(small.layers[:-1]) + [self._output_value(small.output, task, disc)]
+        grids = signed_indices(np.concatenate(layers)[:, ::-1])  # (n_nodes, R, R)
+        out = big.output[:, ::-1]  # (n_out, R, R), top row first
+        if task == "multiclass":
+            probs = np.moveaxis(out, 0, -1)
+            if disc:
+                probs = np.eye(probs.shape[-1])[np.argmax(probs, axis=-1)]
+            big_map = class_indices(probs)
+        else:
+            big_map = signed_indices(self._output_value(out[0], task, disc))
+        return grids, big_map
+
+    @staticmethod
+    def _output_value(v: np.ndarray, task: str, discretize: bool) -> np.ndarray:
+        """An output as a value on the signed scale: 2p − 1 for a probability, the value itself for a regression."""
+        v = 2 * v - 1 if task in ("binary", "multiclass") else v
+        return np.where(v >= 0, 1.0, -1.0) if discretize else v
+
+    def _display_history(self) -> History:
+        if self.session is None:
+            return _empty_history(self.network)
+        return self.session.display_history(NORMS_POINTS)
+
+    def _norms_figure(self, h: History):
+        return plot_gradient_norms(h, theme=self.drawing_theme, lecture=self.lecture,
+                                   title="Gradient size per layer ‖∂L/∂Wˡ‖ (log scale)",
+                                   height=round(320 * (1.6 if self.lecture else 1.0)))  # fmt: skip
+
+    def _norms_signature(self):
+        sess = self.session
+        return (id(sess), None if sess is None else sess.steps_done, self.drawing_theme, self.lecture,
+                tuple(self.network.sizes))  # fmt: skip
 
     def _render(self) -> None:
-        """Bring the three figures and the status line up to date: one message per figure."""
-        session, ds = self._session, self._dataset
-        if self._retired:
-            self._close_retired(everything=False)
-        full = session.history
-        history = display_history(full)
-        grid = decision_grid(session.network, ds.X, resolution=GRID_RESOLUTION)
-        figs = self._figures
-        b = figs["boundary"]
-        shape = boundary_shape(grid, ds)
-        norms = history.grad_norms
-        plain_norms = not history.diverged and np.all(np.isfinite(norms)) and not np.any(norms == 0)
-        plans = [
-            (
-                b,
-                b.plan(
-                    shape,
-                    lambda: boundary_patch(grid, ds, contour=shape[3]),
-                    lambda: self._plot_boundary(grid, ds),
-                ),
-            ),
-            (
-                figs["loss"],
-                figs["loss"].plan(
-                    (history.test_loss is not None,) if not history.diverged else None,
-                    lambda: loss_patch(history),
-                    lambda: self._plot_loss(history),
-                ),
-            ),
-            (
-                figs["norms"],
-                figs["norms"].plan(
-                    (norms.shape[1],) if plain_norms else None,
-                    lambda: norms_patch(history),
-                    lambda: self._plot_norms(history),
-                ),
-            ),
-        ]
-        for fig, plan in plans:  # everything computed: now send
-            fig.apply(plan)
-        self.updates += 1
-        self._good_parameters = session.network.parameters
-        self._update_status()
+        layout = self._layout()
+        frame, values = self._frame(layout)
+        self.diagram.show(layout, frame, values)
+        self.diagram.explaining = self._explain is not None
+        now = time.monotonic()
+        signature = self._norms_signature()
+        if signature != self._norms_key and (not self._playing or now - self._norms_at >= NORMS_EVERY):
+            self.norms.update(self._norms_figure(self._display_history()))
+            self._norms_key, self._norms_at = signature, now
+        self._drawing = True
+        try:
+            self._show_controls()
+        finally:
+            self._drawing = False
+        self._show_explain()
+        sess = self.session
+        self._warning = ""
+        if sess is not None and sess.diverged:
+            h = sess.history
+            self._warning = divergence_message(int(h.steps[h.diverged_at]), float(sess.lr))
 
-    def _plot_loss(self, history: History):
-        return plot_loss_curve(
-            history,
-            theme=self.theme,
-            lecture=self.lecture,
-            title="Loss (train solid, test dashed)" if history.test_loss is not None else "Loss",
-            **self._size("loss"),
-        )
+    def _frame(self, layout: dict) -> tuple[Frame, np.ndarray]:
+        net = self.network
+        grids, big = self._maps(layout)
+        weights = np.concatenate([w.T.ravel() for w in net.weights])  # link order: per layer, per j, per i
+        grads = self._gradient()
+        g_w = np.concatenate([g.T.ravel() for g in grads[0]])
+        k = layout["scale"]
+        node_marks = np.zeros(len(layout["nodes"]), np.uint8)
+        texts = self._status_texts(layout)
+        if self._explain is not None:
+            styles, node_marks = self._explain_styles(layout, texts)
+        else:
+            styles = weight_styles(weights, k)
+        biases = np.concatenate(list(net.biases))
+        xy, index, test = self._points()
+        frame = Frame(
+            grids=grids, features=self._feature_grids(), map=big, links=styles, biases=signed_indices(biases),
+            node_marks=node_marks, texts=texts, points=xy, point_index=index, point_test=test,
+        )  # fmt: skip
+        g_b = np.concatenate(list(grads[1]))
+        values = np.concatenate([np.column_stack([weights, g_w]).ravel(), np.column_stack([biases, g_b]).ravel()])
+        return frame, values.astype(np.float32)
 
-    def _plot_norms(self, history: History):
-        fig = plot_gradient_norms(
-            history,
-            theme=self.theme,
-            lecture=self.lecture,
-            title="Gradient size per layer ‖∂L/∂Wˡ‖ (log scale)",
-            **self._size("norms"),
-        )
-        # The bar panel is named after its step ("step 120"); a stable name keeps the trace structure
-        # the same from tick to tick (FigureSync redraws from scratch when names change).
-        for trace in fig.data:
-            if trace.type == "bar":
-                trace.name = "latest"
-        return fig
+    def _gradient(self):
+        """(∂L/∂W per layer, ∂L/∂b per layer) the tooltips show: the next step's, penalty included (zeros
+        without training points)."""
+        net = self.network
+        if self.session is None:
+            return [np.zeros_like(w) for w in net.weights], [np.zeros_like(b) for b in net.biases]
+        if self._explain is not None:
+            rec = self._explain["record"]
+            return list(rec.grad_weights), list(rec.grad_biases)
+        grad = self.session.latest()["gradient"]
+        ws, bs, offset = [], [], 0
+        for w, b in zip(net.weights, net.biases):
+            ws.append(grad[offset : offset + w.size].reshape(w.shape))
+            offset += w.size
+            bs.append(grad[offset : offset + b.size])
+            offset += b.size
+        return ws, bs
 
-    def _update_status(self) -> None:
-        session = self._session
-        h = session.history
-        test = "" if h.test_loss is None else f" · test {_fmt_loss(h.test_loss[-1])}"
-        self.status.value = (
-            f'<span class="bpx-loss">step {session.steps_done:,}</span>'
-            f" &nbsp;train loss {_fmt_loss(h.train_loss[-1])}{test} · η = {session.lr:.3g}"
-        )
+    def _status_texts(self, layout: dict) -> dict:
+        sess, s = self.session, self._setup
+        if sess is None:
+            return {"status0": "no training points: click the map to add some", "status1": "", "status2": ""}
+        last = sess.latest()
+        step, epochs = last["step"], last["epochs"]
+        full = self._batch(s.batch_size) is None
+        head = f"epoch {step:,}" if full else f"epoch {int(epochs):,} · step {step:,}"
+        texts = {"status0": f"{head} · η = {sess.lr:.4g}"}
+        data, penalty = last["train_loss"], last["penalty"]
+        if sess.penalty.active:
+            texts["status1"] = f"train loss {_loss(data + penalty)} = {_loss(data)} data + {_loss(penalty)} penalty"
+        else:
+            texts["status1"] = f"train loss {_loss(data)}"
+        test = last["test_loss"]
+        texts["status2"] = "test loss " + (_loss(test) if test is not None else "— (no test points)")
+        h = sess.display_history(CHART_POINTS)
+        spread = h.train_loss[np.isfinite(h.train_loss) & (h.train_loss > 0)]
+        log = bool(sess.diverged or (spread.size and spread.max() > 100 * spread.min()))
+        texts.update(chart_paths(h.steps, h.train_loss, h.test_loss, layout["chart"], log))
+        return texts
 
-    def _all_widgets(self):
-        extra = [self.status, self._csv_help, *self._boxes.values(), *self._columns, *self._containers]
-        extra += [fig.widget for fig in self._figures.values() if fig.widget is not None]
-        return super()._all_widgets() + extra
+    def _explain_styles(self, layout: dict, texts: dict) -> tuple[np.ndarray, np.ndarray]:
+        ex, net = self._explain, self.network
+        rec, s = ex["record"], ex["sample"]
+        L = net.n_layers
+        lit_layers = self._lit_layers()
+        update = ex["stage"] >= L
+        grads = np.concatenate([g.T.ravel() for g in rec.grad_weights])
+        link_layer = np.array([link["layer"] for link in layout["links"]])
+        lit = np.isin(link_layer, lit_layers[-1:]) if not update else np.ones(len(link_layer), bool)
+        styles = gradient_styles(grads, lit, layout["scale"])
+        marks = np.zeros(len(layout["nodes"]), np.uint8)
+        for n, node in enumerate(layout["nodes"]):
+            layer = node["layer"]
+            if layer in lit_layers:
+                marks[n] = NODE_LIT if (layer == lit_layers[-1] and not update) else NODE_WALKED
+                delta = float(rec.deltas[layer - 1][s, node["index"]])
+                texts[f"note:{layer}:{node['index']}"] = f"δ = {fmt(delta, 3)}"
+        return styles, marks
+
+    def _show_explain(self) -> None:
+        ex = self._explain
+        c = self.controls
+        if ex is None:
+            self.chain.value = ""
+            self.chain.layout.display = "none"
+            self.caption.value = (
+                "Each small square is one neuron's output over the whole plane; the big map is the output. "
+                "Hover a link for its weight and ∂L/∂w, click it to type a new value; click a feature to use it "
+                "or not; <b>explain this step</b> walks one step's backward pass here."
+            )
+            self.diagram.announce = ""
+            return
+        self.chain.layout.display = None
+        rec, s, L = ex["record"], ex["sample"], self.network.n_layers
+        stage, key = ex["stage"], ex["selected"]
+        n = rec.n_samples
+        batch = "the whole training set" if n == len(self._data.y_train) else f"this step's mini-batch of {n}"
+        sample_line = (f"Sample {int(ex['batch'][s]) + 1} of the training set, the one of {batch} with the largest "
+                       f"loss (ℓ = {fmt(float(rec.sample_losses[s]), 4)}).")  # fmt: skip
+        if stage < L:
+            layer = L - stage
+            where = "the output layer" if layer == L else f"hidden layer {layer}"
+            head = (
+                f"<b>Backward step {stage + 1} of {L}: {where}.</b> δ = ∂L/∂z on each of its neurons (for this "
+                f"sample), ∂L/∂w on each link into it (over {batch}). Click a link to see its chain rule."
+            )
+            text = explain_parameter(rec, key, sample=s) if key else ""
+            announce = f"Backward step {stage + 1} of {L}: δ of {where}"
+        else:
+            head = f"<b>The update.</b> Every weight moves against its gradient, over {batch}:"
+            text = self._update_text(key)
+            announce = "The update: every weight moves against its gradient"
+        self.caption.value = sample_line
+        self.chain.value = f"<p>{head}</p>{text}"
+        self.diagram.announce = announce
+        labels = [f"next: layer {L - stage - 1} ◀" if stage < L - 1 else "show the update",
+                  "apply the update and go on"]  # fmt: skip
+        c["explain"].description = labels[0] if stage < L else labels[1]
+
+    def _update_text(self, key: str | None) -> str:
+        """The update of the selected weight with its numbers: the optimiser's rule, the penalty, the new value."""
+        ex, sess = self._explain, self.session
+        if key is None:
+            key = self._strongest_link(0)
+        rec = ex["record"]
+        net = self.network
+        i = net.index_of(key)
+        theta = net.parameters
+        g_data = rec.gradient_vector()
+        pen = sess.penalty
+        g = g_data + pen.gradient(theta)
+        opt = copy.deepcopy(sess.optimizer)
+        new = theta.copy()
+        opt.step(new, g.copy(), net.trainable_mask.astype(float))
+        parts = [f"<b>{key}</b>: ∂L_data/∂w = {fmt(float(g_data[i]))}"]
+        if pen.active:
+            term = "λ·sign(w)" if pen.kind == "l1" else "λ·w"
+            parts.append(f"penalty {term} = {fmt(float(pen.gradient(theta)[i]))} (λ = {pen.rate:g}), so ∂L/∂w = "
+                         f"{fmt(float(g[i]))}")  # fmt: skip
+        if sess.optimizer.name == "sgd":
+            parts.append(f"w ← w − η·∂L/∂w = {fmt(float(theta[i]))} − {sess.lr:g} × {fmt(float(g[i]))} = "
+                         f"{fmt(float(new[i]))}")  # fmt: skip
+        else:
+            parts.append(f"{sess.optimizer.name} scales the step by its running averages: w goes from "
+                         f"{fmt(float(theta[i]))} to {fmt(float(new[i]))}")  # fmt: skip
+        parts.append("Press <b>apply the update and go on</b> to take this step.")
+        return "".join(f"<p>{p}</p>" for p in parts)
+
+    def _show_controls(self) -> None:
+        c, s, ds = self.controls, self._setup, self._data
+        presets = [(p.title, p.name) for p in PLAYGROUND_PRESETS.values()]
+        if not self._preset:
+            presets = [("— preset —", "")] + presets
+        _set(c["preset"], "options", presets)
+        _set(c["preset"], "value", self._preset)
+        sets = [(DATASET_LABELS[n], n) for n in PLANE_SETS[s.problem]] + [(DATASET_LABELS[OWN], OWN)]
+        if self._csv is not None:
+            sets.append((f"your CSV: {self._csv[0]}", CSV))
+        _set(c["dataset"], "options", sets)
+        _set(c["dataset"], "value", s.dataset)
+        _set(c["problem"], "value", s.problem)
+        _set(c["activation"], "value", s.activation)
+        c["activation"].disabled = not s.hidden
+        _set(c["regularization"], "value", s.regularization)
+        _set(c["optimizer"], "value", s.optimizer)
+        _set(c["show_test"], "value", s.show_test)
+        _set(c["discretize"], "value", s.discretize)
+        _set(c["lecture"], "value", self.lecture)
+        _set(c["theme"], "value", self.theme)
+        if self._task == "regression":
+            c["draw_class"].layout.display = "none"
+        else:
+            K = ds.n_classes
+            names = ds.class_names or tuple(str(k) for k in range(K))
+            _set(c["draw_class"], "options", [(f"draw class {names[k]}", k) for k in range(K)])
+            _set(c["draw_class"], "value", self._draw_class if self._draw_class < K else 1)
+            c["draw_class"].layout.display = None
+        c["play"].description = "❚❚ pause" if self._playing else "▶ play"
+        c["play"].button_style = "" if self._playing else "success"
+        diverged = self.session is not None and self.session.diverged
+        nothing = self.session is None
+        c["play"].disabled = (diverged or nothing) and not self._playing
+        c["step"].disabled = diverged or nothing
+        c["explain"].disabled = diverged or nothing
+        if self._explain is None:
+            c["explain"].description = "explain this step"
+        c["explain_cancel"].layout.display = None if self._explain is not None else "none"
+        generated = s.dataset not in (OWN, CSV)
+        n_train = len(ds.y_train)
+        batch = n_train if s.batch_size is None or s.batch_size >= n_train else s.batch_size
+        data_rows = [
+            row("n_samples", "points", s.n_samples, MIN_SAMPLES, MAX_SAMPLES, 10, integer=True, group="data",
+                disabled=not generated, tooltip="points generated, train and test together"),
+            row("test_fraction", "held out for test", s.test_fraction, 0.0, MAX_TEST_FRACTION, 0.05, group="data",
+                disabled=s.dataset == OWN, tooltip="the share of the points the network never trains on"),
+            row("noise", "noise", s.noise, 0.0, MAX_NOISE, 0.01, group="data", disabled=not generated),
+            row("seed", "seed", s.seed, 0, 999, 1, integer=True, group="data",
+                tooltip="the data, the starting weights and the mini-batch order"),
+            row("batch_size", "batch size", max(batch, 1), 1, max(n_train, 1), 1, integer=True, group="data",
+                tooltip="samples per step; all of them (the right end): the whole training set"),
+        ]  # fmt: skip
+        if self._task == "regression":
+            data_rows.append(row("draw_value", "value of a drawn point", self._draw_value, -1.0, 1.0, 0.05,
+                                 group="data"))  # fmt: skip
+        train_rows = [
+            row("lr", "η (learning rate)", s.lr, math.log10(LR_RANGE[0]), math.log10(LR_RANGE[1]), 0.01, log=True,
+                group="training"),
+            row("reg_rate", "λ (regularisation rate)", s.reg_rate, math.log10(REG_RATE_RANGE[0]),
+                math.log10(REG_RATE_RANGE[1]), 0.01, log=True, group="training", disabled=s.regularization == "none"),
+            row("steps_per_frame", "steps per frame", s.steps_per_frame, 1, MAX_STEPS_PER_FRAME, 1, integer=True,
+                group="training", tooltip="optimiser steps between two drawn frames while playing"),
+        ]  # fmt: skip
+        self._data_rows.set_rows(data_rows)
+        self._train_rows.set_rows(train_rows)
+        keys = set()
+        for sliders, rows in ((self._data_rows, data_rows), (self._train_rows, train_rows)):
+            for r in rows:
+                keys.add(r["key"])
+                if r["key"] not in c:
+                    c[r["key"]] = Row(sliders, r["key"])
+        for key in [k for k, v in c.items() if isinstance(v, Row) and k not in keys]:
+            del c[key]
 
 
-def _fmt_loss(value: float) -> str:
-    """A loss for the status line: 4 decimals, or 4 significant digits when it has blown up."""
+def _loss(value: float | None) -> str:
+    if value is None:
+        return "—"
     if not np.isfinite(value):
         return "NaN" if np.isnan(value) else "∞"
-    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3g}"
 
 
-__all__ = ["Playground", "PRESETS", "Preset", "Settings", "parse_hidden", "check_settings", "display_history"]
+def _empty_history(net: Network) -> History:
+    P, L = net.n_parameters, net.n_layers
+    return History(steps=np.zeros(1, np.int64), train_loss=np.full(1, np.nan), test_loss=None,
+                   parameters=net.parameters[None], gradients=np.zeros((1, P)), grad_norms=np.full((1, L), np.nan),
+                   parameter_names=net.parameter_names, optimizer="sgd", lr=1.0)  # fmt: skip
+
+
+def _set(widget: W.Widget, name: str, value) -> None:
+    """Set a widget's property only when it differs (no message, no callback otherwise)."""
+    current = getattr(widget, name)
+    if name == "options":
+        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
+        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
+    if current != value:
+        setattr(widget, name, value)
+
+
+__all__ = ["Playground", "PLAYGROUND_PRESETS", "Setup", "check_setup", "network_for"]
