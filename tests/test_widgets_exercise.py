@@ -179,6 +179,13 @@ def test_an_exception_or_an_endless_loop_is_the_verdict_not_an_app_error():
 
     app = check_graph(raises)
     assert "ValueError" in app.verdict.value and "matmul" in app.verdict.value and app.table.value == ""
+    assert app.result.mistake == "transpose" and "transposed" in app.mistake.value  # a diagnosis: named
+
+    def not_yet(X, Y, W1, b1, W2, b2):
+        raise NotImplementedError("not yet written")
+
+    app = check_graph(not_yet)
+    assert "NotImplementedError" in app.verdict.value and app.mistake.value == ""  # the verdict says it all
     assert app.errors == []
 
     def endless(X, Y, W1, b1, W2, b2):

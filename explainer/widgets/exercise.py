@@ -38,6 +38,10 @@ _INK = {
 }
 
 
+# Outcomes the verdict itself explains (not written yet, the call failed): no "likely mistake" line under it.
+_SAID_BY_THE_VERDICT = ("missing", "exception", "timeout", "return")
+
+
 class _Checker(App):
     """What both checkers share: a signature line, the verdict, and the solution behind a toggle."""
 
@@ -206,7 +210,7 @@ class GraphChecker(_Checker):
     def _render(self) -> None:
         r = self.result
         self.verdict.value = self._verdict_html(r, "No function checked yet: app.check(backward).")
-        if r is not None and not r.ok and r.mistake in MISTAKES and r.mistake != "missing":  # not yet is no slip
+        if r is not None and not r.ok and r.mistake in MISTAKES and r.mistake not in _SAID_BY_THE_VERDICT:
             where = f" in {graph_check.SYMBOL[r.first_wrong]}" if r.first_wrong else ""
             what = html.escape(MISTAKES[r.mistake])
             self.mistake.value = f'<div class="bpx-caption"><b>Likely mistake{html.escape(where)}:</b> {what}</div>'
