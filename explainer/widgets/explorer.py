@@ -8,6 +8,7 @@ range) never reaches the engine.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 
@@ -789,15 +790,35 @@ class BackpropExplorer(App):
         c["update"].disabled = diverged
         c["train"].disabled = diverged
 
+    DERIVATION_QUIET_S = 0.25  # the derivation follows this long after the last of a burst of changes
+
     def _show_derivation(self) -> None:
-        """The derivation is sent only while its panel is open: typesetting it costs the page ~140 ms."""
+        """The derivation is sent only while its panel is open: typesetting it costs the page 100-500 ms, so in
+        a kernel it follows a quarter of a second after a burst of slider steps (the diagram follows each step);
+        without an event loop (a script, the tests) at once."""
         if self._derivation_panel.selected_index is None:
             return
-        text = worked_derivation(self._record, lr=self.lr, sample=self.state_.sample)
-        outputs = ({"output_type": "display_data", "data": {"text/markdown": text, "text/plain": "worked derivation"},
-                    "metadata": {}},)  # fmt: skip
-        if self.derivation.outputs != outputs:
-            self.derivation.outputs = outputs
+        record, lr, sample = self._record, self.lr, self.state_.sample
+
+        def send():
+            self._derivation_timer = None
+            if self._closed or self._record is not record:
+                return  # a later render scheduled its own
+            text = worked_derivation(record, lr=lr, sample=sample)
+            data = {"text/markdown": text, "text/plain": "worked derivation"}
+            outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+            if self.derivation.outputs != outputs:
+                self.derivation.outputs = outputs
+
+        timer = getattr(self, "_derivation_timer", None)
+        if timer is not None:
+            timer.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            send()
+        else:
+            self._derivation_timer = loop.call_later(self.DERIVATION_QUIET_S, send)
 
     def _divergence(self, rec: Record) -> str:
         h = self.session.history
