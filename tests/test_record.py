@@ -17,12 +17,24 @@ def rec(n=3):
 
 
 def test_every_array_is_read_only():
+    X = np.random.default_rng(0).normal(size=(3, 2))
+    for r in (rec(), Network([2, 3, 1], seed=0, batch_norm=True).backprop(X, np.zeros(3))):
+        for key in Record.__dataclass_fields__:
+            value = getattr(r, key)
+            for arr in value if isinstance(value, tuple) else (value,):
+                if isinstance(arr, np.ndarray):
+                    assert not arr.flags.writeable, key
+        for step in r.batch_norms:
+            for key in () if step is None else step.__dataclass_fields__:
+                value = getattr(step, key)
+                assert not isinstance(value, np.ndarray) or not value.flags.writeable, key
+
+
+def test_a_record_without_batch_norm_has_none():
     r = rec()
-    for key in Record.__dataclass_fields__:
-        value = getattr(r, key)
-        for arr in value if isinstance(value, tuple) else (value,):
-            if isinstance(arr, np.ndarray):
-                assert not arr.flags.writeable, key
+    assert r.batch_norms == () and r.batch_norm == (False,)
+    assert "batch_norms" not in r.to_dict()
+    assert Record.__dataclass_fields__["batch_norms"].default == ()  # records built without it stay valid
 
 
 def test_n_values_counts_what_the_exports_write():

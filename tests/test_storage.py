@@ -25,6 +25,24 @@ def test_round_trip_through_dict_and_file(tmp_path):
         assert other.frozen == net.frozen and other.layer_activations == net.layer_activations
 
 
+def test_a_network_with_batch_norm_round_trips_and_one_without_has_no_key(tmp_path):
+    net = Network([3, 4, 4, 2], activation="tanh", batch_norm=[False, True], seed=1)
+    net.set("gamma2[3]", -0.5)
+    net.freeze("beta2")
+    d = network_to_dict(net)
+    assert d["batch_norm"] == [False, True] and len(d["parameters"]) == net.n_parameters == 46 + 8
+    save_network(net, tmp_path / "n.json")
+    for other in (network_from_dict(Network, d), load_network(Network, tmp_path / "n.json")):
+        assert other.batch_norm == (False, True) and other.frozen == net.frozen
+        np.testing.assert_array_equal(other.parameters, net.parameters)
+    assert "batch_norm" not in network_to_dict(Network([3, 4, 2]))
+    older = network_to_dict(Network([3, 4, 2], seed=0))  # a file from before the option: no key, no batch norm
+    assert network_from_dict(Network, older).batch_norm == (False,)
+    d["parameters"] = d["parameters"][:46]
+    with pytest.raises(ValueError, match=r"data\['parameters'\] must have length 54"):
+        network_from_dict(Network, d)
+
+
 def test_the_parameters_length_is_checked_before_any_conversion():
     d = network_to_dict(Network([2, 1], seed=0))
     d["parameters"] = [0.0] * 10**6  # the wrong length, found by len() before a float array is made

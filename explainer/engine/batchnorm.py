@@ -36,10 +36,11 @@ MAX_ELEMENTS = 10_000_000  # N·D: the largest batch a call accepts (80 MB of fl
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Forward and backward.
+# Forward and backward: for checked arrays (x (N, D) with N ≥ 2, γ and β (D,)); Network's batch-norm layers
+# call them too, so that there is one way to back-propagate through batch norm.
 
 
-def _batchnorm_forward(x, gamma, beta, eps) -> dict[str, np.ndarray]:
+def batchnorm_forward(x, gamma, beta, eps) -> dict[str, np.ndarray]:
     """μ, σ², 1/√(σ² + ε), x − μ, x̂ and y (equations in the module docstring)."""
     mean = x.mean(axis=0)  # μ, (D,)
     centered = x - mean  # x − μ, (N, D)
@@ -56,7 +57,7 @@ def _batchnorm_forward(x, gamma, beta, eps) -> dict[str, np.ndarray]:
     }
 
 
-def _batchnorm_backward(grad_output, gamma, forward) -> dict[str, np.ndarray]:
+def batchnorm_backward(grad_output, gamma, forward) -> dict[str, np.ndarray]:
     """∂L/∂β, ∂L/∂γ, ∂L/∂x̂, ∂L/∂σ², ∂L/∂μ and the three paths of ∂L/∂x from g = ∂L/∂y."""
     n = grad_output.shape[0]
     inv_std, centered, x_hat = forward["inv_std"], forward["centered"], forward["x_hat"]
@@ -152,8 +153,8 @@ def batchnorm_backprop(x, gamma, beta, grad_output, eps: float = 1e-5) -> BatchN
     grad_output = _shaped(grad_output, "grad_output", f"(N, D) = ({n}, {d})", (n, d))
     eps = positive_float(eps, "eps")
 
-    forward = _batchnorm_forward(x, gamma, beta, eps)
-    backward = _batchnorm_backward(grad_output, gamma, forward)
+    forward = batchnorm_forward(x, gamma, beta, eps)
+    backward = batchnorm_backward(grad_output, gamma, forward)
     ro = _readonly
     return BatchNormRecord(
         x=ro(x),
@@ -190,4 +191,4 @@ def _shaped(value, argument: str, expected: str, shape: tuple[int, ...]) -> np.n
     return arr
 
 
-__all__ = ["BatchNormRecord", "batchnorm_backprop", "MAX_ELEMENTS"]
+__all__ = ["BatchNormRecord", "batchnorm_backprop", "batchnorm_backward", "batchnorm_forward", "MAX_ELEMENTS"]

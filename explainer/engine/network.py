@@ -11,6 +11,15 @@ Notation, as in the notebooks (layers counted from 1, as in the maths)::
     δˡ = fˡ′(zˡ) ⊙ ∂L/∂aˡ
     ∂L/∂Wˡ = (aˡ⁻¹)ᵀ δˡ,   ∂L/∂bˡ = Σ_samples δˡ
 
+With batch norm on a hidden layer (``Network(..., batch_norm=True)``), a step between zˡ and fˡ normalises
+each unit over the batch, in training mode (the batch's own μ and σ², ε = 1e-5 as in PyTorch)::
+
+    x̂ˡ = (zˡ − μˡ) / √(σ²ˡ + ε),   yˡ = γˡ ⊙ x̂ˡ + βˡ,   aˡ = fˡ(yˡ)
+    ∂L/∂yˡ = fˡ′(yˡ) ⊙ ∂L/∂aˡ,   ∂L/∂γˡ = Σ_samples ∂L/∂yˡ ⊙ x̂ˡ,   ∂L/∂βˡ = Σ_samples ∂L/∂yˡ
+    δˡ = ∂L/∂zˡ = the sum of its three paths: through x̂ˡ directly, through μˡ and through σ²ˡ
+
+both ways with batchnorm.py's own forward and backward (its docstring has the three paths).
+
 The two passes come first, as plain functions; the Network class holds the parameters and checks what
 it is given. The bookkeeping lives elsewhere: the flat parameter vector and its names in parameters.py,
 the Record in record.py, dicts and files in storage.py.
@@ -26,33 +35,64 @@ import numpy as np
 
 from .._validate import as_finite_array, one_of, rng_from
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation, get_activation
+from .batchnorm import BatchNormRecord, batchnorm_backward, batchnorm_forward
 from .losses import LOSSES, Loss, get_loss
-from .parameters import MAX_LAYERS, MAX_PARAMETERS, MAX_WIDTH, Parameters, check_sizes, parameter_names
+from .parameters import (
+    MAX_LAYERS,
+    MAX_PARAMETERS,
+    MAX_WIDTH,
+    Parameters,
+    check_batch_norm,
+    check_sizes,
+    parameter_names,
+)
 from .record import Record, readonly
+
+BATCH_NORM_EPS = 1e-5  # ε added to σ² before the square root: PyTorch's default (nn.BatchNorm1d)
 
 
 class Pass:
     """The raw arrays of one forward (and backward) pass, per layer (internal: no copies, not read-only)."""
 
-    __slots__ = ("a", "z", "fprime", "grad_a", "grad_x", "delta", "sample_losses")
+    __slots__ = ("a", "z", "norm", "fprime", "grad_a", "grad_x", "delta", "norm_grad", "sample_losses")
 
-    def __init__(self, a: list[np.ndarray], z: list[np.ndarray]):
+    def __init__(self, a: list[np.ndarray], z: list[np.ndarray], norm: list[dict | None] | None = None):
         self.a, self.z = a, z  # a⁰..aᴸ and z¹..zᴸ
-        self.fprime = self.grad_a = self.grad_x = self.delta = self.sample_losses = None
+        self.norm = norm  # per layer batchnorm_forward's arrays (μ, σ², x̂, output...) or None; None: no batch norm
+        self.fprime = self.grad_a = self.grad_x = self.delta = self.norm_grad = self.sample_losses = None
+
+    def f_input(self, layer: int) -> np.ndarray:
+        """What fˡ was applied to (layer from 0): zˡ, or with batch norm yˡ = γˡ x̂ˡ + βˡ."""
+        step = None if self.norm is None else self.norm[layer]
+        return self.z[layer] if step is None else step["output"]
 
 
-def forward_pass(X: np.ndarray, weights: Sequence, biases: Sequence, functions: Sequence[Activation]) -> Pass:
-    """a⁰ = X, then zˡ = aˡ⁻¹ Wˡ + bˡ and aˡ = fˡ(zˡ) for l = 1..L."""
-    a, z = [X], []
-    for W, b, f in zip(weights, biases, functions):
-        z.append(a[-1] @ W + b)  # (n, n_out)
-        a.append(f.forward(z[-1]))
-    return Pass(a, z)
+def forward_pass(
+    X: np.ndarray, weights: Sequence, biases: Sequence, functions: Sequence[Activation], norms: Sequence | None = None
+) -> Pass:
+    """a⁰ = X, then zˡ = aˡ⁻¹ Wˡ + bˡ and aˡ = fˡ(zˡ) for l = 1..L.
+
+    norms: None, or per layer (γˡ, βˡ) where it has batch norm and None where not; then aˡ = fˡ(γˡ x̂ˡ + βˡ)
+    with x̂ˡ = (zˡ − μˡ)/√(σ²ˡ + ε) over the batch (``batchnorm_forward``, kept in ``p.norm``).
+    """
+    if norms is None:
+        a, z = [X], []
+        for W, b, f in zip(weights, biases, functions):
+            z.append(a[-1] @ W + b)  # (n, n_out)
+            a.append(f.forward(z[-1]))
+        return Pass(a, z)
+    p = Pass([X], [], [])
+    for W, b, f, norm in zip(weights, biases, functions, norms):
+        p.z.append(p.a[-1] @ W + b)  # (n, n_out)
+        p.norm.append(None if norm is None else batchnorm_forward(p.z[-1], *norm, BATCH_NORM_EPS))
+        p.a.append(f.forward(p.f_input(len(p.z) - 1)))  # fˡ(zˡ), or fˡ(γˡ x̂ˡ + βˡ)
+    return p
 
 
 def backward_pass(
     p: Pass, Y: np.ndarray, weights: Sequence, functions: Sequence[Activation], loss: Loss,
     grad_w: Sequence[np.ndarray], grad_b: Sequence[np.ndarray], keep: bool = True,
+    norms: Sequence | None = None, grad_norms: Sequence | None = None,
 ) -> Pass:  # fmt: skip
     """The chain rule from the loss back to the inputs, one layer at a time; fills the rest of ``p``.
 
@@ -60,6 +100,10 @@ def backward_pass(
     δˡ⁻¹ = fˡ⁻¹.backward(zˡ⁻¹, aˡ⁻¹, ∂L/∂aˡ⁻¹): every layer, the output one included, goes through
     ``Activation.backward``. The gradients are written into ``grad_w`` and ``grad_b``. With keep=False
     only the gradients are computed (the training hot path); keep=True also fills f′, ∂L/∂a and ∂L/∂x.
+
+    A layer with batch norm (``p.norm``; norms and grad_norms: per layer (γ, β) and their gradient buffers)
+    gives fˡ⁻¹.backward's ∂L/∂yˡ⁻¹ to ``batchnorm_backward``: ∂L/∂γ and ∂L/∂β go into grad_norms, and δˡ⁻¹ is
+    the sum of its three paths (kept, with the rest of that backward pass, in ``p.norm_grad``).
     """
     n, L = Y.shape[0], len(weights)
     zL, aL = p.z[-1], p.a[-1]
@@ -68,8 +112,10 @@ def backward_pass(
     if n != 1:
         delta /= n  # the loss is a mean over samples
     p.delta = [None] * L
+    if p.norm is not None:
+        p.norm_grad = [None] * L
     if keep:
-        p.fprime = [f.derivative(zl, al) for f, zl, al in zip(functions, p.z, p.a[1:])]
+        p.fprime = [f.derivative(p.f_input(k), al) for k, (f, al) in enumerate(zip(functions, p.a[1:]))]
         p.grad_a = [None] * (L - 1) + [loss.grad_a(zL, aL, Y) / n]
     for layer in range(L - 1, -1, -1):
         p.delta[layer] = delta
@@ -80,7 +126,16 @@ def backward_pass(
         if layer:
             if keep:
                 p.grad_a[layer - 1] = grad_a
-            delta = functions[layer - 1].backward(p.z[layer - 1], p.a[layer], grad_a)  # δˡ⁻¹
+            f, step = functions[layer - 1], None if p.norm is None else p.norm[layer - 1]
+            if step is None:
+                delta = f.backward(p.z[layer - 1], p.a[layer], grad_a)  # δˡ⁻¹
+            else:  # ∂L/∂yˡ⁻¹ through fˡ⁻¹, then back through the batch norm to zˡ⁻¹ along its three paths
+                grad_y = f.backward(step["output"], p.a[layer], grad_a)
+                back = batchnorm_backward(grad_y, norms[layer - 1][0], step)
+                grad_norms[layer - 1][0][...] = back["grad_gamma"]  # ∂L/∂γ = Σ_samples ∂L/∂y ⊙ x̂
+                grad_norms[layer - 1][1][...] = back["grad_beta"]  # ∂L/∂β = Σ_samples ∂L/∂y
+                p.norm_grad[layer - 1] = {"grad_output": grad_y, **back}
+                delta = back["grad_input"]  # δˡ⁻¹ = ∂L/∂zˡ⁻¹: via x̂ + via μ + via σ²
         elif keep:
             p.grad_x = grad_a  # ∂L/∂x = δ¹ (W¹)ᵀ, (n, n_features)
     return p
@@ -92,6 +147,9 @@ BLOCK_VALUES = 2**21
 # backprop keeps every intermediate of every sample: at most this many n_samples × Σ widths (about 30 MB
 # per kind of array, some 200 MB for a whole Record with its copies).
 MAX_RECORD_VALUES = 4_000_000
+# With batch norm a batch is normalised by its own μ and σ², so it is one pass, never blocks: at most this
+# many n_samples × Σ widths (some 150 MB for the pass's arrays), for training as for a record.
+MAX_BATCH_NORM_VALUES = 4_000_000
 INITS = ("auto", "xavier", "he", "normal", "zeros")
 
 
@@ -112,9 +170,16 @@ class Network:
     seed: int or ``np.random.Generator`` for the initial weights.
     init: ``auto`` (Xavier for sigmoid/tanh/identity, He for relu-like), ``xavier``, ``he``,
         ``normal`` (σ = 1) or ``zeros``; biases start at zero.
+    batch_norm: False (the default), True for batch norm on every hidden layer, or one True/False per hidden
+        layer. It normalises zˡ over the batch before the activation, aˡ = fˡ(γˡ x̂ˡ + βˡ) (training mode: each
+        batch by its own μ and σ², ε = 1e-5), with parameters ``gamma{l}[j]`` (γ, starting at 1) and
+        ``beta{l}[j]`` (β, starting at 0) after all the weights and biases in θ. A batch then needs at least 2
+        samples, ``forward`` of a batch depends on the whole batch, and ∂L/∂bˡ of such a layer is 0 (the
+        mean subtracts bˡ out).
 
     ``backprop`` records at most MAX_RECORD_VALUES (4,000,000) numbers per kind of array, n_samples × Σ
-    widths; ``forward``, ``loss_value`` and training work in blocks of samples and take any number.
+    widths; ``forward``, ``loss_value`` and training work in blocks of samples and take any number (with
+    batch norm, one pass of at most MAX_BATCH_NORM_VALUES, 4,000,000).
     """
 
     def __init__(
@@ -125,23 +190,31 @@ class Network:
         loss: str = "mse",
         seed: int | np.random.Generator | None = 0,
         init: str = "auto",
+        batch_norm: bool | Sequence[bool] = False,
     ):
         self.sizes = check_sizes(sizes)
         self.layer_activations = _check_activations(self.sizes, activation, output_activation)
         self._loss = _check_loss(loss, output_activation, self.sizes)
         self.loss = loss
         self.init = one_of(init, INITS, "init")
+        self.batch_norm = check_batch_norm(batch_norm, self.sizes)  # one flag per hidden layer
         rng = rng_from(seed)
         self._acts = [ACTIVATIONS[name] for name in self.layer_activations]
         self._units = sum(self.sizes)  # numbers a sample takes in one pass, a⁰ to aᴸ
-        # One flat buffer θ; weights and biases are views into it, so flat and per-layer access agree.
-        self._p = Parameters(self.sizes)
+        # One flat buffer θ; weights, biases (and γ, β) are views into it, so flat and per-layer access agree.
+        self._p = Parameters(self.sizes, self.batch_norm)
         self.weights, self.biases = self._p.weights, self._p.biases
+        self.gammas, self.betas = self._p.gammas, self._p.betas  # per layer; None where there is no batch norm
+        # What the passes take: per layer (γ, β) or None, and their gradient buffers; None without batch norm.
+        self._norms = self._grad_norms = None
+        if any(self.batch_norm):
+            self._norms = [None if g is None else (g, b) for g, b in zip(self.gammas, self.betas)]
+            self._grad_norms = [None if g is None else (g, b) for g, b in zip(self._p.grad_gammas, self._p.grad_betas)]
         self.reinitialize(rng)
 
     # ------------------------------------------------------------------ computing
     def forward(self, X) -> np.ndarray:
-        """The output aᴸ for inputs X, as (n_samples, n_out)."""
+        """The output aᴸ for inputs X, as (n_samples, n_out); with batch norm, X is one batch (≥ 2 samples)."""
         Xa = self.check_X(X)
         with np.errstate(all="ignore"):
             blocks = [self.forward_pass(Xa[s]).a[-1] for s in self._blocks(Xa.shape[0])]
@@ -158,6 +231,7 @@ class Network:
            integer class labels with ``cross_entropy``.
         """
         Xa = self.check_X(X)
+        self.check_batches(Xa.shape[0])
         units = sum(self.sizes)
         if Xa.shape[0] * units > MAX_RECORD_VALUES:
             raise ValueError(
@@ -168,8 +242,9 @@ class Network:
         Y = self.check_y(y, Xa.shape[0])
         with np.errstate(all="ignore"):
             p = backward_pass(
-                self.forward_pass(Xa), Y, self.weights, self._acts, self._loss, self._p.grad_w, self._p.grad_b
-            )
+                self.forward_pass(Xa), Y, self.weights, self._acts, self._loss, self._p.grad_w, self._p.grad_b,
+                norms=self._norms, grad_norms=self._grad_norms,
+            )  # fmt: skip
         return self._record(p, Y)
 
     def loss_value(self, X, y) -> float:
@@ -179,15 +254,38 @@ class Network:
         with np.errstate(all="ignore"):
             return self.mean_loss(Xa, Y)
 
+    def check_batches(self, n_samples: int, batch_size: int | None = None) -> None:
+        """With batch norm, refuse data whose batches it cannot normalise; without it, do nothing.
+
+        n_samples: the samples of a full batch; batch_size: mini-batches of that many, each epoch's last one
+        the remainder (as ``train`` draws them). Every batch needs at least 2 samples (the variance of one
+        sample is 0) and, being one pass, n_samples × Σ widths ≤ MAX_BATCH_NORM_VALUES (4,000,000).
+        """
+        if self._norms is None:
+            return
+        if n_samples * self._units > MAX_BATCH_NORM_VALUES:
+            raise ValueError(
+                f"X has {n_samples:,} samples; with batch norm a batch is one pass over all its samples, and this "
+                f"network ({self._units:,} units a sample) takes at most {MAX_BATCH_NORM_VALUES // self._units:,}"
+            )
+        sizes = {n_samples} if batch_size is None or batch_size >= n_samples else {batch_size, n_samples % batch_size}
+        smallest = min(sizes - {0})
+        if smallest < 2:
+            where = "a batch" if batch_size is None or batch_size >= n_samples else (
+                f"a batch (batch_size {batch_size} over {n_samples} samples leaves a batch of {smallest})"
+            )  # fmt: skip
+            raise ValueError(f"batch norm needs at least 2 samples in {where}; got {smallest}")
+
     # ------------------------------------------------------------------ the engine's own API (checked arrays)
     # These trust their inputs: X and Y as returned by check_X and check_y. Other engine and course modules
     # use them instead of reaching into the network's private members.
     def forward_pass(self, X: np.ndarray) -> Pass:
-        """The raw forward pass (a⁰..aᴸ, z¹..zᴸ) for checked inputs, all samples at once."""
-        return forward_pass(X, self.weights, self.biases, self._acts)
+        """The raw forward pass (a⁰..aᴸ, z¹..zᴸ, and the batch norms' arrays) for checked inputs, all at once."""
+        return forward_pass(X, self.weights, self.biases, self._acts, self._norms)
 
     def per_sample_losses(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """ℓ(aᴸ, y) per sample, (n_samples,), for checked arrays; computed in blocks of samples."""
+        """ℓ(aᴸ, y) per sample, (n_samples,), for checked arrays; computed in blocks of samples (with batch
+        norm in one pass: X is one batch, and ℓ of each sample depends on the whole batch)."""
         parts = []
         for s in self._blocks(X.shape[0]):
             p = self.forward_pass(X[s])
@@ -208,6 +306,13 @@ class Network:
         (a diverging run) wraps its loop in one, as ``train`` does.
         """
         n, grad = X.shape[0], self._p.grad
+        if self._norms is not None:  # batch norm: the batch is one pass, normalised by its own μ and σ²
+            self.check_batches(n)
+            p = backward_pass(
+                self.forward_pass(X), Y, self.weights, self._acts, self._loss, self._p.grad_w, self._p.grad_b,
+                keep=False, norms=self._norms, grad_norms=self._grad_norms,
+            )  # fmt: skip
+            return float(np.add.reduce(p.sample_losses)) / n, grad
         if n * self._units <= BLOCK_VALUES:  # one block: the common case, kept lean
             p = backward_pass(
                 forward_pass(X, self.weights, self.biases, self._acts), Y, self.weights, self._acts, self._loss,
@@ -291,6 +396,9 @@ class Network:
         return self._loss
 
     def _blocks(self, n: int) -> list[slice]:
+        if self._norms is not None:  # batch norm: a batch is normalised as a whole (at least 2 samples)
+            self.check_batches(n)
+            return [slice(0, n)]
         rows = max(1, BLOCK_VALUES // self._units)
         return [slice(0, n)] if n <= rows else [slice(s, min(s + rows, n)) for s in range(0, n, rows)]
 
@@ -319,11 +427,25 @@ class Network:
             grad_inputs=readonly(np.array(p.grad_x)),
             sample_losses=readonly(np.array(p.sample_losses)),
             loss=loss,
+            batch_norms=self._batch_norm_records(p),
         )
+
+    def _batch_norm_records(self, p: Pass) -> tuple[BatchNormRecord | None, ...]:
+        """Per layer the batch-norm step's read-only record (None where the layer has none); () without batch norm."""
+        if p.norm is None:
+            return ()
+        out = []
+        for layer, (step, back) in enumerate(zip(p.norm, p.norm_grad)):
+            if step is None:
+                out.append(None)
+                continue
+            arrays = {"x": p.z[layer], "gamma": self.gammas[layer], "beta": self.betas[layer], **step, **back}
+            out.append(BatchNormRecord(eps=BATCH_NORM_EPS, **{k: readonly(np.array(v)) for k, v in arrays.items()}))
+        return tuple(out)
 
     # ------------------------------------------------------------------ set-up
     def reinitialize(self, seed: int | np.random.Generator | None = 0) -> None:
-        """Draw fresh initial weights (biases zero) from ``seed``; frozen flags are kept."""
+        """Draw fresh initial weights (biases zero, γ one, β zero) from ``seed``; frozen flags are kept."""
         rng = rng_from(seed)
         for layer, w in enumerate(self.weights):
             n_in, n_out = w.shape
@@ -333,6 +455,9 @@ class Network:
             scale = {"xavier": np.sqrt(2.0 / (n_in + n_out)), "he": np.sqrt(2.0 / n_in), "normal": 1.0, "zeros": 0.0}
             w[...] = rng.normal(0.0, 1.0, size=w.shape) * scale[kind]
             self.biases[layer][...] = 0.0
+            if self.gammas[layer] is not None:  # batch norm starts as the plain normalisation, as in PyTorch
+                self.gammas[layer][...] = 1.0
+                self.betas[layer][...] = 0.0
 
     @property
     def n_layers(self) -> int:
@@ -352,7 +477,8 @@ class Network:
     # ------------------------------------------------------------------ parameters by name
     @property
     def parameter_names(self) -> list[str]:
-        """``W1[0,0]``, ..., ``b1[0]``, ..., in the order of the flat vector."""
+        """``W1[0,0]``, ..., ``b1[0]``, ..., (with batch norm then ``gamma1[0]``, ..., ``beta1[0]``, ...) in the
+        order of the flat vector."""
         return list(self._p.names.all())
 
     @property
@@ -421,6 +547,7 @@ class Network:
             output_activation=self.output_activation,
             loss=self.loss,
             init=self.init,
+            batch_norm=self.batch_norm or False,
         )
         twin._p.theta[...] = self._p.theta
         twin._p.frozen[...] = self._p.frozen
@@ -454,9 +581,12 @@ class Network:
         return load_network(cls, path)
 
     def __repr__(self) -> str:
+        norm = ""
+        if any(self.batch_norm):
+            norm = f", batch_norm={True if all(self.batch_norm) else list(self.batch_norm)!r}"
         return (
             f"Network({list(self.sizes)}, activation={self.activation!r}, "
-            f"output_activation={self.output_activation!r}, loss={self.loss!r})"
+            f"output_activation={self.output_activation!r}, loss={self.loss!r}{norm})"
         )
 
 
@@ -497,10 +627,12 @@ def _is_labels(labels: np.ndarray, n_out: int) -> bool:
 
 
 __all__ = [
+    "BATCH_NORM_EPS",
     "BLOCK_VALUES",
     "HIDDEN_ACTIVATIONS",
     "INITS",
     "LOSSES",
+    "MAX_BATCH_NORM_VALUES",
     "MAX_LAYERS",
     "MAX_PARAMETERS",
     "MAX_RECORD_VALUES",

@@ -4,6 +4,13 @@ All parameters live in one flat float64 vector, laid out layer by layer, each we
 
     θ = [W¹[0,0], W¹[0,1], ..., W¹[n₀−1,n₁−1], b¹[0], ..., b¹[n₁−1], W²[0,0], ..., bᴸ[n_L−1]]
 
+A network with batch norm on some hidden layers appends, after bᴸ, each such layer's scale γˡ and shift βˡ
+(named ``gamma1[0]``, ..., ``beta1[0]``, ...): the weights and biases keep the positions they have without
+batch norm, so everything that walks θ layer by layer (the per-layer gradient norms of a History, the
+loss surface's filter directions) reads the same blocks either way::
+
+    θ = [W¹, b¹, ..., Wᴸ, bᴸ, γˡ¹[0], ..., γˡ¹[n−1], βˡ¹[0], ..., βˡ¹[n−1], γˡ², βˡ², ...]   (l¹ < l² < ...)
+
 ``weights[l]`` and ``biases[l]`` are views into θ (so flat and per-layer access always agree), and a
 parameter's flat position is computed from its name (``W2[1,0]``) with arithmetic, not a table: a network
 of a million parameters does not carry a million strings unless someone asks for the list.
@@ -20,18 +27,25 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .._validate import as_finite_array, positive_int, short_repr
+from .._validate import as_finite_array, boolean, positive_int, short_repr
 
 MAX_WIDTH = 4096  # units in one layer (inputs and outputs included)
 MAX_LAYERS = 100  # layers with weights, L
-MAX_PARAMETERS = 1_000_000  # Σ (n_in + 1)·n_out: 8 MB of float64 for θ, as much again for ∂L/∂θ
+MAX_PARAMETERS = 1_000_000  # Σ (n_in + 1)·n_out (+ 2·nₗ per batch-norm layer): 8 MB of float64 for θ, as much for ∂L/∂θ
 
-_NAME = re.compile(r"^\s*([Wb])(\d+)(?:\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\])?\s*$")
+# W and b, then batch norm's gamma (γ) and beta (β): one index for all but W. "beta" before "b", so that
+# the regex never tries b with "eta1" left over (it would backtrack anyway; this reads plainer).
+_NAME = re.compile(r"^\s*(W|gamma|beta|b)(\d+)(?:\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\])?\s*$")
+NORM_KINDS = ("gamma", "beta")
 
 
-def count_parameters(sizes: Sequence[int]) -> int:
-    """P = Σₗ (nₗ₋₁ + 1)·nₗ: every weight and bias of a network with these layer widths."""
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+def count_parameters(sizes: Sequence[int], batch_norm: Sequence[bool] = ()) -> int:
+    """P = Σₗ (nₗ₋₁ + 1)·nₗ + Σ 2·nₗ over the hidden layers with batch norm (one γ and one β per unit).
+
+    batch_norm: one flag per hidden layer (layers 1..L−1), or () for none.
+    """
+    P = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    return P + sum(2 * n for n, on in zip(sizes[1:-1], batch_norm) if on)
 
 
 def check_sizes(sizes, argument: str = "sizes") -> tuple[int, ...]:
@@ -59,13 +73,53 @@ def check_sizes(sizes, argument: str = "sizes") -> tuple[int, ...]:
     return checked
 
 
-def parameter_names(sizes: Sequence[int]) -> list[str]:
-    """Flat parameter names in storage order: W1 row by row, then b1, then W2, b2, ..."""
+def check_batch_norm(batch_norm, sizes: tuple[int, ...], argument: str = "batch_norm") -> tuple[bool, ...]:
+    """One flag per hidden layer (layers 1..L−1): True puts batch norm between that layer's zˡ and its activation.
+
+    ``False`` (none), ``True`` (every hidden layer) or one True/False per hidden layer; True for a network
+    without hidden layers is refused (batch norm goes on hidden layers only). The parameter count with the
+    γ and β is checked against MAX_PARAMETERS. ValueError naming ``argument`` otherwise.
+    """
+    n_hidden = len(sizes) - 2
+    if isinstance(batch_norm, (bool, np.bool_)):
+        if batch_norm and n_hidden == 0:
+            raise ValueError(f"{argument}=True puts batch norm on the hidden layers, and sizes {list(sizes)} have none")
+        flags = (bool(batch_norm),) * n_hidden
+    elif isinstance(batch_norm, Iterable) and not isinstance(batch_norm, (str, bytes, dict)):
+        items = list(itertools.islice(batch_norm, n_hidden + 1))  # a generator may never end
+        if len(items) != n_hidden:
+            raise ValueError(
+                f"{argument} must be True, False or {n_hidden} flags (one per hidden layer); "
+                f"got {short_repr(batch_norm)}"
+            )
+        flags = tuple(boolean(v, f"{argument}[{i}]") for i, v in enumerate(items))
+    else:
+        raise ValueError(
+            f"{argument} must be True, False or one True/False per hidden layer; got {short_repr(batch_norm)}"
+        )
+    P = count_parameters(sizes, flags)
+    if P > MAX_PARAMETERS:
+        raise ValueError(
+            f"sizes {list(sizes)} with batch norm make {P:,} parameters; a network may have at most {MAX_PARAMETERS:,}"
+        )
+    return flags
+
+
+def parameter_names(sizes: Sequence[int], batch_norm: Sequence[bool] = ()) -> list[str]:
+    """Flat parameter names in storage order: W1 row by row, then b1, then W2, b2, ..., then per layer l with
+    batch norm its gammal[0..] and betal[0..] (batch_norm: one flag per hidden layer, or () for none)."""
     names = []
     for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         names += [f"W{layer}[{i},{j}]" for i in range(n_in) for j in range(n_out)]
         names += [f"b{layer}[{j}]" for j in range(n_out)]
+    for layer, n in _norm_layers(sizes, batch_norm):
+        names += [f"{kind}{layer}[{j}]" for kind in NORM_KINDS for j in range(n)]
     return names
+
+
+def _norm_layers(sizes: Sequence[int], batch_norm: Sequence[bool]) -> list[tuple[int, int]]:
+    """(layer from 1, width) of each hidden layer with batch norm, in order."""
+    return [(layer, n) for layer, (n, on) in enumerate(zip(sizes[1:-1], batch_norm), start=1) if on]
 
 
 def layer_views(flat: np.ndarray, sizes: Sequence[int], kind: str) -> list[np.ndarray]:
@@ -80,15 +134,32 @@ def layer_views(flat: np.ndarray, sizes: Sequence[int], kind: str) -> list[np.nd
     return views
 
 
-class LayerList(list):
-    """A list of parameter views; assigning ``net.weights[0] = M`` copies M into the view."""
+def norm_views(flat: np.ndarray, sizes: Sequence[int], batch_norm: Sequence[bool], kind: str) -> list:
+    """Per-layer views of a flat vector's γ blocks (kind "gamma") or β blocks ("beta"): one entry per layer
+    with weights, None where the layer has no batch norm (the output layer never has)."""
+    views: list = [None] * (len(sizes) - 1)
+    offset = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    for layer, n in _norm_layers(sizes, batch_norm):
+        start = offset + (0 if kind == "gamma" else n)
+        views[layer - 1] = flat[start : start + n]
+        offset += 2 * n
+    return views
 
-    def __init__(self, views: list[np.ndarray], kind: str):
+
+class LayerList(list):
+    """A list of parameter views; assigning ``net.weights[0] = M`` copies M into the view.
+
+    An entry may be None (``net.gammas[l]`` of a layer without batch norm): assigning to it is refused.
+    """
+
+    def __init__(self, views: list[np.ndarray | None], kind: str):
         super().__init__(views)
         self._kind = kind
 
     def __setitem__(self, index, value):
         view = self[index]
+        if view is None:
+            raise ValueError(f"{self._kind}[{index}]: layer {index + 1} has no batch norm")
         arr = as_finite_array(value, f"{self._kind}[{index}]", ndim=(view.ndim,))
         if arr.shape != view.shape:
             raise ValueError(f"{self._kind}[{index}] must have shape {view.shape}; got {arr.shape}")
@@ -96,23 +167,39 @@ class LayerList(list):
 
 
 class ParameterNames:
-    """Names ↔ flat positions for a network of the given sizes, by arithmetic (no arrays, no string table)."""
+    """Names ↔ flat positions for a network of the given sizes, by arithmetic (no arrays, no string table).
 
-    def __init__(self, sizes: tuple[int, ...]):
+    batch_norm: one flag per hidden layer (or () for none); each such layer's ``gammal[j]`` and ``betal[j]``
+    come after all weights and biases (see the module docstring).
+    """
+
+    def __init__(self, sizes: tuple[int, ...], batch_norm: Sequence[bool] = ()):
         self.sizes = sizes
+        self.batch_norm = tuple(batch_norm)
         # Where each layer's block starts in θ: W first, then b.
         self._offsets = np.cumsum([0] + [(n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])])
-        self.size = int(self._offsets[-1])
+        # Then the batch-norm blocks: layer l → where its γ starts (its β follows, n later).
+        self._norms: dict[int, tuple[int, int]] = {}
+        start = int(self._offsets[-1])
+        for layer, n in _norm_layers(sizes, self.batch_norm):
+            self._norms[layer] = (start, n)
+            start += 2 * n
+        self.size = start
         self._list: list[str] | None = None
 
     def all(self) -> list[str]:
         """Every name in storage order, built on first use and shared (do not modify the list)."""
         if self._list is None:
-            self._list = parameter_names(self.sizes)
+            self._list = parameter_names(self.sizes, self.batch_norm)
         return self._list
 
     def name_of(self, index: int) -> str:
         """The name of flat entry ``index``, e.g. 4 → ``b1[0]`` in a 2-2-2 network."""
+        if index >= self._offsets[-1]:
+            for layer, (start, n) in self._norms.items():
+                if index < start + 2 * n:
+                    within = int(index) - start
+                    return f"{NORM_KINDS[within // n]}{layer}[{within % n}]"
         layer = int(np.searchsorted(self._offsets, index, side="right")) - 1
         n_in, n_out = self.sizes[layer], self.sizes[layer + 1]
         within = int(index) - int(self._offsets[layer])
@@ -121,7 +208,13 @@ class ParameterNames:
         return f"b{layer + 1}[{within - n_in * n_out}]"
 
     def _position(self, kind: str, layer: int, i: int, j: int | None) -> int | None:
-        """Flat index of W{layer}[i,j] or b{layer}[i] (layer from 1), None if there is no such entry."""
+        """Flat index of W{layer}[i,j], b{layer}[i], gamma{layer}[i] or beta{layer}[i] (layer from 1), None if
+        there is no such entry."""
+        if kind in NORM_KINDS:
+            if layer not in self._norms:
+                return None
+            start, n = self._norms[layer]
+            return start + (0 if kind == "gamma" else n) + i if i < n else None
         if not 1 <= layer <= len(self.sizes) - 1:
             return None
         n_in, n_out = self.sizes[layer - 1], self.sizes[layer]
@@ -143,12 +236,22 @@ class ParameterNames:
         raise ValueError(f"parameter name must be one of this network's parameters ({example}); got {short_repr(name)}")
 
     def indices(self, names: Iterable[str], argument: str) -> np.ndarray:
-        """Flat positions for entry names (``W1[0,1]``) or whole tensors (``W1``, ``b2``)."""
+        """Flat positions for entry names (``W1[0,1]``) or whole tensors (``W1``, ``b2``, ``gamma1``)."""
         idx: list[np.ndarray] = [np.zeros(0, dtype=int)]
         L = len(self.sizes) - 1
         for name in names:
             m = _NAME.match(name) if isinstance(name, str) else None
-            if m and m.group(3) is None:
+            if m and m.group(3) is None and m.group(1) in NORM_KINDS:
+                kind, layer = m.group(1), int(m.group(2))
+                if layer not in self._norms:
+                    with_norm = ", ".join(map(str, self._norms)) or "none"
+                    raise ValueError(
+                        f"{argument}: layer {layer} in {name!r} has no batch norm (layers with batch norm: {with_norm})"
+                    )
+                start, n = self._norms[layer]
+                start += 0 if kind == "gamma" else n
+                idx.append(np.arange(start, start + n))
+            elif m and m.group(3) is None:
                 kind, layer = m.group(1), int(m.group(2))
                 if not 1 <= layer <= L:
                     raise ValueError(f"{argument}: layer in {name!r} must be 1 to {L}")
@@ -166,13 +269,14 @@ class ParameterNames:
 class Parameters:
     """θ, its frozen flags and the gradient buffer ∂L/∂θ, each flat, with per-layer views and names.
 
-    theta (P,): the live parameters; weights[l] (n_in, n_out) and biases[l] (n_out,) are views into it.
+    theta (P,): the live parameters; weights[l] (n_in, n_out) and biases[l] (n_out,) are views into it, and
+    with batch norm gammas[l] and betas[l] (n_out,), None for a layer without it.
     frozen (P,) bool: True where a parameter is held fixed. grad (P,): written by the backward pass.
     """
 
-    def __init__(self, sizes: tuple[int, ...]):
+    def __init__(self, sizes: tuple[int, ...], batch_norm: Sequence[bool] = ()):
         self.sizes = sizes
-        self.names = ParameterNames(sizes)
+        self.names = ParameterNames(sizes, batch_norm)
         P = self.names.size
         self.theta = np.zeros(P)
         self.frozen = np.zeros(P, dtype=bool)
@@ -181,6 +285,15 @@ class Parameters:
         self.biases = LayerList(layer_views(self.theta, sizes, "b"), "biases")
         self.frozen_w, self.frozen_b = layer_views(self.frozen, sizes, "W"), layer_views(self.frozen, sizes, "b")
         self.grad_w, self.grad_b = layer_views(self.grad, sizes, "W"), layer_views(self.grad, sizes, "b")
+        bn = self.names.batch_norm
+        self.gammas = LayerList(norm_views(self.theta, sizes, bn, "gamma"), "gammas")
+        self.betas = LayerList(norm_views(self.theta, sizes, bn, "beta"), "betas")
+        self.grad_gammas, self.grad_betas = (
+            norm_views(self.grad, sizes, bn, "gamma"),
+            norm_views(self.grad, sizes, bn, "beta"),
+        )
+        self.frozen_gammas = norm_views(self.frozen, sizes, bn, "gamma")
+        self.frozen_betas = norm_views(self.frozen, sizes, bn, "beta")
 
     def frozen_names(self) -> list[str]:
         return [self.names.name_of(int(i)) for i in np.flatnonzero(self.frozen)]
@@ -193,8 +306,11 @@ __all__ = [
     "LayerList",
     "ParameterNames",
     "Parameters",
+    "NORM_KINDS",
+    "check_batch_norm",
     "check_sizes",
     "count_parameters",
     "layer_views",
+    "norm_views",
     "parameter_names",
 ]

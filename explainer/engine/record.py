@@ -2,6 +2,7 @@
 
 ``Network.backprop`` returns a ``Record``; the views draw from it and nothing else. Layers are counted
 from 1 as in the maths, Python tuples from 0: ``deltas[0]`` is δ¹, while ``activations[0]`` is a⁰ = X.
+A network with batch norm adds ``batch_norms``: per layer the batch-norm step's own record (batchnorm.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from .._files import write_text_atomic
 from .._validate import positive_float
+from .batchnorm import BatchNormRecord
 from .parameters import parameter_names
 
 # A record's to_json/to_csv write at most this many numbers (about 30 MB of CSV): beyond that a file is no
@@ -46,6 +48,13 @@ class Record:
     layer with weights, so ``preactivations[0]`` is z¹, ``deltas[0]`` is δ¹, ``grad_weights[0]`` is
     ∂L/∂W¹. Arrays are 2-D ``(n_samples, width)`` even for a single sample. The loss is the mean over
     samples, so δ, ∂L/∂a, ∂L/∂x and the gradients include the 1/n_samples factor.
+
+    Batch norm: ``batch_norms`` is () for a network without it, else one entry per layer with weights,
+    None where a layer has none, and for a layer l with it a read-only ``BatchNormRecord`` whose x is zˡ:
+    ``mean`` μ, ``var`` σ², ``x_hat`` x̂, ``output`` yˡ = γ x̂ + β (what fˡ takes), ``grad_output`` ∂L/∂yˡ,
+    ``grad_gamma``, ``grad_beta``, and ∂L/∂zˡ's three paths ``grad_input_via_x_hat``, ``grad_input_via_mean``,
+    ``grad_input_via_var``, whose sum ``grad_input`` is ``deltas[l]``. There ``preactivations`` is still zˡ
+    (before the batch norm), ``derivatives`` is fˡ′(yˡ) and δˡ = ∂L/∂zˡ is not fˡ′ ⊙ ∂L/∂aˡ (that is ∂L/∂yˡ).
     """
 
     sizes: tuple[int, ...]
@@ -66,6 +75,7 @@ class Record:
     grad_inputs: np.ndarray  # ∂L/∂x = δ¹ (W¹)ᵀ, (n_samples, n_features): how the loss moves with each input
     sample_losses: np.ndarray  # ℓ per sample, (n_samples,)
     loss: float  # mean of sample_losses
+    batch_norms: tuple[BatchNormRecord | None, ...] = ()  # per layer, None without batch norm; () with none at all
 
     @property
     def inputs(self) -> np.ndarray:
@@ -89,24 +99,36 @@ class Record:
     @property
     def finite(self) -> bool:
         """False when the loss or any gradient is NaN or infinite (a diverged network)."""
-        return bool(
-            np.isfinite(self.loss) and all(np.all(np.isfinite(g)) for g in self.grad_weights + self.grad_biases)
+        grads = self.grad_weights + self.grad_biases + self._norm_grads()
+        return bool(np.isfinite(self.loss) and all(np.all(np.isfinite(g)) for g in grads))
+
+    @property
+    def batch_norm(self) -> tuple[bool, ...]:
+        """One flag per hidden layer, as ``Network.batch_norm``: True where it has batch norm."""
+        return (
+            tuple(r is not None for r in self.batch_norms[:-1]) if self.batch_norms else (False,) * (self.n_layers - 1)
         )
 
     @property
     def parameter_names(self) -> list[str]:
-        return parameter_names(self.sizes)
+        return parameter_names(self.sizes, self.batch_norm)
+
+    def _norm_grads(self) -> tuple[np.ndarray, ...]:
+        """∂L/∂γ, ∂L/∂β of each layer with batch norm, in θ's order (after every weight and bias)."""
+        return tuple(g for r in self.batch_norms if r is not None for g in (r.grad_gamma, r.grad_beta))
 
     def gradient_vector(self) -> np.ndarray:
         """∂L/∂θ as one flat vector, in the order of ``parameter_names``."""
         return np.concatenate(
             [p for pair in zip(self.grad_weights, self.grad_biases) for p in (pair[0].ravel(), pair[1])]
+            + list(self._norm_grads())
         )
 
     def updated_parameters(self, lr: float) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
         """One step of gradient descent, w ← w − η·∂L/∂w, frozen parameters left as they are.
 
-        Returns new (weights, biases) tuples; the record itself is not changed.
+        Returns new (weights, biases) tuples; the record itself is not changed. (Batch norm's γ and β are
+        not among them: γ − η·∂L/∂γ from ``batch_norms[l]``.)
         """
         lr = positive_float(lr, "lr")
         new_w = tuple(
@@ -124,6 +146,9 @@ class Record:
             value = getattr(self, key)
             arrays = value if isinstance(value, tuple) else (value,)
             total += sum(a.size for a in arrays if isinstance(a, np.ndarray))
+        for r in self.batch_norms:
+            if r is not None:
+                total += sum(a.size for a in _norm_arrays(r).values())
         return total
 
     def _check_exportable(self) -> None:
@@ -146,8 +171,13 @@ class Record:
                 return [conv(v) for v in value]
             return value
 
-        out = {key: conv(getattr(self, key)) for key in self.__dataclass_fields__}
+        out = {key: conv(getattr(self, key)) for key in self.__dataclass_fields__ if key != "batch_norms"}
         out["loss"] = self.loss if np.isfinite(self.loss) else None
+        if self.batch_norms:  # only a network with batch norm has the key
+            out["batch_norms"] = [
+                None if r is None else {"eps": r.eps, **{k: conv(v) for k, v in _norm_arrays(r).items()}}
+                for r in self.batch_norms
+            ]
         return nan_to_none(out)
 
     def to_json(self, path: str | Path | None = None) -> str:
@@ -160,7 +190,9 @@ class Record:
     def to_csv(self, path: str | Path | None = None) -> str:
         """One row per quantity and entry: ``quantity,layer,sample,row,column,value`` (layer from 1).
 
-        ∂L/∂x is the quantity ``dL_dx`` at layer 0 (the inputs, a⁰). Written to ``path`` atomically when given.
+        ∂L/∂x is the quantity ``dL_dx`` at layer 0 (the inputs, a⁰). With batch norm each such layer adds the
+        quantities ``bn_`` + the names of its BatchNormRecord (``bn_x_hat``, ``bn_grad_input_via_mean``, ...;
+        per sample, or per unit for μ, σ², γ, β and their gradients). Written to ``path`` atomically when given.
         """
         self._check_exportable()
         rows = ["quantity,layer,sample,row,column,value"]
@@ -185,11 +217,25 @@ class Record:
             for layer, arr in enumerate(arrays, start=1):
                 for j in range(arr.shape[0]):
                     rows.append(f"{name},{layer},,,{j},{float(arr[j])!r}")
+        for layer, r in enumerate(self.batch_norms, start=1):
+            for name, arr in ({} if r is None else _norm_arrays(r)).items():
+                if arr.ndim == 2:
+                    for s, j in np.ndindex(arr.shape):
+                        rows.append(f"bn_{name},{layer},{s},,{j},{float(arr[s, j])!r}")
+                else:
+                    for j in range(arr.shape[0]):
+                        rows.append(f"bn_{name},{layer},,,{j},{float(arr[j])!r}")
         rows.append(f"loss,,,,,{self.loss!r}")
         text = "\n".join(rows) + "\n"
         if path is not None:
             write_text_atomic(path, text)
         return text
+
+
+def _norm_arrays(r: BatchNormRecord) -> dict[str, np.ndarray]:
+    """The arrays of one layer's batch-norm record that an export writes (x is zˡ and grad_input δˡ: the
+    record has them already as ``preactivations`` and ``deltas``)."""
+    return {k: getattr(r, k) for k in BatchNormRecord.__dataclass_fields__ if k not in ("x", "eps", "grad_input")}
 
 
 __all__ = ["MAX_EXPORT_VALUES", "Record", "nan_to_none", "readonly"]

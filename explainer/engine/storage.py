@@ -1,8 +1,10 @@
 """A network as plain data and as a file: ``to_dict``/``from_dict``/``save``/``load`` of ``Network``.
 
 A dict or file is checked whole before a network is built from it: the format, the sizes (within the
-network's limits, so a shared file cannot allocate gigabytes), the activations, the loss, the length and
-finiteness of the parameters and every frozen name. A problem is a ValueError naming the entry, e.g.
+network's limits, so a shared file cannot allocate gigabytes), the batch-norm flags, the activations, the
+loss, the length and finiteness of the parameters and every frozen name. A network with batch norm has the
+key ``batch_norm`` (one flag per hidden layer; its γ and β are in ``parameters``, after the biases); one
+without it is written exactly as before the option existed. A problem is a ValueError naming the entry, e.g.
 ``data['parameters']``; nothing is half-applied. Saves are atomic (``explainer._files``).
 """
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from .._files import read_text_limited, write_text_atomic
 from .._validate import short_repr
-from .parameters import ParameterNames, check_sizes
+from .parameters import ParameterNames, check_batch_norm, check_sizes
 
 if TYPE_CHECKING:
     from .network import Network
@@ -29,7 +31,7 @@ MAX_NETWORK_FILE_BYTES = 64 * 2**20
 
 def network_to_dict(net: Network) -> dict:
     """Architecture, parameters and frozen flags as plain JSON-ready values."""
-    return {
+    out = {
         "format": FORMAT,
         "version": VERSION,
         "sizes": list(net.sizes),
@@ -40,6 +42,9 @@ def network_to_dict(net: Network) -> dict:
         "parameters": net.theta.tolist(),
         "frozen": net.frozen,
     }
+    if any(net.batch_norm):
+        out["batch_norm"] = list(net.batch_norm)
+    return out
 
 
 def network_from_dict(cls: type[Network], data) -> Network:
@@ -53,6 +58,8 @@ def network_from_dict(cls: type[Network], data) -> Network:
     if version != VERSION:
         raise ValueError(f"data['version'] must be {VERSION}; got {short_repr(version)}")
     sizes = check_sizes(data["sizes"], "data['sizes']")
+    batch_norm = check_batch_norm(data.get("batch_norm", False), sizes, "data['batch_norm']")
+    names = ParameterNames(sizes, batch_norm)
     hidden = data["activation"]
     if isinstance(hidden, list) and not hidden:
         hidden = "sigmoid"  # a network without hidden layers (any name will do)
@@ -60,12 +67,19 @@ def network_from_dict(cls: type[Network], data) -> Network:
     frozen = data.get("frozen") or []
     if not isinstance(frozen, list) or not all(isinstance(f, str) for f in frozen):
         raise ValueError(f"data['frozen'] must be a list of parameter names; got {short_repr(frozen)}")
-    frozen_index = ParameterNames(sizes).indices(frozen, "data['frozen']: freeze")
-    theta = _parameters(data["parameters"], ParameterNames(sizes).size)
+    frozen_index = names.indices(frozen, "data['frozen']: freeze")
+    theta = _parameters(data["parameters"], names.size)
     # Everything the constructor checks (names of activations, loss, init) fails before allocation too,
     # with the argument's own name; only then are the checked values written in.
     try:
-        net = cls(sizes, activation=hidden, output_activation=data["output_activation"], loss=data["loss"], init=init)
+        net = cls(
+            sizes,
+            activation=hidden,
+            output_activation=data["output_activation"],
+            loss=data["loss"],
+            init=init,
+            batch_norm=batch_norm,
+        )
     except ValueError as err:
         raise ValueError(f"data: {err}") from None
     net.theta[...] = theta
