@@ -26,6 +26,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..engine.autograd import PATTERNS, BackwardStep, Trace, TraceNode
 from .diagram import Part, Scene, circle, group, rect, target, text, text_width, wrap
 from .network_diagram import LECTURE_SCALE, diagram_theme
@@ -667,7 +669,7 @@ def _draw(
             + (f' stroke-opacity="{opacity}"' if opacity else "")
             + "/>"
         )
-    lines = [(*curves[k](i / 48), widths[k] / 2 + th.size(1)) for k in curves for i in range(49)]
+    lines = np.array([(*curves[k](i / 48), widths[k] / 2 + th.size(1)) for k in curves for i in range(49)])
     placed: list[_Box] = []
     order = sorted(range(len(tr.edges)), key=lambda k: (k not in g.current_edges, k))
     for k in order:
@@ -750,23 +752,25 @@ def _draw(
 _SPOTS = (0.3, 0.42, 0.2, 0.55, 0.66, 0.77, 0.88, 0.12)  # from the source: edges into one node meet at its end
 
 
-def _free_spot(at, texts: list[str], size: float, clear: float, taken: list[_Box], lines, scene_w: float):
+def _free_spot(at, texts: list[str], size: float, clear: float, taken: list[_Box], lines: np.ndarray, scene_w: float):
     """The first (x, y, text) along an edge where the text touches no box of ``taken`` and crosses no edge (the
-    points of ``lines``, each with its half-width); failing that, one that only crosses an edge (its halo keeps
-    it readable); None if there is none."""
+    rows of ``lines``: x, y and half-width of points along every edge); failing that, one that only crosses an
+    edge (its halo keeps it readable); None if there is none."""
+    boxes = np.array([(b.x0, b.y0, b.x1, b.y1) for b in taken]).reshape(-1, 4)
+    px, py, r = lines.T if lines.size else (np.empty(0),) * 3
     for content in texts:  # all its digits, crossing an edge if need be, before fewer digits
         for strict in (True, False):
             offsets = (-clear, clear, -1.8 * clear, 1.8 * clear) if strict else (-clear, clear, 0.0)
             for t in _SPOTS:
                 x, y = at(t)
                 for dy in offsets:  # beside the line, where the number and the line are both read
-                    box = _text_box(x, y + dy, content, size)
-                    pad = _Box(box.x0 - 2, box.y0 - 1, box.x1 + 2, box.y1 + 1)
-                    if pad.x0 < 0 or pad.x1 > scene_w or any(pad.hits(b) for b in taken):
+                    b = _text_box(x, y + dy, content, size)
+                    x0, y0, x1, y1 = b.x0 - 2, b.y0 - 1, b.x1 + 2, b.y1 + 1
+                    if x0 < 0 or x1 > scene_w:
                         continue
-                    if strict and any(
-                        pad.x0 - r < px < pad.x1 + r and pad.y0 - r < py < pad.y1 + r for px, py, r in lines
-                    ):
+                    if np.any((x0 < boxes[:, 2]) & (boxes[:, 0] < x1) & (y0 < boxes[:, 3]) & (boxes[:, 1] < y1)):
+                        continue
+                    if strict and np.any((x0 - r < px) & (px < x1 + r) & (y0 - r < py) & (py < y1 + r)):
                         continue
                     return x, y + dy, content
     return None
