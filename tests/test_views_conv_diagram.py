@@ -305,3 +305,15 @@ def test_a_lesson_that_is_not_one_is_refused():
 def test_every_kernel_preset_draws():
     for name in KERNELS:
         assert conv_diagram(lesson_of("one", name)).texts()
+
+
+def font_sizes(scene: Scene) -> list[float]:
+    return [float(s) for s in re.findall(r'<text [^>]*font-size="([\d.]+)"', "".join(p.svg for p in scene.parts))]
+
+
+def test_lecture_mode_draws_every_text_at_24_px_at_least_within_a_1920_screens_output_area():
+    lesson = lesson_of("seven", "sobel_horizontal", pool=True)
+    for stage in (None, 0, 1, 30):
+        scene = conv_diagram(lesson, stage=stage, lecture=True)
+        assert min(font_sizes(scene)) >= 24 and scene.width <= 1700 + 1  # drawn at its own size, not shrunk
+    assert min(font_sizes(conv_diagram(lesson))) < 24  # a notebook's own size otherwise

@@ -183,3 +183,11 @@ def test_too_long_a_lesson_and_bad_keys_are_refused():
         node_text(rnn_pass("sine", 3), "h:4")
     with pytest.raises(ValueError, match="lesson"):
         norm_figure("lesson")
+
+
+def test_lecture_mode_draws_every_text_at_24_px_at_least_within_a_1920_screens_output_area(clipped):
+    from test_views_conv_diagram import font_sizes
+
+    for stage in (None, 0, 5, 12):
+        scene = rnn_diagram(clipped, stage=stage, lecture=True)
+        assert min(font_sizes(scene)) >= 24 and scene.width <= 1700 + 1

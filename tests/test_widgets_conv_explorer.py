@@ -10,7 +10,7 @@ import pytest
 import explainer.widgets.conv_explorer as conv_module
 from explainer.course.patterns import KERNELS, conv_pass, get_kernel, get_pattern
 from explainer.views.conv_diagram import _cell_text, conv_diagram, conv_stages, step_panel
-from explainer.views.style import fmt
+from explainer.views.style import fmt, fmt_plain
 from explainer.widgets.conv_explorer import ConvExplorer
 
 
@@ -48,7 +48,7 @@ def assert_panels_follow_the_state(app):
         for j in range(3):
             assert app.controls[f"K[{i},{j}]"].value == app.kernel[i, j]  # every row shows the state's own number
     assert app.controls["b"].value == app.state_.bias
-    assert fmt(lesson.loss_value) in app.status.value
+    assert f"L = {fmt_plain(lesson.loss_value, 6)}<" in app.status.value
     c = app.controls
     assert (c["pattern"].value, c["loss"].value, c["target"].value, c["pool"].value) == (
         app.state_.pattern, app.state_.loss, app.state_.target, app.state_.pool

@@ -17,21 +17,30 @@ and the hover texts say so.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._validate import one_of
 from ..course.patterns import CONV_LOSSES, KERNELS, ConvPass
 from .diagram import Part, Scene, group, line, rect, target, text, text_width, wrap
-from .network_diagram import LECTURE_SCALE, diagram_theme
-from .style import THEMES, Theme, finite_max_abs, fmt, fmt_plain, scale_color
+from .style import THEMES, Theme, finite_max_abs, fmt, fmt_plain, get_theme, scale_color
 
-WIDTH = 1000.0  # px the scene is laid out for (× 1.9 in lecture mode)
+WIDTH = 1000.0  # px the scene is laid out for (× 1.7 in lecture mode)
+# Lecture mode: the layout ×1.7 (it fits the ~1,740 px of a notebook's output area on a 1920 px screen, so it is
+# drawn at its own size) and the fonts a little more, so that the smallest text is 24 px for the back row.
+LECTURE_SCALE = 1.7
+LECTURE_FONT = 16.7  # the theme's base font size in lecture mode (13 otherwise); the smallest text is 0.85 of it
 MIN_CELL, MAX_CELL = 24.0, 36.0
 HOVER_TERMS = 18  # products listed in a hover; the step panel lists them all
 STAGE_KINDS = ("loss", "pool", "kernel", "bias", "input")
 KEY_PREFIXES = ("x", "K", "b", "y", "p", "dx", "dK", "db", "d", "dp")
+
+
+def lecture_theme(theme: str, lecture: bool) -> Theme:
+    """The theme a scene is drawn in: ``theme``, or in lecture mode ×1.7 with a larger base font."""
+    base = get_theme(theme)
+    return replace(base, scale=LECTURE_SCALE, font_size=LECTURE_FONT) if lecture else base
 
 
 # --------------------------------------------------------------------------------------------- the steps
@@ -199,7 +208,7 @@ def cell_text(lesson: ConvPass, key: str, *, full: bool = False) -> str:
         lines = [f"b = {fmt(g.b)}, added to every output y[p,q]"]
     elif name == "y":
         p, q = at
-        lines = [f"y{_idx(p, q)} = b + Σᵢⱼ K[i,j] · x[{p}+i,{q}+j]"]
+        lines = [f"y{_idx(p, q)} = b + Σ_i,j K[i,j] · x[{p}+i,{q}+j]"]
         terms = [f"K{_idx(i, j)} · x{_idx(p + i, q + j)} = {_factor(g.K[i, j])} × {_factor(g.x[p + i, q + j])} = "
                  f"{fmt(g.K[i, j] * g.x[p + i, q + j])}" for i in range(kh) for j in range(kw)]  # fmt: skip
         lines += [f"  {t}" for t in terms] + [f"  + b = {fmt(g.b)}"]
@@ -232,7 +241,7 @@ def cell_text(lesson: ConvPass, key: str, *, full: bool = False) -> str:
         ]
     elif name == "dx":
         u, v = at
-        lines = [f"∂L/∂x{_idx(u, v)} = Σᵢⱼ δ[{u}−i,{v}−j] · K[i,j]: K flipped, slid over δ",
+        lines = [f"∂L/∂x{_idx(u, v)} = Σ_i,j δ[{u}−i,{v}−j] · K[i,j]: K flipped, slid over δ",
                  "(the outputs that read this pixel hand their δ back through the weight they used)"]  # fmt: skip
         terms, zeros, border = [], 0, 0
         for i in range(kh):
@@ -442,7 +451,7 @@ def _geometry(lesson: ConvPass, th: Theme) -> _Geometry:
     # the ring is drawn), then the titles right above the backward grids.
     top_b = top_f + rows_f * c + 34 * s + 1.3 * font + 1.4 * font + ring_v
     height_grids = top_b + max(h, kh + 1.6) * c + ring_v
-    cell_font = min(th.size(12.5), 0.36 * c)
+    cell_font = min(th.size(th.font_size), 0.41 * c)
     return _Geometry(c, gap, x0, top_f, top_b, width, height_grids, font, small, cell_font)
 
 
@@ -545,7 +554,7 @@ def conv_diagram(
     keys = _all_keys(lesson)
     if selected is not None and (not isinstance(selected, str) or selected not in keys):
         raise ValueError(f"selected must be a cell of the diagram such as 'dK[0,1]', or None; got {selected!r}")
-    th = diagram_theme(theme, bool(lecture))
+    th = lecture_theme(theme, bool(lecture))
     g = _geometry(lesson, th)
     gr = _grids(lesson)
     stages = conv_stages(lesson)
@@ -747,7 +756,7 @@ def conv_diagram(
     foot = [text(th.size(16), y0 + k * 1.35 * cap_size, ln, size=cap_size, fill=th.text, anchor="start")
             for k, ln in enumerate(caption)]  # fmt: skip
     for k, note in enumerate(notes):
-        foot.append(text(th.size(16), y0 + (len(caption) + k) * 1.35 * cap_size, note, size=cap_size * 0.92,
+        foot.append(text(th.size(16), y0 + (len(caption) + k) * 1.35 * cap_size, note, size=cap_size * 0.9,
                          fill=th.muted, anchor="start"))  # fmt: skip
     parts.append(Part("caption", group("".join(foot))))
     height = y0 + (len(caption) + len(notes)) * 1.35 * cap_size + th.size(10)
@@ -805,14 +814,18 @@ def _cell_box(name: str, at, g: _Geometry, th: Theme, lesson: ConvPass) -> str:
 
 # --------------------------------------------------------------------------------------------- the step panel
 def step_panel(lesson: ConvPass, stage: int | None, selected: str | None = None) -> str:
-    """HTML for the app's side panel: the step's caption and the sum it computes with every product (or the
-    selected cell's), and the loss."""
+    """HTML for the app's side panel: the step's caption, the sum it computes with every product, the selected
+    cell's (when another), and the loss."""
     _check_lesson(lesson)
     stage = _check_stage(lesson, stage)
-    key = selected or stage_key(lesson, stage)
     parts = [f"<p><b>{html.escape(stage_caption(lesson, stage))}</b></p>"]
+    key = stage_key(lesson, stage)
     if key is not None:
         parts.append(f"<p>{cell_text(lesson, key, full=True)}</p>")
+    if selected is not None and selected != key:
+        parts.append(
+            f"<p><b>The cell you chose, {html.escape(selected)}:</b><br>{cell_text(lesson, selected, full=True)}</p>"
+        )
     out = "p" if lesson.pool else "y"
     loss = "½ Σ (" + out + " − T)²" if lesson.loss == "target" else "Σ " + out
     parts.append(f"<p>L = {html.escape(loss)} = {html.escape(fmt_plain(lesson.loss_value))}</p>")

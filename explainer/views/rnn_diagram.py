@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._validate import one_of
 from ..course.sequences import TASKS, RNNPass
 from .diagram import Part, Scene, circle, group, line, rect, target, text, text_width, wrap
-from .network_diagram import LECTURE_SCALE, diagram_theme
 from .style import THEMES, Theme, figure_spec, finite_max_abs, fmt, fmt_plain, get_theme, scale_color
 
-WIDTH = 1000.0  # px the scene is laid out for (× 1.9 in lecture mode)
+WIDTH = 1000.0  # px the scene is laid out for (× 1.7 in lecture mode)
+# Lecture mode: the layout ×1.7 (it fits the ~1,740 px of a notebook's output area on a 1920 px screen, so it is
+# drawn at its own size) and the fonts a little more, so that the smallest text is 24 px for the back row.
+LECTURE_SCALE = 1.7
+LECTURE_FONT = 16.7  # the theme's base font size in lecture mode (13 otherwise); the smallest text is 0.85 of it
 MAX_DRAWN_STEPS = 12  # T the diagram draws readably at 1,000 px
 MIN_DX, MAX_DX = 64.0, 130.0
 _SUB = str.maketrans("0123456789+−-", "₀₁₂₃₄₅₆₇₈₉₊₋₋")
@@ -37,6 +40,12 @@ _SUB = str.maketrans("0123456789+−-", "₀₁₂₃₄₅₆₇₈₉₊₋₋
 
 def _sub(t) -> str:
     return str(t).translate(_SUB)
+
+
+def lecture_theme(theme: str, lecture: bool) -> Theme:
+    """The theme a scene is drawn in: ``theme``, or in lecture mode ×1.7 with a larger base font."""
+    base = get_theme(theme)
+    return replace(base, scale=LECTURE_SCALE, font_size=LECTURE_FONT) if lecture else base
 
 
 # --------------------------------------------------------------------------------------------- the steps
@@ -212,15 +221,13 @@ def stage_caption(lesson: RNNPass, stage: int | None) -> str:
 
 
 def step_panel(lesson: RNNPass, stage: int | None, selected: str | None = None) -> str:
-    """HTML for the app's side panel: the step's caption, its vectors (or the selected node's), the loss."""
+    """HTML for the app's side panel: the step's caption, its vectors, the selected node's (when another), the loss."""
     _check_lesson(lesson)
     stage = _check_stage(lesson, stage)
     r = lesson.record
     T = r.n_steps
     out = [f"<p><b>{html.escape(stage_caption(lesson, stage))}</b></p>"]
-    key = selected
-    if key is None and stage is not None and stage < T:
-        key = f"h:{T - stage}"
+    key = f"h:{T - stage}" if stage is not None and stage < T else None
     if key is not None:
         out.append(f"<p>{node_text(lesson, key)}</p>")
     elif stage == T:
@@ -231,6 +238,9 @@ def step_panel(lesson: RNNPass, stage: int | None, selected: str | None = None) 
             f"∂L/∂b_h = {_vec(r.grad_b_h)},  ∂L/∂b_y = {_vec(r.grad_b_y)}",
         ]
         out.append("<p>" + "<br>".join(html.escape(x) for x in sums) + "</p>")
+    if selected is not None and selected != key:
+        name = html.escape(selected)
+        out.append(f"<p><b>What you chose, {name}:</b><br>{node_text(lesson, selected)}</p>")
     out.append(f"<p>L = {html.escape(fmt_plain(lesson.loss_value, 4))}</p>")
     return "".join(out)
 
@@ -264,26 +274,36 @@ def rnn_diagram(
     keys = node_keys(lesson)
     if selected is not None and selected not in keys:
         raise ValueError(f"selected must be one of the diagram's targets such as 'h:3', or None; got {selected!r}")
-    th = diagram_theme(theme, bool(lecture))
+    th = lecture_theme(theme, bool(lecture))
     r, seq = lesson.record, lesson.sequence
     T, n_h = r.n_steps, r.hidden.shape[2]
     lit, current = lit_steps(lesson, stage)
     sums = stage is not None and stage == T
     s = th.scale
     font, small = th.size(th.font_size), th.size(th.font_size * 0.85)
-    left, right = th.size(96), th.size(30)
+    # h₀ sits right of the row names, with room for half its norm label (the widest row name is ‖∂L/∂hₜ‖).
+    h0_label = text_width(_norm_text(np.linalg.norm(r.grad_h0[0])), small)
+    left = th.size(16) + text_width("‖∂L/∂hₜ‖", small) + th.size(10) + max(h0_label / 2, th.size(14))
+    right = th.size(30)
     dx = float(np.clip((WIDTH * s - left - right) / (T + 0.6), MIN_DX * s, MAX_DX * s))
     cw = min(th.size(24), 0.34 * dx)  # an h cell's side
     node_h = n_h * cw
     r_xy = th.size(13)
     y_title = th.size(22)
-    y_y = th.size(118)
-    y_h = y_y + th.size(92)  # the top of the h cells
-    y_norm = y_h + node_h + 0.95 * small
-    y_x = y_norm + th.size(58)
     title = f"Backpropagation through time: a tanh RNN unrolled over T = {T} step{'s' if T != 1 else ''}"
     # A short sequence is narrow: the title sets the width then (and the caption wraps to it).
     width = max(left + T * dx + dx * 0.6 + right, text_width(title, th.size(th.title_size)) + th.size(40))
+    sub = (
+        f"task: {TASKS[seq.task]};  L = {fmt_plain(lesson.loss_value, 4)};  "
+        f"W_hh = s·Q with s = {fmt_plain(lesson.weights.scale, 4)}"
+        + (f";  clipping ‖∂L/∂hₜ‖ at {_norm_text(r.clip)}" if r.clip is not None else ";  no clipping")
+    )
+    sub_lines = wrap(sub, small, width - th.size(32))[:2]
+    # Under the subtitle: a target's line and a value's line above each yₜ, then yₜ, hₜ, the norms and xₜ.
+    y_y = y_title + th.size(24) + (len(sub_lines) - 1) * 1.3 * small + th.size(28) + 2.1 * small + r_xy
+    y_h = y_y + th.size(92)  # the top of the h cells
+    y_norm = y_h + node_h + 0.95 * small
+    y_x = y_norm + th.size(58)
     hovers = {k: node_text(lesson, k) for k in keys}
     vmax_g = finite_max_abs(*[r.grad_hidden[t - 1] for t in lit]) if lit else 1.0
     vmax_y = finite_max_abs(r.grad_outputs)
@@ -293,13 +313,6 @@ def rnn_diagram(
         return left + t * dx
 
     parts: list[Part] = []
-    task = TASKS[seq.task]
-    sub = (
-        f"task: {task};  L = {fmt_plain(lesson.loss_value, 4)};  "
-        f"W_hh = s·Q with s = {fmt_plain(lesson.weights.scale, 4)}"
-        + (f";  clipping ‖∂L/∂hₜ‖ at {_norm_text(r.clip)}" if r.clip is not None else ";  no clipping")
-    )
-    sub_lines = wrap(sub, small, width - th.size(32))[:2]
     head = [text(th.size(16), y_title, title, size=th.size(th.title_size), fill=th.text, anchor="start", weight="600")]
     for k, ln in enumerate(sub_lines):
         head.append(
@@ -393,7 +406,7 @@ def rnn_diagram(
                     cx(t),
                     y_y - r_xy - 2.1 * small,
                     f"→ {fmt(float(seq.targets[i, 0, 0]), 2)}",
-                    size=small * 0.92,
+                    size=small,
                     fill=th.muted,
                 )
             )
@@ -432,7 +445,7 @@ def rnn_diagram(
             out.append(text(cx(t), y_norm, label, size=small, fill=th.error if clipped else th.text,
                             weight="600" if is_current else None))  # fmt: skip
             if clipped:
-                out.append(text(cx(t), y_norm + 1.25 * small, "clipped", size=small * 0.9, fill=th.error))
+                out.append(text(cx(t), y_norm + 1.25 * small, "clipped", size=small, fill=th.error))
         elif reached:
             out.append(text(cx(t), y_norm, _norm_text(np.linalg.norm(grad)), size=small, fill=th.text))
         state = "not reached yet" if not reached else f"norm of ∂L/∂h {_norm_text(np.linalg.norm(grad))}"
@@ -446,7 +459,7 @@ def rnn_diagram(
         v = float(r.xs[t - 1, 0, 0])
         out.append(circle(cx(t), y_x, r_xy, fill=scale_color(v, vmax_x, th), stroke=th.muted, width=th.size(1.2)))
         out.append(text(cx(t), y_x + r_xy + 0.85 * small, _short(v), size=small, fill=th.text))
-        out.append(text(cx(t), y_x + r_xy + 2.1 * small, f"t={t}", size=small * 0.9, fill=th.muted))
+        out.append(text(cx(t), y_x + r_xy + 2.1 * small, f"t={t}", size=small, fill=th.muted))
         out.append(target(f'<circle cx="{cx(t):.2f}" cy="{y_x:.2f}" r="{r_xy:.2f}"', key=f"x:{t}",
                           label=f"input x{_sub(t)} = {fmt(v)}"))  # fmt: skip
     parts.append(Part("inputs", group("".join(out))))
@@ -516,7 +529,7 @@ def norm_figure(lesson: RNNPass, *, stage: int | None = None, theme: str = "ligh
     _check_lesson(lesson)
     stage = _check_stage(lesson, stage)
     _check_look(theme, lecture)
-    th = get_theme(theme, lecture=bool(lecture))
+    th = lecture_theme(theme, bool(lecture))
     r = lesson.record
     T = r.n_steps
     lit, current = lit_steps(lesson, stage)

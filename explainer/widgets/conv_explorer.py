@@ -26,7 +26,7 @@ from ..views.conv_diagram import (
     step_panel,
 )
 from ..views.diagram import plain_text
-from ..views.style import fmt, get_theme
+from ..views.style import fmt_plain, get_theme
 from .app import App, check_bool
 from .diagram import Diagram
 from .sliders import Row, Sliders, number, row, widened
@@ -414,7 +414,7 @@ class ConvExplorer(App):
         _set(
             self.status,
             "value",
-            f'<div class="bpx-loss">L = {html.escape(fmt(lesson.loss_value))}</div><div>{where}</div>',
+            f'<div class="bpx-loss">L = {html.escape(fmt_plain(lesson.loss_value, 6))}</div><div>{where}</div>',
         )
         self._show_numbers()
         self._drawing = True
