@@ -38,17 +38,18 @@ from .style import Theme, fmt, get_theme, scale_color, scale_stops
 
 MODES = ("values", "gradients")
 DEFAULT_LR = 0.5
-WIDTH = 1000.0  # px the diagram is laid out for (× the lecture scale); the widget scales it to its container
+WIDTH = 1000.0  # px the diagram is laid out for; the widget scales it to its container
+LECTURE_WIDTH = 1700.0  # in lecture mode: the width of a 1920 px screen's output area
 MIN_DX, MAX_DX = 100.0, 270.0  # px between layers
 MIN_DY, MAX_DY = 62.0, 104.0  # px between the neurons of a layer
 BACKWARD_TITLE = "The backward pass, step by step"
-# In lecture mode a diagram gets the whole width of a 1920 px screen: its labels at ~21-25 px (plotly's
-# figures keep style.LECTURE_SCALE, 1.6, as they sit beside other panels).
-LECTURE_SCALE = 1.9
+# In lecture mode a diagram gets the whole width of a 1920 px screen and its text is 2.2× (the smallest label
+# 24 px, names 29 px; plotly's figures keep style.LECTURE_SCALE, 1.6, as they sit beside other panels).
+LECTURE_SCALE = 2.2
 
 
 def diagram_theme(theme: str, lecture: bool) -> Theme:
-    """The theme a diagram is drawn in: ``theme``, enlarged ×1.9 in lecture mode."""
+    """The theme a diagram is drawn in: ``theme``, enlarged ×2.2 in lecture mode."""
     return replace(get_theme(theme), scale=LECTURE_SCALE) if lecture else get_theme(theme)
 
 
@@ -80,7 +81,7 @@ class _Geometry:
 def _geometry(lay: NetworkLayout, th: Theme, width: float | None, caption_lines: int, banner: bool) -> _Geometry:
     s = th.scale
     L, sizes = lay.n_layers, lay.sizes
-    budget = width if width is not None else WIDTH * s
+    budget = width if width is not None else (LECTURE_WIDTH if s > 1 else WIDTH)
     right = 118 * s  # the loss node's label and the colour bar
     left = 34 * s
     # The loss node sits max(0.75·dx, 118 px) right of the outputs: solve for dx with either.
