@@ -279,7 +279,8 @@ def test_dark_theme_lecture_and_selection():
     assert 'aria-pressed="true"' in "".join(p.svg for p in scene.parts)
     small = graph_diagram(tr)
     assert scene.font_size == pytest.approx(LECTURE_SCALE * small.font_size)
-    assert scene.font_size * 0.9 >= 22  # the smallest node text, ≥ 22 px at natural size
+    sizes = [float(t.split('font-size="')[1].split('"')[0]) for t in scene.svg().split("<text ")[1:]]
+    assert min(sizes) >= 24  # every text, at the scene's natural size
 
 
 def test_hover_texts_escape_what_a_label_holds():

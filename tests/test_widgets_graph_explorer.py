@@ -11,7 +11,7 @@ import pytest
 from explainer import get_scenario, worked_example
 from explainer.autograd import EXAMPLES, backward_steps, parse_expression, trace
 from explainer.views.diagram import plain_text
-from explainer.views.graph_diagram import graph_diagram, node_key, step_lines
+from explainer.views.graph_diagram import LECTURE_SCALE, graph_diagram, node_key, step_lines
 from explainer.views.style import fmt
 from explainer.widgets.graph_explorer import GraphExplorer
 
@@ -284,7 +284,8 @@ def test_a_node_chosen_in_the_diagram_shows_its_numbers(app):
 def test_lecture_and_theme(app):
     small = app.scene.font_size
     app.controls["lecture"].value = True
-    assert app.lecture and "bpx-lecture" in app.root._dom_classes and app.scene.font_size == pytest.approx(1.9 * small)
+    assert app.lecture and "bpx-lecture" in app.root._dom_classes
+    assert app.scene.font_size == pytest.approx(LECTURE_SCALE * small)
     app.controls["theme"].value = "dark"
     assert app.scene.theme == "dark" and app.diagram_widget.background == "#111418"
     assert_panels_follow_the_state(app)

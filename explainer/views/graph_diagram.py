@@ -1,7 +1,7 @@
 """An expression graph drawn as an SVG scene: every node's value and gradient, every edge the share it carries.
 
 ``graph_diagram(trace(root))`` draws a graph of ``explainer.autograd`` Values the way the network diagram draws a
-network (the same ``Scene`` of parts, the same live widget, lecture ×1.9, the dark theme): leaves on the left,
+network (the same ``Scene`` of parts, the same live widget, its lecture scale, the dark theme): leaves on the left,
 each operation one column right of its deepest input, the root on the right. Each node shows its operation,
 its value above and its gradient ``grad = ∂f/∂node`` below (f is the root); each edge is coloured by the
 gradient it carries back (local derivative × the gradient of the node it feeds) and labelled with it. Where a
@@ -33,8 +33,9 @@ from .diagram import Part, Scene, circle, group, rect, target, text, text_width,
 from .network_diagram import LECTURE_SCALE, diagram_theme
 from .style import THEMES, Theme, finite_max_abs, fmt, fmt_plain, scale_color
 
-WIDTH = 1000.0  # px the diagram is laid out for (× LECTURE_SCALE in lecture mode)
-MIN_DX, MAX_DX = 96.0, 180.0  # px between columns (× the lecture scale: a 4-column neuron fits 1,920 px)
+WIDTH = 1000.0  # px the diagram is laid out for
+LECTURE_WIDTH = 1700.0  # in lecture mode (as the network diagram): the output area of a 1920 px screen
+MIN_DX, MAX_DX = 96.0, 180.0  # px between columns (× the lecture scale)
 ROOT = "f"  # how the texts name the root: grad = ∂f/∂node
 NAME_CHARS = 24  # an operation's source text is shortened to this many characters in texts
 LECTURE_TEXT = 24.0  # px: the smallest text in lecture mode, at the scene's natural size
@@ -446,8 +447,9 @@ def graph_diagram(
     selected: a node key (``node_key(id)``, "node:3") to ring, or None.
     title: the scene's title; the line under it is ``f = <the expression> = <its value>``.
     caption: write what the stage does under the graph (``step_lines``); False where a panel beside it does.
-    theme: "light" or "dark"; lecture: everything ×1.9 for a projector; width: px to lay out for (300 to 4000,
-        default 1,000 × the lecture scale); a deep expression gets more columns than fit and is drawn wider.
+    theme: "light" or "dark"; lecture: everything × LECTURE_SCALE for a projector, every text ≥ 24 px; width: px
+        to lay out for (300 to 4000; default 1,000, in lecture mode 1,700); a deep expression gets more columns than
+        fit and is drawn wider (the live widget scales it to its container).
     """
     if not isinstance(tr, Trace):
         raise ValueError(f"tr must be a Trace from explainer.autograd.trace(root); got {type(tr).__name__}")
@@ -535,7 +537,7 @@ def _draw(
     margin = th.size(16)
     left = margin + max(n.left_extent for n in columns[0])
     right_room = max(n.right_extent for n in columns[-1]) + margin
-    budget = width if width is not None else WIDTH * th.scale
+    budget = width if width is not None else (LECTURE_WIDTH if th.scale > 1 else WIDTH)
     dx = (budget - left - right_room) / max(n_cols - 1, 1)
     dx = max(need, min(max(dx, MIN_DX * th.scale), MAX_DX * th.scale))
     for n in nodes:
