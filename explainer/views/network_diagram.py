@@ -230,7 +230,7 @@ def _colorbar(x: float, y: float, h: float, vmax: float, title: str, th: Theme) 
         ty = y + frac * h
         out.append(line(x + w, ty, x + w + th.size(4), ty, stroke=th.muted, width=th.size(0.8)))
         label = "0" if value == 0 else fmt(value, 2)
-        out.append(text(x + w + th.size(6), ty, label, size=th.size(th.font_size * 0.8), fill=th.text, anchor="start"))
+        out.append(text(x + w + th.size(6), ty, label, size=th.size(th.font_size * 0.86), fill=th.text, anchor="start"))
     return "".join(out)
 
 

@@ -314,6 +314,52 @@ def test_14_the_stepper_numbers_its_steps_like_the_caption_and_stops_at_the_last
     jh.screenshot(page, "journey-update-step", selector=".jp-OutputArea-output:has(.bpx-app)")
 
 
+# ---------------------------------------------------------------------------------------------- lecture mode
+LECTURE_SIZES = """() => {
+  const app = document.querySelector('.bpx-app');
+  const svg = app.querySelector('.bpx-diagram svg');
+  const box = svg.getBoundingClientRect();
+  const scale = box.width / svg.viewBox.baseVal.width;
+  const out = document.querySelector('.jp-OutputArea-output:has(.bpx-app)');
+  const texts = Array.from(svg.querySelectorAll('text')).filter((t) => t.textContent.trim());
+  const drawn = (t) => parseFloat(t.getAttribute('font-size') || getComputedStyle(t).fontSize) * scale;
+  const controls = Array.from(app.querySelectorAll('button, select, input, .widget-label, .widget-readout'))
+    .filter((e) => e.getBoundingClientRect().width > 0);
+  return {
+    smallest: Math.min(...texts.map(drawn)),
+    small: texts.filter((t) => drawn(t) < 23.5).map((t) => t.textContent).slice(0, 8),
+    controls: Math.min(...controls.map((e) => parseFloat(getComputedStyle(e).fontSize))),
+    cut: controls.filter((e) => e.scrollWidth > e.clientWidth + 1 && e.tagName !== 'INPUT')
+      .map((e) => e.textContent.trim() || e.value),
+    svg: [box.left, box.right], out: [out.getBoundingClientRect().left, out.getBoundingClientRect().right],
+    overflow: out.scrollWidth - out.clientWidth,
+  };
+}"""
+
+
+@pytest.mark.timeout(240)
+def test_15_lecture_mode_reads_from_the_back_row_at_1920(explorer):
+    """At 1920×1080 in lecture mode every text of the diagram is at least 24 px as drawn, every control at
+    least 24 px, no control cuts its text and the diagram keeps inside the output area."""
+    page = explorer
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    try:
+        click(page, "lecture mode")
+        jh.wait_until_equal(lambda: jh.kernel_eval(page, "app.lecture"), True, WAIT, "lecture mode")
+        page.wait_for_function("() => document.querySelector('.bpx-app.bpx-lecture')")
+        for stage in ("values", "gradients"):
+            click(page, "forward values" if stage == "values" else "backward gradients")
+            jh.wait_until_equal(lambda: jh.kernel_eval(page, "app.state_.mode"), stage, WAIT, f"the {stage} view")
+            sizes = page.evaluate(LECTURE_SIZES)
+            assert sizes["smallest"] >= 23.5, sizes  # the smallest label 24 px, as drawn
+            assert sizes["controls"] >= 24 and sizes["cut"] == [], sizes
+            assert sizes["out"][0] - 1 <= sizes["svg"][0] and sizes["svg"][1] <= sizes["out"][1] + 1, sizes
+            assert sizes["overflow"] <= 0, sizes
+        jh.screenshot(page, "journey-lecture-1920", selector=".jp-OutputArea-output:has(.bpx-app)")
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 900})
+
+
 # ---------------------------------------------------------------------------------------------- broken on purpose
 @pytest.mark.timeout(240)
 def test_a_journey_fails_when_the_diagram_does_not_follow(page, fixture_lab):
