@@ -1,15 +1,19 @@
-"""Playground: training ticks, live figures equal to what the view functions draw, resets, CSV, errors, memory."""
+"""Playground: the API for scripts, every control and diagram gesture, what the page is sent equals what the state
+implies (maps, links, texts), the presets' claims, your own points, share strings, explain this step, the
+still picture, failures that keep the last good state, close, and memory over 20,000 steps."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import gc
-import json
+import html
+import re
+import struct
+import zlib
 
+import ipywidgets
 import numpy as np
-import plotly.graph_objects as go
 import psutil
 import pytest
 from ipywidgets.widgets import widget as widget_module
@@ -17,103 +21,22 @@ from jupyter_client.session import json_packer
 from playground_script import change, tick
 
 from explainer.course.datasets import EXAMPLE_CSV, make_dataset
-from explainer.engine.boundary import decision_grid
-from explainer.engine.training import History
-from explainer.views.training import plot_decision_boundary, plot_gradient_norms
+from explainer.course.playground_presets import PLAYGROUND_PRESETS, SCALE
+from explainer.engine.boundary import plane_maps
+from explainer.engine.features import FeatureMap
+from explainer.engine.history import divergence_message
+from explainer.engine.training import Penalty
+from explainer.views import explain_parameter
+from explainer.views.playground_scene import NODE_LIT, NODE_WALKED, signed_indices, weight_styles
 from explainer.widgets import Playground
 from explainer.widgets import playground as pg
-
-SEND = ("_send_update_msg", "_send_restyle_msg", "_send_relayout_msg", "_send_addTraces_msg", "_send_deleteTraces_msg")
+from explainer.widgets.playground_setup import SHARE_PREFIX
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def upload(app, name: str, content: bytes) -> None:
-    """Set the FileUpload value as ipywidgets 8 does after a file is chosen."""
-    app.controls["csv"].value = (
-        {
-            "name": name,
-            "type": "text/csv",
-            "size": len(content),
-            "content": memoryview(content),
-            "last_modified": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-        },
-    )
-
-
-def traces(fig) -> list[dict]:
-    return fig.to_plotly_json()["data"]
-
-
-def decoded(v):
-    """Plotly's typed-array spec ({"dtype", "bdata", "shape"}) as the numpy array it stands for."""
-    if isinstance(v, dict) and "bdata" in v and "dtype" in v:
-        arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-        shape = v.get("shape")
-        if isinstance(shape, str):
-            shape = tuple(int(n) for n in shape.split(","))
-        return arr.reshape(shape) if shape else arr
-    return v
-
-
-def assert_same(a, b, where: str) -> None:
-    a, b = decoded(a), decoded(b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        assert set(a) == set(b), f"{where}: keys {sorted(set(a) ^ set(b))} differ"
-        for k in a:
-            assert_same(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, (list, tuple, np.ndarray)) and not isinstance(a, str):
-        aa, bb = np.asarray(a), np.asarray(b)
-        assert aa.shape == bb.shape, f"{where}: shape {aa.shape} != {bb.shape}"
-        if aa.dtype.kind in "fiu" and bb.dtype.kind in "fiu":
-            np.testing.assert_array_equal(aa, bb, err_msg=where)
-        else:
-            assert aa.tolist() == bb.tolist(), where
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
-
-
-def assert_widget_shows(widget, fig: go.Figure, skip=("uid",)) -> None:
-    """Every property of every trace of the view's figure is on the live widget, with the same values."""
-    live, drawn = traces(widget), traces(fig)
-    assert [t.get("name") for t in live] == [t.get("name") for t in drawn]
-    for i, (lt, dt_) in enumerate(zip(live, drawn)):
-        lt = {k: v for k, v in lt.items() if k not in skip}
-        dt_ = {k: v for k, v in dt_.items() if k not in skip}
-        assert_same(lt, dt_, f"trace {i} ({dt_.get('name')})")
-
-
-def view_figures(app) -> dict:
-    """The three figures the view functions draw for the app's current state (the reference)."""
-    h = pg.display_history(app.history)
-    ds = app.dataset
-    grid = decision_grid(app.network, ds.X, resolution=pg.GRID_RESOLUTION)
-    return {"boundary": app._plot_boundary(grid, ds), "loss": app._plot_loss(h), "norms": app._plot_norms(h)}
-
-
-def count_messages(app, monkeypatch) -> dict:
-    """Count plotly messages per figure widget from now on."""
-    counts = {}
-    for name, widget in app.figures.items():
-        counts[name] = 0
-        for method in SEND:
-            original = getattr(widget, method)
-
-            def spy(*args, _original=original, _name=name, **kwargs):
-                counts[_name] += 1
-                return _original(*args, **kwargs)
-
-            monkeypatch.setattr(widget, method, spy)
-    return counts
-
-
 @pytest.fixture(autouse=True)
 def kernel_messages(monkeypatch):
-    """Check every widget message as the kernel's messaging would: JSON without NaN, contiguous buffers.
-
-    Without a kernel, ipywidgets hands its messages to a dummy comm that accepts anything; in a real
-    kernel a strided numpy view or a NaN in the JSON raises when the message is sent. The app would
-    catch that error and show it, so the test fails at teardown even when it did not look.
-    """
+    """Every widget message as a kernel's messaging would take it: JSON without NaN, contiguous buffers."""
     original = widget_module.Widget._send
     problems: list[str] = []
 
@@ -135,602 +58,777 @@ def kernel_messages(monkeypatch):
 
 @pytest.fixture
 def app():
-    a = Playground(hidden="8, 8", lr=0.3)
+    a = Playground()
     yield a
     a.close()
 
 
-# ---------------------------------------------------------------------------------------------- training
-def test_default_app_is_2_8_8_1_on_circles_with_a_test_split(app):
-    assert list(app.network.sizes) == [2, 8, 8, 1]
-    assert app.network.output_activation == "sigmoid" and app.network.loss == "bce"
-    assert app.dataset.name == "circles" and app.dataset.n_samples == 200
-    assert len(app.dataset.y_train) == 100 and len(app.dataset.y_test) == 100
-    assert len(app.history) == 1 and app.history.test_loss is not None
-    for name in ("dataset", "noise", "test_fraction", "seed", "hidden", "activation", "optimizer", "lr",
-                 "batch_size", "steps_per_update", "play", "step", "reset", "csv", "preset", "lecture"):  # fmt: skip
-        assert name in app.controls
-    assert app.controls["play"].interval == 100
-    assert app.controls["hidden"].value == "8, 8"
+def said(app) -> str:
+    """The message area's text, as the learner reads it."""
+    return html.unescape(app.message.value)
 
 
-def test_a_tick_trains_exactly_steps_per_update_steps(app):
-    app.controls["steps_per_update"].value = 7
-    start = app.network.parameters
-    tick(app)
-    assert len(app.history) == 8
-    assert not np.allclose(app.network.parameters, start)
-    app.controls["step"].click()
-    assert len(app.history) == 15 and app.session.steps_done == 14
-    # The network is the session's, trained on the training split only.
-    np.testing.assert_array_equal(app.session.X, app.dataset.X_train)
-    np.testing.assert_array_equal(app.history.parameters[-1], app.network.parameters)
+def open_widgets() -> set:
+    return set(ipywidgets.widgets.widget._instances)
 
 
-def test_stopping_the_play_widget_is_not_a_tick(app):
-    tick(app, 3)
-    app.controls["play"].value = 0  # the stop button sets the value back to min
-    assert len(app.history) == 31
+def upload(app, name: str, content: bytes) -> None:
+    """Set the FileUpload value as ipywidgets 8 does after a file is chosen."""
+    app.controls["csv"].value = (
+        {"name": name, "type": "text/csv", "size": len(content), "content": memoryview(content),
+         "last_modified": dt.datetime(2024, 1, 1, tzinfo=dt.UTC)},
+    )  # fmt: skip
 
 
-def test_the_record_is_at_the_current_parameters_on_the_training_data(app):
-    tick(app, 2)
-    rec = app.record
-    np.testing.assert_array_equal(rec.inputs, app.dataset.X_train)
-    assert rec.loss == pytest.approx(app.history.train_loss[-1], rel=1e-12)
-    np.testing.assert_array_equal(rec.weights[0], app.network.weights[0])
+def grids_of(app) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features (7, R, R), nodes (n, R, R), map (M, M)) as the page was sent them."""
+    d = app.diagram
+    R, M = pg.NEURON_RESOLUTION, pg.MAP_RESOLUTION
+    raw = np.frombuffer(d.grids, dtype=np.uint8)
+    n_nodes = len(d.scene["nodes"])
+    feats = raw[: 7 * R * R].reshape(7, R, R)
+    nodes = raw[7 * R * R : (7 + n_nodes) * R * R].reshape(n_nodes, R, R)
+    return feats, nodes, raw[(7 + n_nodes) * R * R :].reshape(M, M)
 
 
-def test_changing_lr_mid_training_keeps_parameters_and_history(app):
-    tick(app, 3)
-    before = app.network.parameters
-    history_before = app.history
-    session = app.session
-    app.controls["lr"].value = 0.05
-    assert app.session is session and app.session.lr == pytest.approx(0.05)
-    np.testing.assert_array_equal(app.network.parameters, before)
-    assert len(app.history) == 31
-    tick(app)
-    assert len(app.history) == 41
-    np.testing.assert_array_equal(app.history.train_loss[:31], history_before.train_loss)
-    assert app.history.lr == pytest.approx(0.05)
-    # The step just taken used the new η: θ₃₁ = θ₃₀ − 0.05 g₃₀ (plain SGD, full batch).
-    h = app.history
-    np.testing.assert_allclose(h.parameters[31], h.parameters[30] - 0.05 * h.gradients[30], rtol=1e-12)
-
-
-def test_the_sliders_own_rounding_of_lr_is_not_a_change(app):
-    """The browser snaps η to the slider's grid when it first draws it (0.3 → 0.302) and sends that back."""
-    app.controls["lr"].value = 10 ** (round(np.log10(0.3) / pg.LR_STEP) * pg.LR_STEP)  # 0.302
-    assert app.session.lr == 0.3 and app.settings.lr == 0.3
-    app.controls["lr"].value = 0.3 * 10**pg.LR_STEP  # one notch: the user
-    assert app.session.lr == pytest.approx(0.3 * 10**pg.LR_STEP)
-
-
-def test_status_line_shows_step_losses_and_lr(app):
-    tick(app)
-    h = app.history
-    text = app.status.value
-    assert "step 10" in text and f"{h.train_loss[-1]:.4f}" in text and f"{h.test_loss[-1]:.4f}" in text
-    assert "η = 0.3" in text
-    assert pg._fmt_loss(1.3e153) == "1.3e+153" and pg._fmt_loss(float("inf")) == "∞"
-
-
-def test_changing_optimizer_and_batch_size_keeps_parameters(app):
-    tick(app, 2)
-    before = app.network.parameters
-    app.controls["optimizer"].value = "adam"
-    assert app.session.optimizer.name == "adam"
-    np.testing.assert_array_equal(app.network.parameters, before)
-    app.controls["batch_size"].value = 10
-    assert app.session.batch_size == 10
-    tick(app)
-    assert len(app.history) == 31 and app.history.optimizer == "adam"
-    app.controls["batch_size"].value = 0
-    assert app.session.batch_size is None
-
-
-@pytest.mark.parametrize(
-    ("control", "value"),
-    [("noise", 0.2), ("test_fraction", 0.9), ("seed", 5), ("hidden", "4"), ("activation", "relu"), ("dataset", "xor")],
-)
-def test_data_and_architecture_changes_reset_with_a_message(app, control, value):
-    tick(app, 2)
-    app.controls[control].value = value
-    assert len(app.history) == 1 and app.session.steps_done == 0
-    assert "step 0" in app.message.value and "reset" in app.message.value
-    assert getattr(app.settings, control) == (pg.parse_hidden(value) if control == "hidden" else value)
-
-
-def test_hidden_text_builds_the_layers(app):
-    app.controls["hidden"].value = "3, 5,2"
-    assert list(app.network.sizes) == [2, 3, 5, 2, 1]
-    app.controls["hidden"].value = "none"
-    assert list(app.network.sizes) == [2, 1]
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("8, x", "'x' is not"),
-        ("0", "1 to 32 neurons"),
-        ("", "empty"),
-        (", ".join(["4"] * 200), "200 layers"),
-        ("8, 100", "got 100"),
-        ("-3", "'-3' is not"),
-    ],  # fmt: skip
-)
-def test_invalid_hidden_text_shows_a_message_and_keeps_the_network(app, text, words):
-    tick(app)
-    net, history = app.network, app.history
-    app.controls["hidden"].value = text
-    assert words in app.errors[-1] and "hidden" in app.errors[-1]
-    assert "bpx-error" in app.message.value
-    assert app.network is net and app.history is history
-    assert app.controls["hidden"].value == "8, 8"  # the control shows what runs
-    app.controls["hidden"].value = "5"  # the next valid change works
-    assert list(app.network.sizes) == [2, 5, 1]
-
-
-@pytest.mark.parametrize("name", ["xor", "circles", "moons", "spiral", "blobs", "sine"])
-def test_every_dataset_trains_and_draws(name):
-    app = Playground(name, hidden="6", lr=0.3)
-    ds = app.dataset
-    expected = {"blobs": (3, "softmax", "cross_entropy"), "sine": (1, "identity", "mse")}.get(
-        name, (1, "sigmoid", "bce")
+def styles_of(app) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    d = app.diagram
+    raw = np.frombuffer(d.styles, dtype=np.uint8)
+    n_links, n_biases = len(d.scene["links"]), len(d.scene["biases"])
+    return (
+        raw[: 3 * n_links].reshape(n_links, 3),
+        raw[3 * n_links : 3 * n_links + n_biases],
+        raw[3 * n_links + n_biases :],
     )
-    assert app.network.sizes[-1] == expected[0]
-    assert (app.network.output_activation, app.network.loss) == expected[1:]
-    assert app.network.sizes[0] == ds.n_features
-    tick(app, 5)
-    assert app.history.train_loss[-1] < app.history.train_loss[0]
-    ref = view_figures(app)
-    assert_widget_shows(app.figures["boundary"], ref["boundary"])
-    assert_widget_shows(app.figures["norms"], ref["norms"])
-    app.close()
 
 
-# ---------------------------------------------------------------------------------------------- figures
-def test_loss_curve_holds_the_train_and_test_loss(app):
-    tick(app, 4)
-    h = app.history
-    fig = app.figures["loss"]
-    np.testing.assert_array_equal(fig.data[0].y, h.train_loss)
-    np.testing.assert_array_equal(fig.data[0].x, h.steps)
-    np.testing.assert_array_equal(fig.data[1].y, h.test_loss)
-    assert fig.data[0].mode == "lines+markers"
-    tick(app, 3)  # 71 points: lines only, as the view draws it
-    assert fig.data[0].mode == "lines"
-    assert_widget_shows(fig, view_figures(app)["loss"])
+def statuses(app) -> list[str]:
+    return [app.diagram.texts.get(f"status{r}", "") for r in range(3)]
 
 
-def test_a_long_loss_curve_is_thinned_for_display_with_the_last_point_exact(app):
-    app.controls["steps_per_update"].value = 100
-    tick(app, 8)
-    h = app.history
-    assert len(h) == 801
-    fig = app.figures["loss"]
-    assert len(fig.data[0].y) <= pg.DISPLAY_POINTS
-    assert fig.data[0].y[-1] == h.train_loss[-1] and fig.data[0].x[-1] == 800
-    assert fig.data[0].y[0] == h.train_loss[0]
-    index = np.asarray(fig.data[0].x, dtype=int)
-    np.testing.assert_array_equal(fig.data[0].y, h.train_loss[index])
-    norms = app.figures["norms"]
-    np.testing.assert_array_equal(norms.data[0].y, h.grad_norms[index, 0])
+def assert_page_follows_the_state(app) -> None:
+    """What the page was sent is what the state implies: every neuron's map, the output map, every link."""
+    net, fm = app.network, FeatureMap(app.settings.features)
+    lo, hi = pg.DOMAIN
+    _, nodes, big = grids_of(app)
+    small = plane_maps(net, fm, (lo, hi), (lo, hi), pg.NEURON_RESOLUTION)
+    hidden = np.concatenate(small.layers[:-1]) if len(small.layers) > 1 else np.zeros((0,) + nodes.shape[1:])
+    np.testing.assert_array_equal(nodes[: len(hidden)], signed_indices(hidden[:, ::-1]))
+    out = plane_maps(net, fm, (lo, hi), (lo, hi), pg.MAP_RESOLUTION).output[0, ::-1]
+    if app.dataset.task == "binary":
+        np.testing.assert_array_equal(big, signed_indices(2 * out - 1))
+    links, biases, _ = styles_of(app)
+    weights = np.concatenate([w.T.ravel() for w in net.weights])
+    if app.explain_stage is None:
+        np.testing.assert_array_equal(links, weight_styles(weights, app.diagram.scene["scale"]))
+    np.testing.assert_array_equal(biases, signed_indices(np.concatenate(net.biases)))
+    assert [link["key"] for link in app.diagram.scene["links"]] == [
+        f"W{layer + 1}[{i},{j}]"
+        for layer, w in enumerate(net.weights)
+        for j in range(w.shape[1])
+        for i in range(w.shape[0])
+    ]
+    values = np.frombuffer(app.diagram.values, dtype=np.float32)
+    np.testing.assert_allclose(values[0 : 2 * len(weights) : 2], weights, rtol=1e-6, atol=1e-7)
 
 
-def test_gradient_norm_traces_are_the_history_columns(app):
-    tick(app, 3)
-    h = app.history
-    fig = app.figures["norms"]
-    for layer in range(h.n_layers):
-        np.testing.assert_array_equal(fig.data[layer].y, h.grad_norms[:, layer])
-        np.testing.assert_array_equal(fig.data[layer].x, h.steps)
-    bar = fig.data[-1]
-    assert list(bar.x) == ["W1", "W2", "W3"]
-    np.testing.assert_array_equal(bar.y, h.grad_norms[-1])
-    assert fig.layout.xaxis2.title.text == "latest (step 30)"
+def png_pixels(uri: str) -> np.ndarray:
+    """The RGB pixels of a PNG data URI made by playground_scene (8-bit RGB, filter 0)."""
+    data = base64.b64decode(uri.split(",", 1)[1])
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    idat, pos = b"", 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            idat += data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, 1 + 3 * width)
+    assert np.all(raw[:, 0] == 0)
+    return raw[:, 1:].reshape(height, width, 3)
 
 
-def test_boundary_heat_map_is_the_decision_grid(app):
-    tick(app, 2)
-    grid = decision_grid(app.network, app.dataset.X, resolution=pg.GRID_RESOLUTION)
-    fig = app.figures["boundary"]
-    np.testing.assert_array_equal(np.asarray(fig.data[0].z), grid.outputs[..., 0])
-    np.testing.assert_array_equal(fig.data[0].x, grid.x)
-    assert fig.data[1].type == "contour"
-    np.testing.assert_array_equal(np.asarray(fig.data[1].z), grid.outputs[..., 0])
+# ---------------------------------------------------------------------------------------------- the API
+def test_the_api_for_scripts_circles_with_squares_and_no_hidden_layer():
+    app = Playground("circles", features=("x1^2", "x2^2"), hidden=(), regularization="l2", reg_rate=0.001,
+                     n_samples=500, problem="classification")  # fmt: skip
+    try:
+        assert app.network.sizes == (2, 1)
+        app.train(3000)
+        acc = app.accuracy()
+        assert set(acc) == {"train", "test"} and acc["train"] >= 0.97 and acc["test"] >= 0.95
+        out = app.neuron_outputs()
+        assert out["layers"] == [] and out["x"].shape == (pg.NEURON_RESOLUTION,)
+        assert app.session.steps_done == 3000 and app.session.regularization == "l2"
+        assert_page_follows_the_state(app)
+    finally:
+        app.close()
 
 
-@pytest.mark.parametrize("preset", ["circles", "blobs", "sine", "spiral"])
-def test_live_widgets_hold_exactly_what_the_view_functions_draw(preset):
-    """The fast path (numbers only) and the view functions agree on every trace property, tick after tick."""
-    app = Playground(preset=preset)
-    for _ in range(3):
-        tick(app, 2)
-        ref = view_figures(app)
-        for name in ("boundary", "loss", "norms"):
-            assert_widget_shows(app.figures[name], ref[name])
-        assert app.figures["norms"].layout.xaxis2.title.text == f"latest (step {app.session.steps_done})"
-    app.close()
+def test_neuron_outputs_are_each_hidden_neurons_activation_at_each_point():
+    app = Playground("xor", features=("x1", "x2", "x1*x2"), hidden=(3, 2), activation="tanh")
+    try:
+        app.train(50)
+        out = app.neuron_outputs()
+        xs, ys, layers = out["x"], out["y"], out["layers"]
+        assert [m.shape for m in layers] == [(3, len(ys), len(xs)), (2, len(ys), len(xs))]
+        assert np.all(np.diff(xs) > 0) and xs[0] > -6 and xs[-1] < 6
+        i, j = 7, 13
+        p = app.network.forward_pass(FeatureMap(("x1", "x2", "x1*x2"))([[xs[j], ys[i]]]))
+        np.testing.assert_allclose(layers[0][:, i, j], p.a[1][0], rtol=1e-12)
+        np.testing.assert_allclose(layers[1][:, i, j], p.a[2][0], rtol=1e-12)
+    finally:
+        app.close()
 
 
-def test_patches_match_the_view_functions_directly():
-    ds = make_dataset("blobs", n_samples=60, seed=1, test_fraction=0.3)
-    net = pg.network_for(ds, (5,), "tanh", 0)
-    grid = decision_grid(net, ds.X, resolution=20)
-    restyle, relayout, index = pg.boundary_patch(grid, ds, contour=False)
-    fig = plot_decision_boundary(grid, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test)
-    assert index == list(range(len(fig.data))) == list(range(7))  # the map, 3 classes × (train, test)
-    np.testing.assert_array_equal(restyle["z"][0], fig.data[0].z)
-    np.testing.assert_array_equal(restyle["customdata"][0], fig.data[0].customdata)
-    for i in index[1:]:
-        np.testing.assert_array_equal(restyle["x"][i], fig.data[i].x)
-        np.testing.assert_array_equal(restyle["y"][i], fig.data[i].y)
-    assert relayout["xaxis.range"] == list(fig.layout.xaxis.range)
-    assert relayout["yaxis.range"] == list(fig.layout.yaxis.range)
-    from explainer.engine.training import train
-
-    h = train(net, ds.X_train, ds.targets("train"), steps=5, lr=0.2)
-    restyle, relayout, index = pg.norms_patch(h)
-    fig = plot_gradient_norms(h)
-    for k, i in enumerate(index):
-        np.testing.assert_array_equal(restyle["y"][k], fig.data[i].y)
-        assert restyle["hovertemplate"][k] == fig.data[i].hovertemplate
-    assert relayout["xaxis2.title.text"] == fig.layout.xaxis2.title.text
+def test_accuracy_is_r_squared_for_a_regression():
+    app = Playground("plane", hidden=(4,), optimizer="adam", lr=0.03, batch_size=None, n_samples=200)
+    try:
+        app.train(500)
+        acc = app.accuracy()
+        ds = app.dataset
+        a = app.network.forward(FeatureMap(("x1", "x2"))(ds.X_test))[:, 0]
+        r2 = 1 - np.sum((a - ds.y_test) ** 2) / np.sum((ds.y_test - ds.y_test.mean()) ** 2)
+        assert acc["test"] == pytest.approx(r2, rel=1e-12) and acc["test"] > 0.9
+        assert app.dataset.task == "regression" and app.settings.problem == "regression"
+    finally:
+        app.close()
 
 
-@pytest.mark.parametrize("dataset", ["circles", "blobs", "sine"])
-def test_new_data_of_the_same_shape_updates_the_boundary_in_place(dataset):
-    app = Playground(dataset, hidden="4")
-    widget = app.figures["boundary"]
-    for control, value in (("noise", 0.3), ("seed", 3), ("test_fraction", 0.2)):
-        app.controls[control].value = value
-        tick(app)
-        ref = view_figures(app)["boundary"]
-        assert app.figures["boundary"] is widget
-        assert_widget_shows(widget, ref)
-        assert list(widget.layout.xaxis.range) == list(ref.layout.xaxis.range)
-        if ref.layout.yaxis.range is not None:
-            assert list(widget.layout.yaxis.range) == list(ref.layout.yaxis.range)
-    app.close()
+def test_the_first_argument_may_name_a_preset_and_the_data_are_in_tf_units():
+    app = Playground("overfitting")
+    try:
+        assert app.settings.hidden == (16, 16) and app._preset == "overfitting"
+        ref = make_dataset("circles", n_samples=100, noise=0.15, seed=0, test_fraction=0.5)
+        np.testing.assert_array_equal(app.dataset.X_train, ref.X_train * SCALE)
+        assert "Preset: Overfitting." in said(app)
+    finally:
+        app.close()
 
 
-def test_one_plotly_message_per_figure_per_tick_and_no_new_traces(app, monkeypatch):
-    tick(app)
-    widgets = app.figures
-    n_traces = {name: len(w.data) for name, w in widgets.items()}
-    counts = count_messages(app, monkeypatch)
-    tick(app)
-    assert counts == {"boundary": 1, "loss": 1, "norms": 1}
-    app.controls["lr"].value = 0.1  # no figure changes at all
-    assert counts == {"boundary": 1, "loss": 1, "norms": 1}
-    tick(app)
-    assert counts == {"boundary": 2, "loss": 2, "norms": 2}
-    assert {name: len(w.data) for name, w in app.figures.items()} == n_traces
-    assert all(app.figures[name] is widgets[name] for name in widgets)
-
-
-def test_a_burst_of_slider_changes_rebuilds_once_in_a_running_loop(app):
-    async def drag():
-        runs = app._coalescer.runs
-        version = app._data_version
-        for k in range(30):
-            app.controls["noise"].value = round(0.01 * (k + 1), 2)
-        assert app._data_version == version  # nothing rebuilt yet: the burst is pending
-        await asyncio.sleep(0)
-        return app._coalescer.runs - runs, app._data_version - version
-
-    runs, rebuilds = asyncio.run(drag())
-    assert (runs, rebuilds) == (1, 1)
-    assert app.settings.noise == pytest.approx(0.30)
-    assert app.dataset is not None and len(app.history) == 1
-
-
-def test_readers_flush_pending_work_first(app):
-    async def read():
-        app.controls["hidden"].value = "3"
-        return list(app.network.sizes)  # no await: the reader applies the pending rebuild itself
-
-    assert asyncio.run(read()) == [2, 3, 1]
-
-
-def test_task_change_rebuilds_the_boundary_widget_and_closes_the_old_one(app):
-    old = app.figures["boundary"]
-    app.controls["dataset"].value = "blobs"
-    new = app.figures["boundary"]
-    assert new is not old
-    assert old.comm is None  # closed
-    assert new in app._boxes["boundary"].children
-    names = [t.name for t in new.data]
-    assert names[0] == "predicted class" and "class 2 (train)" in names
-
-
-# ---------------------------------------------------------------------------------------------- divergence, errors
-def test_diverging_preset_gives_a_diverged_message_and_reset_recovers():
-    app = Playground(preset="diverging")
-    assert app.settings.lr == 5.0 and app.dataset.name == "sine"
-    app.controls["play"].playing = True
-    for _ in range(40):
-        tick(app)
-        if app.session.diverged:
-            break
-    assert app.session.diverged
-    assert any("diverged" in e and "reset" in e for e in app.errors)
-    assert app.controls["play"].playing is False  # paused
-    loss = app.figures["loss"]
-    assert any("diverged" in (a.text or "") for a in loss.layout.annotations)  # the view's banner
-    tick(app)  # training on is refused with a message, not an exception
-    assert "diverged" in app.errors[-1]
-    assert any("diverged" in (a.text or "") for a in app.figures["norms"].layout.annotations)
-    assert app.figures["norms"].layout.shapes  # the dashed line at the divergence
-    app.controls["lr"].value = 0.05
-    app.controls["reset"].click()
-    assert not app.session.diverged and len(app.history) == 1
-    assert "Reset" in app.message.value
-    for name in ("loss", "norms"):  # banners and lines gone
-        assert not app.figures[name].layout.annotations and not app.figures[name].layout.shapes
-    assert len(app.figures["loss"].data) == 2  # train and test, no divergence marker
-    tick(app, 3)
-    assert np.isfinite(app.history.train_loss).all() and len(app.history) == 31
-    app.close()
-
-
-def test_an_exception_in_the_engine_shows_a_message_and_keeps_the_figures(app, monkeypatch):
-    tick(app)
-    before = {name: traces(w) for name, w in app.figures.items()}
-    params = app.network.parameters
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("injected failure")
-
-    monkeypatch.setattr(pg, "decision_grid", broken)
-    tick(app)
-    assert "injected failure" in app.errors[-1] and "RuntimeError" in app.errors[-1]
-    for name, w in app.figures.items():
-        after = traces(w)
-        for t0, t1 in zip(before[name], after):
-            assert_same(t0, t1, name)
-    monkeypatch.undo()
-    # A failing training step: parameters restored, history unchanged.
-    monkeypatch.setattr(type(app.session), "step", broken)
-    length = len(app.history)
-    params = app.network.parameters
-    app.controls["step"].click()
-    assert "injected failure" in app.errors[-1]
-    np.testing.assert_array_equal(app.network.parameters, params)
-    assert len(app.history) == length
-    monkeypatch.undo()
-    tick(app)  # the next valid change works and draws
-    assert len(app.history) == length + 10
-    np.testing.assert_array_equal(app.figures["loss"].data[0].y, app.history.train_loss)
-
-
-def test_a_failing_rebuild_keeps_the_previous_network_and_controls(app, monkeypatch):
-    net = app.network
-    monkeypatch.setattr(pg, "make_dataset", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("no data today")))
-    app.controls["noise"].value = 0.3
-    assert "no data today" in app.errors[-1]
-    assert app.network is net and app.controls["noise"].value == pytest.approx(0.1)
-    monkeypatch.undo()
-    app.controls["noise"].value = 0.3
-    assert app.network is not net and app.settings.noise == pytest.approx(0.3)
-
-
-# ---------------------------------------------------------------------------------------------- CSV
-def test_the_example_csv_uploads_and_trains(app):
-    upload(app, "example.csv", EXAMPLE_CSV.read_bytes())
-    ds = app.dataset
-    assert ds.task == "binary" and ds.feature_names == ("hours_studied", "hours_slept")
-    assert ds.n_samples == 40 and app.settings.dataset == "csv"
-    assert app.controls["dataset"].value == "csv"
-    assert "example.csv" in app.message.value and "40 rows" in app.message.value
-    assert app.controls["csv"].value == ()  # cleared so the same file can be chosen again
-    assert app.controls["noise"].disabled  # noise applies to the generated data sets only
-    tick(app, 2)
-    assert app.figures["boundary"].layout.xaxis.title.text == "hours_studied"
-    grid = decision_grid(app.network, ds.X, resolution=pg.GRID_RESOLUTION)
-    np.testing.assert_array_equal(np.asarray(app.figures["boundary"].data[0].z), grid.outputs[..., 0])
-    # The split and seed controls reload the same file.
-    app.controls["test_fraction"].value = 0.25
-    assert len(app.dataset.y_test) == 10 and app.settings.dataset == "csv"
-
-
-def test_a_multiclass_csv_gets_a_softmax_network(app):
-    rng = np.random.default_rng(0)
-    rows = [f"{x:.3f},{y:.3f},{'abc'[k % 3]}" for k, (x, y) in enumerate(rng.normal(size=(30, 2)))]
-    upload(app, "three.csv", ("x,y,label\n" + "\n".join(rows)).encode())
-    assert app.network.sizes[-1] == 3 and app.network.output_activation == "softmax"
-    tick(app)
-    assert app.figures["boundary"].data[0].name == "predicted class"
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("a,b,c\n1,2,x\n3,4\n", "row 3 has 2 columns"),
-        ("a,b,c\n1,zz,x\n3,4,y\n", "'zz' is not a number"),
-        ("a,b,c,label\n1,2,3,x\n4,5,6,y\n", "exactly 2 feature columns"),
-        ("x,label\n1,a\n2,b\n", "1 feature column and class labels"),
-        ("", "empty"),
-    ],
-)
-def test_a_malformed_csv_names_the_problem_and_keeps_the_data(app, text, words):
-    tick(app)
-    ds, net = app.dataset, app.network
-    upload(app, "bad.csv", text.encode())
-    assert words in app.errors[-1], app.errors[-1]
-    assert "'bad.csv'" in app.errors[-1] and "bpx-csv" not in app.errors[-1]  # the user's name, not a temp path
-    assert app.dataset is ds and app.network is net and len(app.history) == 11
-    assert app.controls["dataset"].value == "circles"
-
-
-def test_binary_garbage_is_rejected(app):
-    upload(app, "image.csv", b"\x89PNG\xff\xfe\x00")
-    assert "not UTF-8" in app.errors[-1]
-
-
-# ---------------------------------------------------------------------------------------------- presets, lecture, state
-def test_vanishing_preset_first_layer_norm_far_below_the_last():
-    app = Playground(preset="vanishing")
-    assert list(app.network.sizes) == [2, 6, 6, 6, 6, 6, 6, 1]
-    assert app.network.layer_activations[0] == "sigmoid"
-    tick(app)
-    norms = app.history.grad_norms
-    assert norms[0, -1] / norms[0, 0] > 1000
-    bar = app.figures["norms"].data[-1]
-    assert bar.y[-1] / bar.y[0] > 1000  # the latest bars show it too
-    assert app.figures["norms"].layout.yaxis.type == "log"
-    app.close()
-
-
-@pytest.mark.parametrize("name", list(pg.PRESETS))
-def test_a_preset_resets_everything_to_a_known_state(app, name):
-    app.controls["seed"].value = 9
-    tick(app, 2)
-    app.controls["preset"].value = name
-    preset = pg.PRESETS[name]
-    assert app.settings == preset.settings
-    assert app.controls["preset"].value == ""  # ready for the next click
-    assert app.controls["lr"].value == pytest.approx(preset.settings.lr)
-    assert app.controls["hidden"].value == pg.hidden_text(preset.settings.hidden)
-    assert len(app.history) == 1 and preset.title in app.message.value
-    first = app.network.parameters
-    app.controls["preset"].value = name  # the same click gives the same state
-    np.testing.assert_array_equal(app.network.parameters, first)
-
-
-def test_lecture_toggle_rebuilds_larger_figures(app):
-    width = app.figures["boundary"].layout.width
-    old = app.figures["loss"]
-    app.controls["lecture"].value = True
-    assert app.lecture and "bpx-lecture" in app.root._dom_classes
-    assert app.figures["boundary"].layout.width > width
-    assert app.figures["loss"] is not old and old not in app._boxes["loss"].children
-    assert old.comm is not None  # closed at the next event, once the page has the new one
-    tick(app)
-    assert old.comm is None
-    assert app.figures["loss"].layout.font.size > 13
-    assert app.controls["lr"].layout.width == "480px" and app.controls["lr"].style.description_width == "192px"
-    app.set_lecture(False)
-    assert not app.controls["lecture"].value and app.figures["boundary"].layout.width == width
-    assert app.controls["lr"].layout.width == "300px"
-
-
-def test_lecture_option():
-    app = Playground(lecture=True)
-    assert app.controls["lecture"].value and "bpx-lecture" in app.root._dom_classes
-    app.close()
-
-
-def test_snapshot_is_a_plain_figure_of_the_boundary_with_data(app):
-    tick(app)
-    fig = app.snapshot()
-    assert type(fig) is go.Figure
-    assert fig.data[0].type == "heatmap" and np.asarray(fig.data[0].z).shape == (100, 100)
-    assert any(t.name == "class 1 (train)" for t in fig.data)
-    assert "step 10" in fig.layout.title.text
-
-
-def test_save_and_load_state_round_trip(app, tmp_path):
-    app.controls["dataset"].value = "moons"
-    app.controls["hidden"].value = "5, 3"
-    app.controls["optimizer"].value = "momentum"
-    app.controls["lr"].value = 0.2
-    tick(app, 2)
-    path = tmp_path / "state.json"
-    app.save_state(path)
-    data = json.loads(path.read_text())
-    assert data["app"] == "Playground" and data["settings"]["dataset"] == "moons" and data["csv"] is None
-    assert "X" not in json.dumps(data["settings"]) and path.stat().st_size < 20_000  # generator settings, not data
-    other = Playground()
-    other.load_state(path)
-    assert other.settings == app.settings
-    np.testing.assert_array_equal(other.network.parameters, app.network.parameters)
-    np.testing.assert_array_equal(other.dataset.X_train, app.dataset.X_train)
-    assert other.session.optimizer.name == "momentum" and len(other.history) == 1
-    other.close()
-
-
-def test_state_with_a_small_csv_carries_its_text(app, tmp_path):
-    upload(app, "example.csv", EXAMPLE_CSV.read_bytes())
-    app.save_state(tmp_path / "s.json")
-    other = Playground()
-    other.load_state(tmp_path / "s.json")
-    np.testing.assert_array_equal(other.dataset.X_train, app.dataset.X_train)
-    assert other.controls["dataset"].value == "csv"
-    other.close()
-
-
-def test_load_state_rejects_other_files(app, tmp_path):
-    (tmp_path / "x.json").write_text('{"app": "BackpropExplorer"}')
-    with pytest.raises(ValueError, match="Playground"):
-        app.load_state(tmp_path / "x.json")
-    with pytest.raises(ValueError, match="state"):
-        app.set_state({"settings": {"dataset": "xor"}})
-
-
-# ---------------------------------------------------------------------------------------------- constructor
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
     [
-        ({"dataset": "mnist"}, "dataset"),
-        ({"noise": -1}, "noise"),
-        ({"test_fraction": 1.0}, "test_fraction"),
-        ({"seed": -2}, "seed"),
-        ({"hidden": "8, x"}, "hidden"),
-        ({"activation": "swish"}, "activation"),
-        ({"optimizer": "rmsprop"}, "optimizer"),
-        ({"lr": 0}, "lr"),
-        ({"lr": 100.0}, "lr"),
-        ({"batch_size": 7}, "batch_size"),
-        ({"steps_per_update": 0}, "steps_per_update"),
-        ({"preset": "nope"}, "preset"),
-        ({"lecture": "yes"}, "lecture"),
-        ({"theme": "pink"}, "theme"),
-        ({"n_samples": 5}, "n_samples"),
-        ({"max_steps": 0}, "max_steps"),
+        ({"dataset": "swirl"}, "dataset must be one of"),
+        ({"features": ("x3",)}, r"features\[0\] must be one of"),
+        ({"features": ()}, "features must hold at least one"),
+        ({"hidden": (33,)}, "1 to 32 neurons"),
+        ({"hidden": (2,) * 9}, "at most 8"),
+        ({"lr": 0}, "lr must be a number from 0.0001 to 10"),
+        ({"lr": 11}, "lr must be a number from 0.0001 to 10"),
+        ({"regularization": "l3"}, "regularization must be one of none, l1, l2"),
+        ({"reg_rate": -1}, "reg_rate must be a number from 1e-06 to 10"),
+        ({"n_samples": 2001}, "n_samples must be an integer from 10 to 2,000"),
+        ({"test_fraction": 0.95}, "test_fraction must be a number from 0 to 0.9"),
+        ({"noise": 0.6}, "noise must be a number from 0 to 0.5"),
+        ({"batch_size": 0}, "batch_size must be an integer from 1"),
+        ({"problem": "clustering"}, "problem must be one of classification, regression"),
+        ({"dataset": "plane", "problem": "classification"}, "'plane' is not a classification data set"),
+        ({"steps_per_frame": 101}, "steps_per_frame must be an integer from 1 to 100"),
+        ({"activation": "softmax"}, "activation must be one of"),
+        ({"preset": "nope"}, "preset must be one of"),
+        ({"show_test": "yes"}, "show_test must be True or False"),
+        ({"theme": "blue"}, "theme must be one of"),
     ],
 )
-def test_bad_constructor_arguments_raise_value_error_naming_them(kwargs, argument):
+def test_bad_arguments_are_value_errors_naming_them(kwargs, argument):
+    dataset = kwargs.pop("dataset", None)
     with pytest.raises(ValueError, match=argument):
-        Playground(**kwargs)
+        Playground(dataset, **kwargs)
 
 
-def test_max_steps_pauses_with_a_message():
-    app = Playground(max_steps=25)
-    tick(app, 4)
-    assert app.session.steps_done == 25
-    assert "max_steps" in app.message.value
+# ---------------------------------------------------------------------------------------------- every control
+def test_a_step_trains_steps_per_frame_steps_and_the_page_follows(app):
+    app.controls["step"].click()
+    app.flush()
+    assert app.session.steps_done == app.settings.steps_per_frame == 10
+    assert_page_follows_the_state(app)
+    last = app.session.latest()
+    assert statuses(app)[0] == "epoch 0 · step 10 · η = 0.03"
+    assert statuses(app)[1] == f"train loss {last['train_loss']:.4f}"
+    assert statuses(app)[2] == f"test loss {last['test_loss']:.4f}"
+
+
+def test_play_is_driven_by_the_page_one_tick_per_revision_within_the_window(app):
+    app.controls["play"].click()
+    app.flush()
+    assert app.playing and app.diagram.playing and app.controls["play"].description == "❚❚ pause"
+    r = app.diagram.revision
+    app.diagram.send_event("tick", revision=r)  # the page got r and asks for the next
+    assert app.session.steps_done == 10 and app.diagram.revision == r + 1
+    app.diagram.send_event("tick", revision=r - 5)  # far behind the newest: not one of the window's
+    assert app.session.steps_done == 10
+    for _ in range(app.diagram.window - 1):  # the window's other asks
+        app.diagram.send_event("tick", revision=r)
+    assert app.session.steps_done == 10 * app.diagram.window
+    app.diagram.send_event("tick", revision=r)  # now too old
+    assert app.session.steps_done == 10 * app.diagram.window
+    app.controls["play"].click()
+    app.flush()
+    assert not app.playing and not app.diagram.playing
+    app.diagram.send_event("tick", revision=app.diagram.revision)  # a tick still in flight: ignored
+    assert app.session.steps_done == 10 * app.diagram.window
+
+
+def test_number_rows_set_exactly_what_they_are_given(app):
+    c = app.controls
+    c["lr"].value = 0.3
+    c["reg_rate"].value = 0.0042
+    c["steps_per_frame"].value = 7
+    app.flush()
+    assert app.session.lr == 0.3 and app.settings.lr == 0.3
+    assert app.settings.reg_rate == 0.0042 and app.session.reg_rate == 0.0042
+    c["step"].click()
+    app.flush()
+    assert app.session.steps_done == 7
+    # The status after any reset shows the η the engine uses (once 0.302: the old slider's own rounding).
+    c["reset"].click()
+    app.flush()
+    assert app.session.steps_done == 0 and "η = 0.3" in statuses(app)[0] and "0.302" not in statuses(app)[0]
+    np.testing.assert_array_equal(app.network.parameters, app._start)
+
+
+def test_data_rows_make_new_data_and_a_new_run(app):
+    c = app.controls
+    c["step"].click()
+    c["n_samples"].value = 200
+    app.flush()
+    assert app.dataset.n_samples == 200 and app.session.steps_done == 0
+    c["test_fraction"].value = 0.25
+    c["noise"].value = 0.2
+    c["seed"].value = 3
+    app.flush()
+    ref = make_dataset("circles", n_samples=200, noise=0.2, seed=3, test_fraction=0.25).scaled(SCALE)
+    np.testing.assert_array_equal(app.dataset.X_train, ref.X_train)
+    np.testing.assert_array_equal(app.dataset.X_test, ref.X_test)
+    assert_page_follows_the_state(app)
+
+
+def test_batch_size_row_at_its_end_is_the_whole_training_set(app):
+    c = app.controls
+    n_train = len(app.dataset.y_train)
+    assert c["batch_size"].value == 10 and c["batch_size"].max == n_train
+    c["batch_size"].value = n_train
+    app.flush()
+    assert app.settings.batch_size is None and app.session.batch_size is None
+    c["step"].click()
+    app.flush()
+    assert statuses(app)[0].startswith("epoch 10 · η")  # full batch: a step is an epoch, one number
+    c["batch_size"].value = 25
+    c["step"].click()
+    app.flush()
+    assert app.session.batch_size == 25
+    assert statuses(app)[0] == f"epoch {int(app.session.epochs)} · step 20 · η = 0.03"
+
+
+def test_menus_and_checkboxes(app):
+    c = app.controls
+    c["activation"].value = "relu"
+    app.flush()
+    assert app.network.layer_activations[:-1] == ("relu", "relu") and app.session.steps_done == 0
+    c["step"].click()
+    c["optimizer"].value = "adam"
+    app.flush()
+    assert app.session.optimizer.name == "adam" and app.session.steps_done == 10  # training goes on
+    c["regularization"].value = "l1"
+    app.flush()
+    assert app.session.penalty.kind == "l1" and not app.controls["reg_rate"].disabled
+    c["step"].click()
+    app.flush()
+    last = app.session.latest()
+    assert last["penalty"] == pytest.approx(Penalty.of(app.network, "l1", 0.001).value(app.network.parameters))
+    assert statuses(app)[1] == (f"train loss {last['train_loss'] + last['penalty']:.4f} = {last['train_loss']:.4f} "
+                                f"data + {last['penalty']:.4f} penalty")  # fmt: skip
+    n_train = len(app.dataset.y_train)
+    c["show_test"].value = True
+    app.flush()
+    assert len(app.diagram.points) // 8 == app.dataset.n_samples and np.frombuffer(app.diagram.point_info, np.uint8)[-1]
+    c["show_test"].value = False
+    app.flush()
+    assert len(app.diagram.points) // 8 == n_train
+    c["discretize"].value = True
+    app.flush()
+    _, _, big = grids_of(app)
+    assert set(np.unique(big)) <= {0, 255}
+    c["dataset"].value = "spiral"
+    app.flush()
+    assert app.dataset.name == "spiral" and app.session.steps_done == 0
+    c["problem"].value = "regression"
+    app.flush()
+    assert app.settings.dataset == "plane" and app.network.loss == "mse"
+    assert [v for _, v in c["dataset"].options] == ["plane", "multi_gauss", "own"]
+
+
+def test_theme_and_lecture(app):
+    app.controls["theme"].value = "dark"
+    app.flush()
+    assert app.diagram.scene["theme"] == "dark" and app.diagram.scene["background"] == "#111418"
+    app.controls["lecture"].value = True
+    app.flush()
+    scene = app.diagram.scene
+    assert scene["scale"] > 1.5 and scene["font_size"] >= 24 and scene["small"] >= 24
+    assert min(t["size"] for t in scene["texts"]) >= 24
+    assert "bpx-lecture" in app.root._dom_classes
+
+
+# ---------------------------------------------------------------------------------------------- the diagram's gestures
+def test_features_toggle_on_the_diagram(app):
+    app.diagram.send_event("select", key="feature:x1^2")
+    app.flush()
+    assert app.settings.features == ("x1", "x2", "x1^2") and app.network.sizes[0] == 3
+    assert [f["chosen"] for f in app.diagram.scene["features"]] == [True, True, True, False, False, False, False]
+    for name in ("x1", "x2"):
+        app.diagram.send_event("select", key=f"feature:{name}")
+    app.diagram.send_event("select", key="feature:x1^2")  # the last one: refused, said
+    app.flush()
+    assert app.settings.features == ("x1^2",)
+    assert "the only input left" in said(app)
+
+
+def test_layers_and_neurons_plus_and_minus(app):
+    send = app.diagram.send_event
+    send("select", key="layers:+")
+    send("select", key="neurons:1:+")
+    send("select", key="neurons:3:-")
+    app.flush()
+    assert app.settings.hidden == (5, 2, 1)
+    assert app.network.sizes == (2, 5, 2, 1, 1)
+    assert "3 hidden layers" in [t["text"] for t in app.diagram.scene["texts"]]
+    send("select", key="neurons:3:-")
+    app.flush()
+    assert "remove the layer instead" in said(app) and app.settings.hidden == (5, 2, 1)
+    for _ in range(3):
+        send("select", key="layers:-")
+    app.flush()
+    assert app.settings.hidden == () and app.network.sizes == (2, 1)
+    assert not any(b["key"] == "layers:-" and b["enabled"] for b in app.diagram.scene["buttons"])
+    big = Playground(hidden=(32,) * 8)
+    try:
+        assert not any(b["enabled"] for b in big.diagram.scene["buttons"] if b["key"] in ("layers:+", "neurons:1:+"))
+    finally:
+        big.close()
+
+
+def test_a_typed_weight_is_a_validated_gesture(app):
+    app.diagram.send_event("edit", key="W2[1,0]", value="−0.75")
+    app.flush()
+    assert app.network.get("W2[1,0]") == -0.75
+    assert_page_follows_the_state(app)
+    before = app.network.parameters
+    for bad, words in (("abc", "is not a number"), ("1e9", "from −1000 to 1000"), ("nan", "finite")):
+        app.diagram.send_event("edit", key="W2[1,0]", value=bad)
+        app.flush()
+        assert words in said(app)
+        np.testing.assert_array_equal(app.network.parameters, before)
+    app.diagram.send_event("edit", key="b1[0]", value="0.5")
+    app.flush()
+    assert app.network.get("b1[0]") == 0.5 and app.errors  # the error before was said, this one clears it
+    assert "bpx-msg-error" not in said(app)
+
+
+# ---------------------------------------------------------------------------------------------- your own data
+def test_clicks_on_the_map_add_and_remove_points(app):
+    n = len(app.dataset.y_train)
+    app.controls["draw_class"].value = 0
+    app.diagram.send_event("map", x=1.0, y=2.0, shift=False, alt=False, radius=0.2)
+    app.diagram.send_event("map", x=-3.0, y=-2.5, shift=True, alt=False, radius=0.2)
+    app.flush()
+    ds = app.dataset
+    assert len(ds.y_train) == n + 2
+    np.testing.assert_array_equal(ds.X_train[-2:], [[1.0, 2.0], [-3.0, -2.5]])
+    np.testing.assert_array_equal(ds.y_train[-2:], [0, 1])
+    assert app.session.X.shape[0] == n + 2  # trained on
+    app.diagram.send_event("map", x=1.05, y=2.0, shift=False, alt=True, radius=0.2)
+    app.flush()
+    assert len(app.dataset.y_train) == n + 1
+    first = app.dataset.X_train[0]
+    app.diagram.send_event("map", x=float(first[0]), y=float(first[1]), shift=False, alt=True, radius=0.01)
+    app.flush()
+    assert len(app.dataset.y_train) == n and not np.any(np.all(app.dataset.X_train == first, axis=1))
+    app.diagram.send_event("map", x=5.9, y=-5.9, shift=False, alt=True, radius=0.01)
+    app.flush()
+    assert "no point within" in said(app)
+
+
+def test_clear_gives_an_empty_plane_to_draw_on(app):
+    app.controls["clear"].click()
+    app.flush()
+    assert app.dataset.n_samples == 0 and app.session is None and app.controls["step"].disabled
+    assert statuses(app)[0].startswith("no training points")
+    for x, y, other in ((-3, -3, False), (-2, -3, False), (3, 3, True), (2, 3, True)):
+        app.add_point(x, y, other=other)
+    assert app.session is not None and len(app.dataset.y_train) == 4
+    app.train(200)
+    assert app.accuracy()["train"] == 1.0 and app.accuracy()["test"] is None
+
+
+def test_a_regression_point_takes_the_drawn_value():
+    app = Playground("plane", n_samples=50)
+    try:
+        app.controls["draw_value"].value = 0.4
+        app.diagram.send_event("map", x=0.0, y=0.0, shift=True, alt=False, radius=0.2)
+        app.flush()
+        assert app.dataset.y_train[-1] == -0.4
+    finally:
+        app.close()
+
+
+def test_csv_upload_and_what_a_state_does_with_it(app, tmp_path):
+    upload(app, EXAMPLE_CSV.name, EXAMPLE_CSV.read_bytes())
+    app.flush()
+    assert app.settings.dataset == "csv" and app.dataset.feature_names == ("hours_studied", "hours_slept")
+    assert app.controls["csv"].value == ()
+    app.train(20)
+    path = tmp_path / "state.json"
+    app.save_state(path)
+    other = Playground()
+    try:
+        other.load_state(path)
+        assert other.settings == app.settings
+        np.testing.assert_array_equal(other.dataset.X_train, app.dataset.X_train)
+        np.testing.assert_array_equal(other.network.parameters, app.network.parameters)
+    finally:
+        other.close()
+    rows = "\n".join(f"{i % 7},{i % 5},{'ab'[i % 2]}" for i in range(2000))
+    text = "x,y,label\n" + rows + "\n" + "#" * 60_000
+    app._csv = ("big.csv", text)  # as an upload of a file too large to carry would leave it
+    with pytest.raises(ValueError, match="more than the 64,000 a saved state can carry"):
+        app.save_state(tmp_path / "big.json")
+    assert not (tmp_path / "big.json").exists()
+    with pytest.raises(ValueError, match="a share string can carry"):
+        app.share()
+
+
+def test_a_bad_csv_names_the_problem_and_keeps_the_data(app):
+    before = app.dataset
+    upload(app, "three.csv", b"a,b,c,label\n1,2,3,x\n4,5,6,y\n")
+    app.flush()
+    assert "needs exactly 2 feature columns" in said(app) and app.dataset is before
+
+
+# ---------------------------------------------------------------------------------------------- presets
+@pytest.mark.parametrize("name", list(PLAYGROUND_PRESETS))
+def test_each_preset_does_what_its_text_says(name):
+    app = Playground(preset=name)
+    try:
+        text = PLAYGROUND_PRESETS[name].description
+        assert text in said(app)
+        s, acc = app.session, None
+        if name in ("circles_squares", "xor_product", "circles"):
+            app.train(1000)
+            acc = app.accuracy()
+            assert acc["test"] == 1.0 and ("100 %" in text or "every" in text)
+        elif name == "xor":
+            app.train(1000)
+            assert app.accuracy()["test"] > 0.95
+        elif name == "spiral":
+            assert app.network.sizes == (2, 8, 8, 1) and app.dataset.n_samples == 500
+            app.train(1000)
+            assert app.accuracy()["test"] > 0.90
+        elif name == "spiral_sin":
+            app.train(1000)
+            assert app.accuracy()["test"] > 0.95
+        elif name == "blobs":
+            app.train(500)
+            assert app.accuracy()["test"] > 0.95 and app.network.output_activation == "softmax"
+        elif name == "regression":
+            app.train(2000)
+            assert s.losses()["test"][-1] < 0.02
+        elif name == "overfitting":
+            app.train(3000)
+            parts = s.losses()
+            train_loss, test_loss = parts["data"], parts["test"]
+            low = int(np.argmin(test_loss))
+            assert train_loss[-1] < 0.01 * train_loss[0]  # the training loss falls towards 0
+            assert 0 < low < 500 and test_loss[low] < test_loss[0]  # the test loss falls first ...
+            assert test_loss[-1] > test_loss[0]  # ... then climbs above its start
+            fixed = Playground(preset=name, regularization="l2", reg_rate=0.03)
+            fixed.train(3000)
+            assert fixed.session.losses()["test"][-1] < 0.5 * test_loss[-1]
+            fixed.close()
+        elif name == "vanishing":
+            h = s.history
+            assert h.grad_norms[0, -1] > 1000 * h.grad_norms[0, 0]  # at step 0
+            app.train(1000)
+            h = s.history
+            assert abs(h.train_loss[-1] - np.log(2)) < 0.01
+            assert h.grad_norms[200].max() < 10 * h.grad_norms[200].min()  # within ~150 steps all as small
+            app.controls["activation"].value = "tanh"
+            app.flush()
+            assert app.session.steps_done == 0 and app.settings.steps_per_frame == 10
+            app.train(1000)
+            assert app.accuracy()["test"] > 0.95
+        elif name == "diverging":
+            app.train(100)
+            h = app.history
+            assert app.session.diverged and h.diverged_step <= 10
+            assert np.all(h.train_loss[1:5] / h.train_loss[:4] > 5)  # about tenfold a step
+            assert said(app).count(divergence_message(h.diverged_step, 3.0)) == 1
+            app.controls["lr"].value = 0.03
+            app.controls["reset"].click()
+            app.flush()
+            app.train(2000)
+            assert not app.session.diverged and app.accuracy()["test"] > 0.99
+        else:  # pragma: no cover - a new preset needs its claim tested here
+            raise AssertionError(f"no test for preset {name}")
+    finally:
+        app.close()
+
+
+def test_the_preset_menu_loads_a_preset_from_step_0(app):
+    app.train(30)
+    app.controls["preset"].value = "spiral"
+    app.flush()
+    assert app.settings.dataset == "spiral" and app.session.steps_done == 0
+    assert app.controls["preset"].value == "spiral"
+    app.controls["n_samples"].value = 300  # the learner's own setup now
+    app.flush()
+    assert app.controls["preset"].value == ""
+
+
+# ---------------------------------------------------------------------------------------------- share
+def test_a_share_string_recreates_the_exact_setup_and_seed(app):
+    app.controls["seed"].value = 5
+    app.controls["batch_size"].value = 7
+    app.diagram.send_event("select", key="feature:sin(x1)")
+    app.add_point(1.5, -2.0)
+    app.remove_point(*app.dataset.X_train[3], radius=1e-9)
+    app.flush()
+    text = app.share()
+    assert text.startswith(SHARE_PREFIX) and len(text) < 1000
+    other = Playground.from_share(text)
+    try:
+        assert other.settings == app.settings
+        np.testing.assert_array_equal(other.dataset.X_train, app.dataset.X_train)
+        np.testing.assert_array_equal(other.dataset.X_test, app.dataset.X_test)
+        np.testing.assert_array_equal(other.network.parameters, app._start)
+        app.reset()
+        app.train(120)
+        other.train(120)
+        np.testing.assert_array_equal(other.network.parameters, app.network.parameters)  # batches and all
+    finally:
+        other.close()
+
+
+def test_the_share_box_copies_and_loads(app):
+    app.controls["lr"].value = 0.1
+    app.controls["share"].click()
+    text = app.controls["share_text"].value
+    assert text.startswith(SHARE_PREFIX) and "copy it" in said(app)
+    fresh = Playground()
+    try:
+        fresh.controls["share_text"].value = "  " + text[:20] + "\n" + text[20:]  # copied across lines
+        fresh.controls["load_share"].click()
+        fresh.flush()
+        assert fresh.settings.lr == 0.1
+        fresh.controls["share_text"].value = text[:-12]
+        fresh.controls["load_share"].click()
+        fresh.flush()
+        assert "truncated or damaged" in said(fresh) and fresh.settings.lr == 0.1
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("hello", "must start with 'bpx-playground-1:'"),
+        ("bpx-playground-9:abc", "another version"),
+        (SHARE_PREFIX + "abc", "truncated or damaged"),
+        (SHARE_PREFIX + base64.urlsafe_b64encode(zlib.compress(b'{"app": "Other"}')).decode(), "not to a Playground"),
+        (SHARE_PREFIX + base64.urlsafe_b64encode(zlib.compress(b'{"app": "Playground", "setup": {"lr": -1}}')).decode(),
+         "lr must be a number"),
+        (SHARE_PREFIX + base64.urlsafe_b64encode(zlib.compress(b'{"app": "Playground", "setup": {"x": 1}}')).decode(),
+         "not settings: x"),
+        (None, "text must be a share string"),
+    ],
+)  # fmt: skip
+def test_a_bad_share_string_is_a_clear_value_error(text, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        Playground.from_share(text)
+
+
+def test_a_truncated_share_string_is_refused():
+    app = Playground("spiral", hidden=(3,))
+    text = app.share()
     app.close()
+    for cut in (1, 5, len(text) // 2):
+        with pytest.raises(ValueError, match="truncated or damaged"):
+            Playground.from_share(text[:-cut])
 
 
-def test_display_history_keeps_short_histories_and_thins_long_ones():
-    h = History(
-        steps=np.arange(2001), train_loss=np.linspace(1, 0, 2001), test_loss=None, parameters=np.zeros((2001, 2)),
-        gradients=np.zeros((2001, 2)), grad_norms=np.ones((2001, 1)), parameter_names=["a", "b"], optimizer="sgd",
-        lr=0.1,
-    )  # fmt: skip
-    thin = pg.display_history(h, limit=100)
-    assert len(thin) == 100 and thin.steps[0] == 0 and thin.steps[-1] == 2000
-    assert np.all(np.diff(thin.steps) > 0)
-    assert pg.display_history(thin, limit=100) is thin
+# ---------------------------------------------------------------------------------------------- explain this step
+def test_explain_this_step_walks_one_layer_per_click_then_applies_the_update():
+    app = Playground(preset="spiral", batch_size=50)
+    try:
+        app.train(100)
+        app.play()
+        batch = app.session.next_batch()
+        app.controls["explain"].click()
+        app.flush()
+        assert not app.playing and app.explain_stage == 0 and app.diagram.explaining
+        rec = app._explain["record"]
+        s = app._explain["sample"]
+        assert rec.n_samples == 50 and s == int(np.argmax(rec.sample_losses))
+        np.testing.assert_array_equal(app._explain["batch"], batch)
+        L = app.network.n_layers
+        _, _, marks = styles_of(app)
+        layers = np.array([n["layer"] for n in app.diagram.scene["nodes"]])
+        for stage in range(L):
+            links, _, marks = styles_of(app)
+            lit_layer = L - stage
+            assert np.all(marks[layers == lit_layer] == NODE_LIT)
+            assert np.all(marks[layers > lit_layer] == NODE_WALKED) and np.all(marks[layers < lit_layer] == 0)
+            link_layers = np.array([link["layer"] for link in app.diagram.scene["links"]])
+            assert np.all(links[link_layers == lit_layer, 2] & 4) and not np.any(links[link_layers != lit_layer, 2] & 4)
+            delta = rec.deltas[lit_layer - 1][s, 0]
+            assert app.diagram.texts[f"note:{lit_layer}:0"] == f"δ = {pg.fmt(float(delta), 3)}"
+            key = app._explain["selected"]
+            assert key.startswith(f"W{lit_layer}[") and explain_parameter(rec, key, sample=s) in app.chain.value
+            assert f"Backward step {stage + 1} of {L}" in app.chain.value
+            app.controls["explain"].click()
+            app.flush()
+        assert app.explain_stage == L and "The update" in app.chain.value
+        assert app.controls["explain"].description == "apply the update and go on"
+        before = app.network.parameters
+        g = rec.gradient_vector()
+        expected = before.copy()
+        import copy
+
+        opt = copy.deepcopy(app.session.optimizer)
+        opt.step(expected, g.copy(), np.ones_like(g))
+        app.controls["explain"].click()
+        app.flush()
+        assert app.explain_stage is None and app.session.steps_done == 101 and app.playing  # it plays on
+        np.testing.assert_allclose(app.network.parameters, expected, rtol=1e-12, atol=1e-15)
+    finally:
+        app.close()
+
+
+def test_in_the_walk_a_click_on_a_link_selects_it_and_leaving_applies_nothing(app):
+    app.explain()
+    app.diagram.send_event("select", key="W3[1,0]")
+    app.flush()
+    assert app._explain["selected"] == "W3[1,0]" and "W3[1,0]" in app.chain.value
+    app.controls["explain_cancel"].click()
+    app.flush()
+    assert app.explain_stage is None and app.session.steps_done == 0 and app.chain.layout.display == "none"
+
+
+# ---------------------------------------------------------------------------------------------- the picture
+def test_the_picture_is_the_pages_data_and_deterministic(app):
+    app.train(40)
+    svg = app.picture()
+    assert svg == app.picture() and svg.startswith("<svg")
+    images = re.findall(r'<image [^>]*href="(data:image/png;base64,[^"]+)"', svg)
+    feats, nodes, big = grids_of(app)
+    assert len(images) == 7 + len(nodes) + 1
+    heat = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in app.diagram.scene["heat"]], np.uint8)
+    np.testing.assert_array_equal(png_pixels(images[7]), heat[nodes[0]])
+    np.testing.assert_array_equal(png_pixels(images[-1]), heat[big])
+    for text in statuses(app):
+        assert text in svg
+    bundle = app._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == svg
+
+
+def test_the_gradient_norm_figure_shows_the_start_and_the_latest_with_powers_of_ten():
+    app = Playground(preset="vanishing")
+    try:
+        app.train(300)
+        app.flush()
+        fig = app.figures["norms"].figure
+        bars = [t for t in fig.data if t.type == "bar"]
+        h = app.history
+        assert [b.name for b in bars] == ["step 0", "step 300"]
+        np.testing.assert_array_equal(bars[0].y, h.grad_norms[0])
+        np.testing.assert_array_equal(bars[1].y, h.grad_norms[-1])
+        ticks = fig.layout.yaxis.ticktext
+        assert all(re.fullmatch(r"1|10|10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+", t) for t in ticks) and "10⁻⁵" in ticks
+        assert fig.layout.yaxis.exponentformat == "power"
+    finally:
+        app.close()
+
+
+# ---------------------------------------------------------------------------------------------- failures, close
+def test_a_bad_typed_number_keeps_the_last_good_state(app):
+    app.controls["lr"].value = "0.1.2"
+    app.flush()
+    assert "is not a number" in said(app) and app.session.lr == 0.03
+    app.controls["lr"].value = 0.1
+    app.flush()
+    assert "bpx-msg-error" not in said(app) and app.session.lr == 0.1
+
+
+def test_a_failing_render_restores_the_last_good_state(app, monkeypatch):
+    app.train(10)
+    good = app.network.parameters
+    monkeypatch.setattr(pg, "plane_maps", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    app.controls["step"].click()
+    app.flush()
+    assert "RuntimeError: boom" in said(app) and "the last good state is kept" in said(app)
+    np.testing.assert_array_equal(app.network.parameters, good)
+    assert app.session.steps_done == 10
+
+
+def test_close_leaves_no_widget_open_and_a_closed_app_refuses():
+    before = open_widgets()
+    app = Playground(preset="spiral")
+    app.train(10)
+    app.explain()
+    app.close()
+    gc.collect()
+    assert open_widgets() - before == set()
+    with pytest.raises(RuntimeError, match="was closed"):
+        app.train(1)
 
 
 # ---------------------------------------------------------------------------------------------- memory
-def test_2000_control_changes_do_not_pile_up_memory_or_traces(app):
+def test_memory_stays_flat_over_20000_steps_of_play():
+    app = Playground(preset="spiral")
+    try:
+        tick(app, 200)  # 2,000 steps: caches warm, the log near its size
+        gc.collect()
+        n_widgets = len(widget_module._instances)
+        rss = psutil.Process().memory_info().rss
+        tick(app, 1800)
+        assert app.session.steps_done == 20_000
+        gc.collect()
+        grown = psutil.Process().memory_info().rss - rss
+        assert grown < 20 * 2**20, f"resident memory grew by {grown / 2**20:.1f} MB over 18,000 steps"
+        assert len(widget_module._instances) == n_widgets
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_the_largest_network_stays_flat_over_20000_steps():
+    app = Playground("spiral", features=tuple(pg.FEATURES), hidden=(32,) * 8, n_samples=200, optimizer="adam")
+    try:
+        app.controls["steps_per_frame"].value = 100
+        tick(app, 20)
+        gc.collect()
+        rss = psutil.Process().memory_info().rss
+        tick(app, 180)
+        gc.collect()
+        assert app.session.steps_done == 20_000
+        grown = psutil.Process().memory_info().rss - rss
+        assert grown < 40 * 2**20, f"resident memory grew by {grown / 2**20:.1f} MB"
+    finally:
+        app.close()
+
+
+def test_2000_gestures_do_not_pile_up_memory_or_widgets(app):
     for k in range(200):  # warm caches
         change(app, k)
     gc.collect()
-    counts = {name: len(w.data) for name, w in app.figures.items()}
-    n_widgets = len(widget_module._instances)  # open widgets: one not closed would stay here
-    n_objects = len(gc.get_objects())
+    n_widgets = len(widget_module._instances)
     rss = psutil.Process().memory_info().rss
     for k in range(200, 2200):
         change(app, k)
     gc.collect()
     grown = psutil.Process().memory_info().rss - rss
-    assert grown < 5 * 2**20, f"resident memory grew by {grown / 2**20:.2f} MB"
+    assert grown < 15 * 2**20, f"resident memory grew by {grown / 2**20:.2f} MB"
     assert len(widget_module._instances) == n_widgets
-    assert len(gc.get_objects()) - n_objects < 2_000  # no Python objects pile up (a trace or history per change would)
-    assert {name: len(w.data) for name, w in app.figures.items()} == counts
+    assert app.errors  # the typed non-numbers were said, each time

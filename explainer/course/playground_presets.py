@@ -137,10 +137,11 @@ PLAYGROUND_PRESETS: dict[str, PlaygroundPreset] = {
         PlaygroundPreset(
             "vanishing",
             "Vanishing gradients",
-            "Six sigmoid hidden layers on XOR: going back, every layer multiplies the gradient by f′ ≤ ¼, so "
-            "‖∂L/∂W¹‖ is over 1,000 times smaller than the last layer's (log axis), and the loss stays at "
-            "ln 2 ≈ 0.693, a coin toss. Choose tanh or ReLU as the activation: the network starts again and "
-            "learns XOR within 1,000 steps.",
+            "Six sigmoid hidden layers on XOR: going back, every layer multiplies the gradient by f′ ≤ ¼, so at "
+            "step 0 (the pale bars) ‖∂L/∂W¹‖ is over 1,000 times smaller than the last layer's (log axis). The "
+            "output soon learns only the average, p = ½: the loss stays at ln 2 ≈ 0.693, a coin toss, and within "
+            "about 150 steps every layer's gradient has sunk to the first one's size. Choose tanh or ReLU as the "
+            "activation: the network starts again and learns XOR within 1,000 steps.",
             dict(
                 dataset="xor",
                 features=("x1", "x2"),

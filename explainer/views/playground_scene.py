@@ -45,7 +45,7 @@ WIDTH_STEPS = 8  # a link's width travels as round(width · 8) in one byte
 DASHED, FADED, LIT = 1, 2, 4
 # Node frames (one byte each): plain, lit (this step of the backward pass), walked (an earlier step).
 PLAIN, NODE_LIT, NODE_WALKED = 0, 1, 2
-LECTURE = 1.7  # every size in lecture mode: 13 px text → 22 px, on a diagram that fills a 1920 px screen
+LECTURE = 1.9  # every size in lecture mode: 13 px text → 24.7 px, on a diagram that fills a 1920 px screen
 
 
 def _heat_colors(theme) -> list[str]:
@@ -120,7 +120,7 @@ def playground_layout(
     """
     th = get_theme(theme)
     k = LECTURE if lecture else 1.0
-    font, small = 13 * k, 11 * k
+    font, small = 13 * k, (max(11 * k, 24.0) if lecture else 11.0)  # lecture: no text below 24 px
     node, pitch_max, gap = 34 * k, 48 * k, (118 if len(sizes) <= 5 else 96) * k
     pad, label_w = 10 * k, 70 * k
     n_hidden = len(sizes) - 2

@@ -230,6 +230,7 @@ def plot_gradient_norms(
     history: History,
     *,
     latest: bool = True,
+    first: bool = False,
     log_y: bool = True,
     theme: str | Theme = "light",
     lecture: bool = False,
@@ -241,6 +242,8 @@ def plot_gradient_norms(
 
     history: a History; ``grad_norms`` (T, L) holds the Frobenius norm of ∂L/∂Wˡ at each entry.
     latest: add a bar panel with the norms of the last finite step, one bar per layer.
+    first: in that panel, beside each layer's latest bar, a pale bar of its norm at the first entry (step 0),
+        so that how the gradients stood at the start stays in view while they change.
     log_y: a logarithmic norm axis (norms of 0, e.g. a frozen layer, are then not drawn).
     Layers are coloured in order from the input side (dark) to the output side (light).
     """
@@ -285,6 +288,18 @@ def plot_gradient_norms(
                 xaxis="x2", yaxis="y2",
             ))  # fmt: skip
             axes["xaxis2"]["title"] = {"text": f"latest (step {int(steps[row])})"}
+            if first and row > 0:
+                start = norms[0]
+                at0 = (start > 0) & np.isfinite(start) if log_y else np.isfinite(start)
+                data.insert(len(data) - 1, dict(
+                    type="bar", x=[f"W{layer + 1}" for layer in range(n_layers) if at0[layer]], y=start[at0],
+                    marker={"color": [c for c, s in zip(colors, at0) if s], "opacity": 0.35,
+                            "line": {"color": th.text, "width": 0.5}},
+                    name=f"step {int(steps[0])}", showlegend=False,
+                    hovertemplate=f"step {int(steps[0])}<br>‖∂L/∂%{{x}}‖ = %{{y:.4g}}<extra></extra>",
+                    xaxis="x2", yaxis="y2",
+                ))  # fmt: skip
+                axes["xaxis2"]["title"] = {"text": f"step {int(steps[0])} (pale), latest (step {int(steps[row])})"}
     hit = _diverged_step(history)
     notes = []
     if log_y:
@@ -315,7 +330,7 @@ def plot_gradient_norms(
         annotations.append(banner)
     fig = new_figure(
         th, data, title=title, **size, **axes, annotations=annotations, shapes=shapes,
-        legend={"title": {"text": "weights of"}, "traceorder": "normal"},
+        legend={"title": {"text": "weights of"}, "traceorder": "normal"}, barmode="group",
     )  # fmt: skip
     pin_title(fig, th, title, th.size(22) * len(notes) + (th.size(48) if hit is not None else 0))
     return fig

@@ -1307,7 +1307,7 @@ class Playground(App):
         return self.session.display_history(NORMS_POINTS)
 
     def _norms_figure(self, h: History):
-        return plot_gradient_norms(h, theme=self.drawing_theme, lecture=self.lecture,
+        return plot_gradient_norms(h, first=True, theme=self.drawing_theme, lecture=self.lecture,
                                    title="Gradient size per layer ‖∂L/∂Wˡ‖ (log scale)",
                                    height=round(320 * (1.6 if self.lecture else 1.0)))  # fmt: skip
 
