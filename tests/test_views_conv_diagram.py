@@ -317,3 +317,20 @@ def test_lecture_mode_draws_every_text_at_24_px_at_least_within_a_1920_screens_o
         scene = conv_diagram(lesson, stage=stage, lecture=True)
         assert min(font_sizes(scene)) >= 24 and scene.width <= 1700 + 1  # drawn at its own size, not shrunk
     assert min(font_sizes(conv_diagram(lesson))) < 24  # a notebook's own size otherwise
+
+
+@pytest.mark.parametrize(
+    ("pattern", "kernel", "pool"), [("seven", "sobel_horizontal", True), ("cross", "sharpen", False)]
+)
+def test_the_products_in_every_hover_add_up_to_the_records_sum(pattern, kernel, pool):
+    """Integer images, kernels and δ: every product is printed exactly, so their sum must be the record's."""
+    lesson = lesson_of(pattern, kernel, pool=pool)
+    r = lesson.conv
+    for key in sorted(k for k in cell_keys(lesson) if k.startswith(("dK[", "dx["))):
+        lines = plain_text(cell_text(lesson, key, full=True)).splitlines()
+        products = [float(line.rsplit("= ", 1)[1].replace("−", "-")) for line in lines if " · " in line and "×" in line]
+        name, at = key.split("[")
+        i, j = (int(t) for t in at[:-1].split(","))
+        recorded = (r.grad_kernel if name == "dK" else r.grad_input)[0, 0, i, j]
+        assert sum(products) == recorded, (key, products, recorded)
+        assert lines[-1].startswith(f"= {fmt(recorded)}"), key

@@ -163,6 +163,8 @@ def test_the_rnn_explorer_steps_back_in_time_with_the_engines_norms(page, fixtur
     click(page, "whole pass")
     jh.wait_until_equal(lambda: cells(page, "hidden").count("clipped"), int(c.clipped.sum()), WAIT, "clipped marks")
     assert jh.kernel_eval(page, "int(app.record.clipped.sum())") == 11
+    labels = cells(page, "hidden")  # each clipped norm drawn as the record's norm before clipping → the cap
+    assert all(f"{fmt_plain(n, 2)}→1" in labels for n, k in zip(c.grad_hidden_norms, c.clipped) if k), labels
     jh.wait_until_equal(
         lambda: np.allclose(jh.trace_data(page, 0, NORMS)["y"], c.grad_hidden_norms, rtol=1e-12), True, WAIT, "bars"
     )
