@@ -193,7 +193,8 @@ class _Reader:
             node, depth = stack.pop()
             if depth > MAX_DEPTH:
                 raise self.refuse(node, f"nested more than {MAX_DEPTH} levels deep")
-            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+            # Only expressions have a place in the text to point at (not Load, Add and the like).
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
 
     # -------------------------------------------------------------------------------------------- what
     def value(self, node: ast.AST) -> Value:

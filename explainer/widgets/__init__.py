@@ -4,8 +4,11 @@ The only part of the package that imports ipywidgets. Display an app object to s
 """
 
 from .exercise import ExerciseChecker as ExerciseChecker
+from .exercise import GraphChecker as GraphChecker
 from .exercise import check_exercise as check_exercise
+from .exercise import check_graph as check_graph
 from .explorer import BackpropExplorer as BackpropExplorer
+from .graph_explorer import GraphExplorer as GraphExplorer
 from .playground import Playground as Playground
 from .quiz import Quiz as Quiz
 from .surface_explorer import LossSurfaceExplorer as LossSurfaceExplorer
