@@ -427,6 +427,22 @@ def test_state_round_trip_is_all_or_nothing(app, tmp_path):
     other.close()
 
 
+def test_a_state_file_too_large_or_not_text_is_refused_before_it_is_read(app, tmp_path, monkeypatch):
+    import explainer.widgets.app as app_module
+
+    big = tmp_path / "big.json"
+    big.write_text(" " * 2000)
+    monkeypatch.setattr(app_module, "MAX_STATE_BYTES", 1000)
+    with pytest.raises(ValueError, match=r"path .*big.json.* is 2,000 bytes; a state file may be at most 1,000"):
+        app.load_state(big)
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="not a readable state file"):
+        app.load_state(binary)
+    with pytest.raises(ValueError, match="not a file"):
+        app.load_state(tmp_path)
+
+
 def test_any_small_network_can_be_passed():
     net = Network([3, 4, 2], activation="tanh", output_activation="softmax", loss="cross_entropy", seed=1)
     X = np.random.default_rng(0).normal(size=(5, 3))

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import ipywidgets as W
 
-from .._files import as_path, write_text_atomic
+from .._files import read_text_limited, write_text_atomic
 from .theme import THEMES, ThemeProbe, resolve
+
+MAX_STATE_BYTES = 64 * 2**20  # a saved state (a Playground's own data set included) is refused above this
 
 
 class Coalescer:
@@ -312,10 +314,10 @@ class App:
         """Read a file written by ``save_state`` (ValueError if it is not one of this app's; nothing is
         applied unless all of it is valid)."""
         self._check_open()
-        target = as_path(path)
+        text = read_text_limited(path, MAX_STATE_BYTES, what="state file")
         try:
-            data = json.loads(target.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
             raise ValueError(f"path {str(path)!r} is not a readable state file: {err}") from None
         if not isinstance(data, dict) or data.get("app") != type(self).__name__:
             raise ValueError(f"path {str(path)!r} does not hold a {type(self).__name__} state")
