@@ -153,8 +153,11 @@ def playground_layout(
             positions[(layer, j)] = (cx, cy, size)
             out = layer == len(sizes) - 1
             name = _unit_name(sizes, layer, j, features)
+            # Where its δ label goes in the backward walk: above right (between the columns), or under an output.
+            note = ({"x": cx, "y": cy + size / 2 + small * 0.8, "anchor": "middle"} if out else
+                    {"x": cx + size / 2 + 4 * k, "y": cy - size / 2 - 2 * k, "anchor": "start"})  # fmt: skip
             nodes.append({"key": f"node:{layer}:{j}", "layer": layer, "index": j, "x": cx, "y": cy, "size": size,
-                          "output": out, "name": name, "slot": node_index})  # fmt: skip
+                          "output": out, "name": name, "slot": node_index, "note": note})  # fmt: skip
             node_index += 1
             b = max(4 * k, min(8 * k, size * 0.22))
             biases.append({"key": f"b{layer}[{j}]", "x": cx - size / 2 - b - 2 * k, "y": cy + size / 2 - b, "size": b,
@@ -453,14 +456,16 @@ def playground_svg(layout: dict, frame: Frame, *, standalone: bool = True) -> st
         out.append(_frame_rect(node["x"] - s / 2, node["y"] - s / 2, s, color, k * (2.5 if mark == NODE_LIT else 1)))
         note = frame.texts.get(f"note:{node['layer']}:{node['index']}", "")
         if note:
-            out.append(text(node["x"] + s / 2 + 4 * k, node["y"] - s / 2 - 2 * k, note, size=L["small"],
-                            fill=L["ink"], anchor="start", halo=L["background"]))  # fmt: skip
+            where = node["note"]
+            out.append(text(where["x"], where["y"], note, size=L["small"], fill=L["ink"], anchor=where["anchor"],
+                            halo=L["background"]))  # fmt: skip
     for b, color in zip(L["biases"], frame.biases):
         a = attrs(x=float(b["x"]), y=float(b["y"]), width=float(b["size"]), height=float(b["size"]),
                   fill=L["link_colors"][int(color)], stroke=L["muted"], stroke_width=float(0.6 * k))  # fmt: skip
         out.append(f"<rect {a}/>")
     out.append(_frame_rect(m["x"], m["y"], m["size"], L["muted"], k))
     out.append(_points(L, frame))
+    out.append(_pick(L, frame.texts.get("pick", "")))
     for t in m["ticks"]:
         out.append(text(t["x"], t["y"], t["text"], size=L["small"], fill=L["muted"], anchor=t["anchor"]))
     out.append(_legend(L))
@@ -514,6 +519,27 @@ def _points(L: dict, frame: Frame) -> str:
                   stroke_width=float(r * 0.28))  # fmt: skip
         out.append(f"<circle {a}/>")
     return "<g>" + "".join(out) + "</g>"
+
+
+def pick_position(L: dict, pick: str) -> tuple[float, float] | None:
+    """Where the sample a backward walk follows sits on the map (``texts["pick"]``: "x y" in the plane's units)."""
+    if not pick:
+        return None
+    m = L["map"]
+    x, y = (float(v) for v in pick.split())
+    x_lo, x_hi, y_lo, y_hi = m["domain"]
+    return m["x"] + (x - x_lo) / (x_hi - x_lo) * m["size"], m["y"] + (y_hi - y) / (y_hi - y_lo) * m["size"]
+
+
+def _pick(L: dict, pick: str) -> str:
+    at = pick_position(L, pick)
+    if at is None:
+        return ""
+    r = L["map"]["point_r"]
+    a = attrs(
+        cx=float(at[0]), cy=float(at[1]), r=float(3 * r), fill="none", stroke=L["accent"], stroke_width=float(r * 0.8)
+    )
+    return f"<circle {a}/>"
 
 
 def _legend(L: dict) -> str:

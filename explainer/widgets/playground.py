@@ -1418,6 +1418,8 @@ class Playground(App):
                 marks[n] = NODE_LIT if (layer == lit_layers[-1] and not update) else NODE_WALKED
                 delta = float(rec.deltas[layer - 1][s, node["index"]])
                 texts[f"note:{layer}:{node['index']}"] = f"δ = {fmt(delta, 3)}"
+        x, y = self._data.X_train[int(ex["batch"][s])]
+        texts["pick"] = f"{float(x):.6g} {float(y):.6g}"  # the sample followed, ringed on the map
         return styles, marks
 
     def _show_explain(self) -> None:
@@ -1438,8 +1440,8 @@ class Playground(App):
         stage, key = ex["stage"], ex["selected"]
         n = rec.n_samples
         batch = "the whole training set" if n == len(self._data.y_train) else f"this step's mini-batch of {n}"
-        sample_line = (f"Sample {int(ex['batch'][s]) + 1} of the training set, the one of {batch} with the largest "
-                       f"loss (ℓ = {fmt(float(rec.sample_losses[s]), 4)}).")  # fmt: skip
+        sample_line = (f"The walk follows training point {int(ex['batch'][s]) + 1} (ringed on the map): of {batch}, "
+                       f"the one with the largest loss, ℓ = {fmt(float(rec.sample_losses[s]), 4)}.")  # fmt: skip
         if stage < L:
             layer = L - stage
             where = "the output layer" if layer == L else f"hidden layer {layer}"
@@ -1534,7 +1536,7 @@ class Playground(App):
         data_rows = [
             row("n_samples", "points", s.n_samples, MIN_SAMPLES, MAX_SAMPLES, 10, integer=True, group="data",
                 disabled=not generated, tooltip="points generated, train and test together"),
-            row("test_fraction", "held out for test", s.test_fraction, 0.0, MAX_TEST_FRACTION, 0.05, group="data",
+            row("test_fraction", "test share", s.test_fraction, 0.0, MAX_TEST_FRACTION, 0.05, group="data",
                 disabled=s.dataset == OWN, tooltip="the share of the points the network never trains on"),
             row("noise", "noise", s.noise, 0.0, MAX_NOISE, 0.01, group="data", disabled=not generated),
             row("seed", "seed", s.seed, 0, 999, 1, integer=True, group="data",
@@ -1548,7 +1550,7 @@ class Playground(App):
         train_rows = [
             row("lr", "η (learning rate)", s.lr, math.log10(LR_RANGE[0]), math.log10(LR_RANGE[1]), 0.01, log=True,
                 group="training"),
-            row("reg_rate", "λ (regularisation rate)", s.reg_rate, math.log10(REG_RATE_RANGE[0]),
+            row("reg_rate", "λ (reg. rate)", s.reg_rate, math.log10(REG_RATE_RANGE[0]),
                 math.log10(REG_RATE_RANGE[1]), 0.01, log=True, group="training", disabled=s.regularization == "none"),
             row("steps_per_frame", "steps per frame", s.steps_per_frame, 1, MAX_STEPS_PER_FRAME, 1, integer=True,
                 group="training", tooltip="optimiser steps between two drawn frames while playing"),

@@ -73,6 +73,7 @@ function render({ model, el }) {
   let notes = [];
   let slots = {};
   let pointsG = null;
+  let pickRing = null;
   let heat = [];
   let classes = [];
   let drawn = -1; // the revision on screen
@@ -163,7 +164,7 @@ function render({ model, el }) {
     for (const n of L.nodes) {
       const s = n.size;
       frames.push(svgEl("rect", { x: n.x - s / 2, y: n.y - s / 2, width: s, height: s, fill: "none", class: "bpx-pg-node" }, svg));
-      const note = svgEl("text", { x: n.x + s / 2 + 4 * k, y: n.y - s / 2 - 2 * k, "text-anchor": "start", "dominant-baseline": "central",
+      const note = svgEl("text", { x: n.note.x, y: n.note.y, "text-anchor": n.note.anchor, "dominant-baseline": "central",
                                    "font-size": L.small, fill: L.ink, stroke: L.background, "stroke-width": Math.max(2, L.small * 0.28),
                                    "stroke-linejoin": "round", style: "paint-order:stroke", class: "bpx-pg-note" }, svg); // prettier-ignore
       notes.push(note);
@@ -177,6 +178,8 @@ function render({ model, el }) {
     }
     svgEl("rect", { x: m.x, y: m.y, width: m.size, height: m.size, fill: "none", stroke: L.muted, "stroke-width": k }, svg);
     pointsG = svgEl("g", { class: "bpx-pg-points" }, svg);
+    pickRing = svgEl("circle", { r: 3 * m.point_r, fill: "none", stroke: L.accent, "stroke-width": m.point_r * 0.8,
+                                 visibility: "hidden", class: "bpx-pg-pick" }, svg); // prettier-ignore
     svgEl("rect", { x: m.x, y: m.y, width: m.size, height: m.size, fill: "transparent", class: "bpx-pg-maphit",
                     "data-map": "1" }, svg); // prettier-ignore
     for (const t of m.ticks) {
@@ -321,6 +324,14 @@ function render({ model, el }) {
       const v = texts[slot] || "";
       if (e.textContent !== v) e.textContent = v;
     }
+    const pick = texts.pick || "";
+    if (pick) {
+      const [px, py] = pick.split(" ").map(Number);
+      const [x0, x1, y0, y1] = L.map.domain;
+      pickRing.setAttribute("cx", L.map.x + ((px - x0) / (x1 - x0)) * L.map.size);
+      pickRing.setAttribute("cy", L.map.y + ((y1 - py) / (y1 - y0)) * L.map.size);
+      pickRing.setAttribute("visibility", "visible");
+    } else pickRing.setAttribute("visibility", "hidden");
     for (let i = 0; i < notes.length; i++) {
       const n = L.nodes[i];
       const v = texts[`note:${n.layer}:${n.index}`] || "";
