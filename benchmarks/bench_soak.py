@@ -53,12 +53,15 @@ def rss():  # the peak resident memory since the reset below (Linux), else since
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-try:  # forget the imports' transient peak: "5" resets VmHWM to the current VmRSS (Linux ≥ 4.0)
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    base = status_kb("VmRSS:")
-except OSError:
-    base = rss()
+def forget_peak():  # "5" resets VmHWM to the current VmRSS (Linux ≥ 4.0); the new base
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return status_kb("VmRSS:")
+    except OSError:
+        return rss()
+
+base = forget_peak()  # forget the imports' transient peak
 start = time.perf_counter()
 status = "ok"
 try:
@@ -127,6 +130,39 @@ result = len(h)
         True,
     ),
     ("compare_gradient_costs([10**5])", "result = compare_gradient_costs([10**5]).n_parameters", True),
+    (
+        "BackpropExplorer, 20,000 steps (train N = 1,000, drawn after each); growth after step 2,000",
+        """
+from explainer.widgets import BackpropExplorer
+app = BackpropExplorer()
+for k in range(20):
+    app.train(1000)
+    app.flush()
+    if k == 1:
+        base = forget_peak()  # the growth from step 2,000 on
+result = len(app.session.history) if hasattr(app, "session") else len(app.history)
+app.close()
+""",
+        True,
+    ),
+    (
+        "Playground, 20,000 steps (2,000 ticks of 10, drawn after each); growth after step 2,000",
+        """
+from explainer.widgets import Playground
+try:
+    app = Playground(steps_per_frame=10)
+except TypeError:  # before: the same knob had another name
+    app = Playground(steps_per_update=10)
+for k in range(2000):
+    app.step(1)
+    getattr(app, "flush", lambda: app._coalescer.flush())()
+    if k == 199:
+        base = forget_peak()  # the growth from step 2,000 on
+result = len(app.history)
+app.close()
+""",
+        False,
+    ),
 ]
 
 
