@@ -126,19 +126,25 @@ def backward_pass(
         if layer:
             if keep:
                 p.grad_a[layer - 1] = grad_a
-            f, step = functions[layer - 1], None if p.norm is None else p.norm[layer - 1]
-            if step is None:
-                delta = f.backward(p.z[layer - 1], p.a[layer], grad_a)  # δˡ⁻¹
-            else:  # ∂L/∂yˡ⁻¹ through fˡ⁻¹, then back through the batch norm to zˡ⁻¹ along its three paths
-                grad_y = f.backward(step["output"], p.a[layer], grad_a)
-                back = batchnorm_backward(grad_y, norms[layer - 1][0], step)
-                grad_norms[layer - 1][0][...] = back["grad_gamma"]  # ∂L/∂γ = Σ_samples ∂L/∂y ⊙ x̂
-                grad_norms[layer - 1][1][...] = back["grad_beta"]  # ∂L/∂β = Σ_samples ∂L/∂y
-                p.norm_grad[layer - 1] = {"grad_output": grad_y, **back}
-                delta = back["grad_input"]  # δˡ⁻¹ = ∂L/∂zˡ⁻¹: via x̂ + via μ + via σ²
+            if p.norm is None or p.norm[layer - 1] is None:
+                delta = functions[layer - 1].backward(p.z[layer - 1], p.a[layer], grad_a)  # δˡ⁻¹
+            else:  # δˡ⁻¹ through fˡ⁻¹ and then the batch norm's three paths
+                delta = _back_through_batch_norm(p, layer - 1, functions[layer - 1], grad_a, norms, grad_norms)
         elif keep:
             p.grad_x = grad_a  # ∂L/∂x = δ¹ (W¹)ᵀ, (n, n_features)
     return p
+
+
+def _back_through_batch_norm(p: Pass, k: int, f: Activation, grad_a: np.ndarray, norms, grad_norms) -> np.ndarray:
+    """δ = ∂L/∂z of layer index k with batch norm: ∂L/∂y through f, then back through the batch norm to z along
+    its three paths (``batchnorm_backward``); ∂L/∂γ and ∂L/∂β go into grad_norms[k], the rest into p.norm_grad."""
+    step = p.norm[k]
+    grad_y = f.backward(step["output"], p.a[k + 1], grad_a)  # ∂L/∂y = f′(y) ⊙ ∂L/∂a
+    back = batchnorm_backward(grad_y, norms[k][0], step)
+    grad_norms[k][0][...] = back["grad_gamma"]  # ∂L/∂γ = Σ_samples ∂L/∂y ⊙ x̂
+    grad_norms[k][1][...] = back["grad_beta"]  # ∂L/∂β = Σ_samples ∂L/∂y
+    p.norm_grad[k] = {"grad_output": grad_y, **back}
+    return back["grad_input"]  # via x̂ + via μ + via σ²
 
 
 # A pass over more than this many numbers per array, n_samples × Σ widths, is done in blocks of samples
