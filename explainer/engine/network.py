@@ -11,14 +11,9 @@ Notation, as in the notebooks (layers counted from 1, as in the maths)::
     δˡ = fˡ′(zˡ) ⊙ ∂L/∂aˡ
     ∂L/∂Wˡ = (aˡ⁻¹)ᵀ δˡ,   ∂L/∂bˡ = Σ_samples δˡ
 
-With batch norm on a hidden layer (``Network(..., batch_norm=True)``), a step between zˡ and fˡ normalises
-each unit over the batch, in training mode (the batch's own μ and σ², ε = 1e-5 as in PyTorch)::
+Batch norm on hidden layer l (``batch_norm=``, training mode: the batch's own μˡ, σ²ˡ; batchnorm.py both ways)::
 
-    x̂ˡ = (zˡ − μˡ) / √(σ²ˡ + ε),   yˡ = γˡ ⊙ x̂ˡ + βˡ,   aˡ = fˡ(yˡ)
-    ∂L/∂yˡ = fˡ′(yˡ) ⊙ ∂L/∂aˡ,   ∂L/∂γˡ = Σ_samples ∂L/∂yˡ ⊙ x̂ˡ,   ∂L/∂βˡ = Σ_samples ∂L/∂yˡ
-    δˡ = ∂L/∂zˡ = the sum of its three paths: through x̂ˡ directly, through μˡ and through σ²ˡ
-
-both ways with batchnorm.py's own forward and backward (its docstring has the three paths).
+    aˡ = fˡ(γˡ ⊙ x̂ˡ + βˡ),  x̂ˡ = (zˡ − μˡ)/√(σ²ˡ + ε);  δˡ = ∂L/∂zˡ = its paths through x̂ˡ, μˡ and σ²ˡ, summed
 
 The two passes come first, as plain functions; the Network class holds the parameters and checks what
 it is given. The bookkeeping lives elsewhere: the flat parameter vector and its names in parameters.py,
@@ -70,11 +65,8 @@ class Pass:
 def forward_pass(
     X: np.ndarray, weights: Sequence, biases: Sequence, functions: Sequence[Activation], norms: Sequence | None = None
 ) -> Pass:
-    """a⁰ = X, then zˡ = aˡ⁻¹ Wˡ + bˡ and aˡ = fˡ(zˡ) for l = 1..L.
-
-    norms: None, or per layer (γˡ, βˡ) where it has batch norm and None where not; then aˡ = fˡ(γˡ x̂ˡ + βˡ)
-    with x̂ˡ = (zˡ − μˡ)/√(σ²ˡ + ε) over the batch (``batchnorm_forward``, kept in ``p.norm``).
-    """
+    """a⁰ = X, then zˡ = aˡ⁻¹ Wˡ + bˡ and aˡ = fˡ(zˡ) for l = 1..L; with batch norm (norms: per layer (γˡ, βˡ) or
+    None) aˡ = fˡ(γˡ x̂ˡ + βˡ), x̂ˡ = (zˡ − μˡ)/√(σ²ˡ + ε) over the batch (``batchnorm_forward``, kept in p.norm)."""
     if norms is None:
         a, z = [X], []
         for W, b, f in zip(weights, biases, functions):
