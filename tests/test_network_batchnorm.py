@@ -519,6 +519,66 @@ def test_a_batch_is_normalised_by_its_own_statistics(bn):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Inference: fixed statistics (a decision boundary, a prediction for one sample).
+
+
+def test_fixed_statistics_give_the_training_batch_its_own_outputs_and_any_sample_its_prediction(bn):
+    net, X, _ = bn
+    stats = net.batch_statistics(X)
+    assert stats[1] is None and stats[2] is None and stats[0][0].shape == (4,)
+    rec = net.backprop(X, np.zeros((6, 2)))
+    np.testing.assert_array_equal(stats[0][0], rec.batch_norms[0].mean)
+    np.testing.assert_array_equal(stats[0][1], rec.batch_norms[0].var)
+    assert not stats[0][0].flags.writeable
+    np.testing.assert_allclose(net.forward(X, statistics=stats), net.forward(X), rtol=1e-13, atol=1e-15)
+    one = net.forward(X[2], statistics=stats)  # a single sample: its prediction, independent of the others
+    np.testing.assert_allclose(one, net.forward(X, statistics=stats)[2:3], rtol=1e-15, atol=0)
+    big = np.random.default_rng(5).normal(size=(3000, 3))
+    np.testing.assert_allclose(
+        net.forward(big, statistics=stats)[:4], net.forward(big[:4], statistics=stats), rtol=1e-15
+    )
+
+
+def test_fixed_statistics_match_pytorch_eval_mode(bn):
+    torch = pytest.importorskip("torch")
+    net, X, _ = bn
+    stats = net.batch_statistics(X)
+    X_new = np.random.default_rng(9).normal(size=(5, 3))
+    _, _, _, linears, norms = torch_run(torch, net, X_new, np.zeros((5, 2)))
+    with torch.no_grad():
+        norms[0].running_mean.copy_(torch.tensor(stats[0][0]))
+        norms[0].running_var.copy_(torch.tensor(stats[0][1]))
+        norms[0].eval()
+        a = torch.tensor(X_new)
+        for lin, norm, name in zip(linears, norms, net.layer_activations):
+            z = lin(a)
+            a = TORCH_ACTS[name](torch, z if norm is None else norm(z))
+    assert err(net.forward(X_new, statistics=stats), a.numpy()) <= TOL
+
+
+def test_fixed_statistics_are_checked(bn):
+    net, X, _ = bn
+    stats = net.batch_statistics(X)
+    mean, var = stats[0]
+    for bad, match in (
+        (stats[:2], r"one entry per layer, \(μ, σ²\) where it has batch norm, None where not \(3 entries\)"),
+        ("stats", "3 entries"),
+        ((stats[0], stats[0], None), r"statistics\[1\] must be None \(layer 2 has no batch norm\)"),
+        ((None, None, None), r"statistics\[0\] must be a pair \(μ, σ²\) for layer 1"),
+        (((mean[:3], var), None, None), r"statistics\[0\] must be μ and σ² ≥ 0 of shape \(4,\)"),
+        (((mean, -var), None, None), r"statistics\[0\] must be μ and σ² ≥ 0"),
+        (((mean, var * np.nan), None, None), r"statistics\[0\]\[1\] must hold only finite numbers"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            net.forward(X, statistics=bad)
+    with pytest.raises(ValueError, match="batch norm needs at least 2 samples in a batch"):
+        net.batch_statistics(X[:1])
+    plain = Network([3, 4, 2])
+    np.testing.assert_array_equal(plain.forward(X, statistics=plain.batch_statistics(X)), plain.forward(X))
+    assert plain.batch_statistics(X) == (None, None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Without batch norm, everything as before.
 
 

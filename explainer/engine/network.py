@@ -211,12 +211,33 @@ class Network:
         self.reinitialize(rng)
 
     # ------------------------------------------------------------------ computing
-    def forward(self, X) -> np.ndarray:
-        """The output aᴸ for inputs X, as (n_samples, n_out); with batch norm, X is one batch (≥ 2 samples)."""
+    def forward(self, X, statistics=None) -> np.ndarray:
+        """The output aᴸ for inputs X, as (n_samples, n_out).
+
+        With batch norm X is one batch (≥ 2 samples) normalised by its own μ and σ² (training mode), unless
+        ``statistics`` gives the (μ, σ²) of each layer to normalise by instead: ``batch_statistics(X_train)``,
+        as PyTorch's eval() does with its running statistics. Then X may be any number of samples, one
+        included, and a sample's output no longer depends on the others (a decision boundary, a prediction).
+        """
         Xa = self.check_X(X)
+        if statistics is not None:
+            stats = self._check_statistics(statistics)
+            with np.errstate(all="ignore"):
+                blocks = [self._inference_pass(Xa[s], stats) for s in self._blocks(Xa.shape[0], whole=False)]
+            return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
         with np.errstate(all="ignore"):
             blocks = [self.forward_pass(Xa[s]).a[-1] for s in self._blocks(Xa.shape[0])]
         return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+
+    def batch_statistics(self, X) -> tuple[tuple[np.ndarray, np.ndarray] | None, ...]:
+        """Per layer the batch's (μ, σ²) of zˡ, (n_out,) each and read-only, None where a layer has no batch norm:
+        what ``forward(X_new, statistics=...)`` normalises by. X: one batch (≥ 2 samples), e.g. the training data."""
+        Xa = self.check_X(X)
+        self.check_batches(Xa.shape[0])
+        with np.errstate(all="ignore"):
+            p = self.forward_pass(Xa)
+        norm = p.norm or [None] * self.n_layers
+        return tuple(None if step is None else (readonly(step["mean"]), readonly(step["var"])) for step in norm)
 
     predict = forward
 
@@ -393,8 +414,41 @@ class Network:
         """The loss as its registry entry (per_sample, grad_a, delta)."""
         return self._loss
 
-    def _blocks(self, n: int) -> list[slice]:
-        if self._norms is not None:  # batch norm: a batch is normalised as a whole (at least 2 samples)
+    def _check_statistics(self, statistics) -> list:
+        """``statistics`` as batch_statistics returns them, checked: per layer None or (μ, σ²), (n_out,), σ² ≥ 0."""
+        what = "statistics must be net.batch_statistics(X): one entry per layer, (μ, σ²) where it has batch norm"
+        if not isinstance(statistics, (tuple, list)) or len(statistics) != self.n_layers:
+            raise ValueError(f"{what}, None where not ({self.n_layers} entries)")
+        out = []
+        for layer, (stat, gamma) in enumerate(zip(statistics, self.gammas)):
+            if gamma is None:
+                if stat is not None:
+                    raise ValueError(f"{what}; statistics[{layer}] must be None (layer {layer + 1} has no batch norm)")
+                out.append(None)
+                continue
+            if not isinstance(stat, (tuple, list)) or len(stat) != 2:
+                raise ValueError(f"{what}; statistics[{layer}] must be a pair (μ, σ²) for layer {layer + 1}")
+            mean = as_finite_array(stat[0], f"statistics[{layer}][0]", ndim=(1,))
+            var = as_finite_array(stat[1], f"statistics[{layer}][1]", ndim=(1,))
+            if mean.shape != gamma.shape or var.shape != gamma.shape or np.any(var < 0):
+                raise ValueError(f"statistics[{layer}] must be μ and σ² ≥ 0 of shape {gamma.shape} (layer {layer + 1})")
+            out.append((mean, var))
+        return out
+
+    def _inference_pass(self, X: np.ndarray, stats: list) -> np.ndarray:
+        """aᴸ with each batch norm's μ and σ² fixed (``forward(X, statistics=...)``): y = γ (z − μ)/√(σ² + ε) + β."""
+        a = X
+        for W, b, f, gamma, beta, stat in zip(self.weights, self.biases, self._acts, self.gammas, self.betas, stats):
+            z = a @ W + b  # (n, n_out)
+            if stat is not None:
+                z = gamma * ((z - stat[0]) / np.sqrt(stat[1] + BATCH_NORM_EPS)) + beta
+            a = f.forward(z)
+        return a
+
+    def _blocks(self, n: int, whole: bool = True) -> list[slice]:
+        """Slices of n samples, each at most BLOCK_VALUES numbers an array; with batch norm (unless whole=False,
+        for fixed statistics) the one batch, refused if it cannot be normalised."""
+        if self._norms is not None and whole:
             self.check_batches(n)
             return [slice(0, n)]
         rows = max(1, BLOCK_VALUES // self._units)
