@@ -413,3 +413,10 @@ def test_neuron_expression_refuses_what_it_cannot_write():
     net = Network([2, 3], output_activation="softmax", loss="cross_entropy", seed=0)
     with pytest.raises(ValueError, match="softmax activation, which couples the whole layer"):
         neuron_expression(net.backprop([[0.1, 0.2]], [1]), 1, 0)
+    net = Network([2, 3, 1], batch_norm=True, seed=0)
+    rec = net.backprop([[0.1, 0.2], [0.3, -0.4]], [[1.0], [0.0]])
+    with pytest.raises(ValueError, match="layer 1 has batch norm"):
+        neuron_expression(rec, 1, 0)
+    example = neuron_expression(rec, 2, 0)  # the output layer has none: its a is the record's
+    root, _ = parse_expression(example.expression, example.values)
+    assert root.data == pytest.approx(rec.activations[2][0, 0], rel=1e-12)

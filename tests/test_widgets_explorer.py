@@ -463,3 +463,67 @@ def test_snapshot_is_a_plotly_figure_of_the_same_record(app):
     fig = app.snapshot()
     assert type(fig).__name__ == "Figure"
     assert any("0.08217" in str(t.text) for t in fig.data if t.text is not None)
+
+
+# ---------------------------------------------------------------------------------------------- a neuron as a graph
+def graph_agrees_with_the_record(app):
+    """The GraphExplorer under the diagram shows the chosen neuron with the record's numbers."""
+    rec, (layer, j), s = app.record, app.neuron, app.state_.sample
+    g = app.graph
+    assert g.output.data == pytest.approx(rec.activations[layer][s, j], rel=1e-12)
+    W, x = rec.weights[layer - 1], rec.activations[layer - 1]
+    for i in range(W.shape[0]):
+        assert g.values[f"w{i + 1}"] == W[i, j] and g.values[f"x{i + 1}"] == x[s, i]
+    upstream = rec.grad_activations[layer - 1][s, j]
+    for i in range(W.shape[0]):  # grad × ∂L/∂a is the record's ∂L/∂w (one sample)
+        assert g.leaves[f"w{i + 1}"].grad * upstream == pytest.approx(rec.grad_weights[layer - 1][i, j], rel=1e-9)
+
+
+def test_the_chosen_neuron_opens_as_a_graph_that_follows_every_change(app):
+    app.controls["diagram"].value = "neuron"
+    app.controls["neuron"].value = (2, 0)
+    app.controls["as_graph"].value = True  # the learner's click
+    assert app.graph is not None and app.graph.root in app._graph_slot.children
+    graph_agrees_with_the_record(app)
+    app.graph.step_backward(+1)  # ∂a/∂a = 1
+    app.graph.step_backward(+1)  # the first step
+    app.controls["W2[0,0]"].value = 0.61  # the network changes: the graph follows, its step kept
+    graph_agrees_with_the_record(app)
+    assert app.graph.stage == 1
+    app.train(3)
+    graph_agrees_with_the_record(app)
+    app.undo(1)
+    graph_agrees_with_the_record(app)
+    app.controls["neuron"].value = (1, 1)
+    graph_agrees_with_the_record(app)
+    app.controls["lecture"].value = True
+    assert app.graph.lecture
+    app.controls["diagram"].value = "network"  # the whole network: the graph closes
+    assert app.graph is None and app._graph_slot.children == ()
+    assert not app.controls["as_graph"].value
+
+
+def test_a_neuron_that_is_no_expression_of_its_own_is_refused_beside_the_button():
+    net = Network([2, 2, 2], output_activation="softmax", loss="cross_entropy", seed=0)
+    app = BackpropExplorer(net, [[0.1, 0.2]], [1])
+    app.controls["diagram"].value = "neuron"
+    app.controls["neuron"].value = (2, 0)
+    app.controls["as_graph"].value = True
+    assert app.graph is None and not app.controls["as_graph"].value
+    assert "softmax activation, which couples the whole layer" in app.message.value
+    app.controls["neuron"].value = (1, 0)
+    app.controls["as_graph"].value = True
+    assert app.graph is not None
+    app.controls["neuron"].value = (2, 1)  # onto the softmax: the graph closes and says why
+    assert app.graph is None and "The graph closed" in app.message.value
+    app.close()
+
+
+def test_closing_the_explorer_closes_its_graph():
+    before = open_widgets()
+    app = BackpropExplorer()
+    app.show_graph(True)
+    assert app.graph is not None and app.diagram == "neuron"
+    app.close()
+    left = [type(ipywidgets.widgets.widget._instances[k]).__name__ for k in open_widgets() - before]
+    assert left == [], left

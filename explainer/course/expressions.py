@@ -388,6 +388,12 @@ def neuron_expression(record, layer: int, neuron: int, sample: int = 0) -> Examp
             f"layer {layer} has a {activation} activation, which couples the whole layer; choose a layer with "
             f"{', '.join(_ACTIVATION_TEXT)}"
         )
+    batch_norms = getattr(record, "batch_norms", ())
+    if batch_norms and batch_norms[layer - 1] is not None:
+        raise ValueError(
+            f"layer {layer} has batch norm, so its neuron's output depends on the whole batch (through μ and σ²); "
+            "choose a layer without batch norm"
+        )
     n_in = W.shape[0]
     z = " + ".join(f"w{i}*x{i}" for i in range(1, n_in + 1)) + " + b"
     values = {f"w{i + 1}": float(W[i, neuron]) for i in range(n_in)}

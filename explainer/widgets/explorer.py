@@ -16,6 +16,7 @@ import ipywidgets as W
 import numpy as np
 import traitlets
 
+from ..course.expressions import neuron_expression
 from ..course.scenarios import SCENARIOS, get_scenario
 from ..engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..engine.history import divergence_message
@@ -30,6 +31,7 @@ from ..views.sparkline import loss_sparkline
 from ..views.style import fmt, get_theme
 from .app import App, check_bool
 from .diagram import Diagram
+from .graph_explorer import GraphExplorer
 from .sliders import Row, Sliders, number, row, widened
 
 MAX_NEURONS = 8  # the diagram reads well up to 8 neurons a layer
@@ -69,6 +71,7 @@ class ExplorerState(traitlets.HasTraits):
     diagram = traitlets.Unicode("network")
     neuron = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(1, 0))
     preset = traitlets.Unicode(OWN)
+    graph = traitlets.Bool(False)  # the neuron shown as an expression graph (a GraphExplorer) under the diagram
 
     @traitlets.validate("lr")
     def _check_lr(self, proposal):
@@ -216,6 +219,14 @@ class BackpropExplorer(App):
             )
         )
         c["neuron"] = own(W.Dropdown(description="neuron", style={"description_width": "initial"}))
+        c["as_graph"] = own(
+            W.ToggleButton(
+                description="as a graph",
+                icon="sitemap",
+                tooltip="This neuron as an expression graph under the diagram, its backward pass stepped node by node",
+                layout=W.Layout(width="auto"),
+            )
+        )
         c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
         c["theme"] = own(
             W.Dropdown(
@@ -283,6 +294,7 @@ class BackpropExplorer(App):
         c["mode"].observe(lambda ch: self._on_menu(lambda: self._set_mode(ch["new"])), "value")
         c["diagram"].observe(lambda ch: self._on_menu(lambda: self._set_diagram(ch["new"])), "value")
         c["neuron"].observe(lambda ch: self._on_menu(lambda: self._set_neuron(ch["new"])), "value")
+        c["as_graph"].observe(lambda ch: self._on_menu(lambda: self.show_graph(ch["new"])), "value")
         c["sample"].observe(lambda ch: self._on_menu(lambda: self._set_sample(ch["new"])), "value")
         c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
         c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
@@ -308,7 +320,7 @@ class BackpropExplorer(App):
             )
         )
         bars = [
-            own(W.HBox([c["preset"], c["mode"], c["diagram"], c["neuron"], c["theme"], c["lecture"]])),
+            own(W.HBox([c["preset"], c["mode"], c["diagram"], c["neuron"], c["as_graph"], c["theme"], c["lecture"]])),
             own(
                 W.HBox(
                     [
@@ -331,7 +343,8 @@ class BackpropExplorer(App):
         main.add_class("bpx-main")
         body = own(W.HBox([main, side], layout=W.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")))
         body.add_class("bpx-columns")
-        rows = [bars[0], bars[1], body, bars[2], self._derivation_panel]
+        self._graph_slot = own(W.Box(layout=W.Layout(width="100%")))
+        rows = [bars[0], bars[1], body, self._graph_slot, bars[2], self._derivation_panel]
         self.root = self._wrap(own(W.VBox(rows, layout=W.Layout(width="100%"))))
 
     def _on_menu(self, change) -> None:
@@ -557,6 +570,68 @@ class BackpropExplorer(App):
         else:
             self.network.set(key, value)
 
+    @property
+    def graph(self) -> GraphExplorer | None:
+        """The GraphExplorer showing the chosen neuron under the diagram (``show_graph``), or None."""
+        self.flush()
+        return self._graph
+
+    def show_graph(self, on: bool = True) -> None:
+        """Show the chosen neuron (``neuron``) as an expression graph under the diagram, a GraphExplorer with the
+        record's numbers: it follows every change of the network, its data and its sample. ValueError for a
+        neuron that is not one expression of its own (a softmax output, a layer with batch norm)."""
+        self._check_open()
+        on = check_bool(on, "on")
+        if on:
+            self.flush()
+            layer, index = self.state_.neuron
+            neuron_expression(self._record, layer, index, self.state_.sample)  # ValueError saying why not
+            self.state_.diagram = "neuron"
+        self.state_.graph = on
+        self._request()
+
+    def close(self) -> None:
+        if getattr(self, "_graph", None) is not None:
+            self._graph.close()
+            self._graph = None
+        super().close()
+
+    _graph: GraphExplorer | None = None
+    _graph_shows: tuple | None = None  # the neuron and numbers the graph was last given
+
+    def _show_graph(self, rec: Record) -> None:
+        """Open, follow or close the GraphExplorer under the diagram, as the state says."""
+        st = self.state_
+        if st.graph and st.diagram == "neuron":
+            layer, index = st.neuron
+            try:
+                example = neuron_expression(rec, layer, index, st.sample)
+                shows = (layer, index, st.sample, example.expression, tuple(example.values.items()),
+                         float(rec.grad_activations[layer - 1][st.sample, index]))  # fmt: skip
+                if self._graph is None:
+                    self._graph = GraphExplorer.from_record(
+                        rec, layer, index, st.sample, lecture=self.lecture, theme=self.theme
+                    )
+                    for name in ("theme", "lecture"):  # the explorer's own menus set them
+                        self._graph.controls[name].layout.display = "none"
+                    self._graph_slot.children = (self._graph.root,)
+                else:
+                    if self._graph.lecture != self.lecture:
+                        self._graph.set_lecture(self.lecture)
+                    if self._graph.theme != self.theme:
+                        self._graph.set_theme(self.theme)
+                    if shows != self._graph_shows:
+                        self._graph.follow_record(rec, layer, index, st.sample)
+                self._graph_shows = shows
+                return
+            except ValueError as err:  # the neuron is no longer one expression, or its numbers overflow
+                st.graph = False
+                self._note = f"The graph closed: {err}."
+        if self._graph is not None:
+            self._graph_slot.children = ()
+            self._graph.close()
+            self._graph, self._graph_shows = None, None
+
     def _set_mode(self, mode: str) -> None:
         self.state_.mode = mode
         self.state_.stage = None
@@ -663,6 +738,7 @@ class BackpropExplorer(App):
         self.chain.value = chain
         self._show_loss(rec)
         self._show_numbers(rec)
+        self._show_graph(rec)
         self._drawing = True
         try:
             self._show_menus()
@@ -766,6 +842,8 @@ class BackpropExplorer(App):
         _set(c["neuron"], "options", neurons)
         _set(c["neuron"], "value", st.neuron)
         c["neuron"].layout.display = None if st.diagram == "neuron" else "none"
+        c["as_graph"].layout.display = c["neuron"].layout.display
+        _set(c["as_graph"], "value", st.graph and st.diagram == "neuron")
         _set(c["lecture"], "value", self.lecture)
         _set(c["theme"], "value", self.theme)
         _set(c["activation"], "options", [(ACTIVATION_LABELS[a], a) for a in HIDDEN_ACTIVATIONS])

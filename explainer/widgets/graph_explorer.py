@@ -121,24 +121,28 @@ class GraphExplorer(App):
         root is the neuron's output a, so its grads are ∂a/∂·; a panel multiplies them by the record's ∂L/∂a to
         give this sample's share of the record's ∂L/∂w, ∂L/∂b and δ.
         """
-        if not isinstance(record, Record):
-            raise ValueError(f"record must be a Record from Network.backprop(X, y); got {type(record).__name__}")
-        example = neuron_expression(record, layer, neuron, sample)
+        example, origin = _from_record(record, layer, neuron, sample)
         app = cls(example.expression, example.values, title=example.title, lecture=lecture, theme=theme)
-        app._origin = {
-            "expression": example.expression,
-            "values": dict(example.values),
-            "upstream": float(record.grad_activations[layer - 1][sample, neuron]),  # ∂L/∂a of this neuron
-            "layer": layer,
-            "neuron": neuron,
-            "sample": sample,
-            "n_samples": int(record.n_samples),
-            "delta": float(record.deltas[layer - 1][sample, neuron]),
-            "record": {f"w{i + 1}": float(g) for i, g in enumerate(record.grad_weights[layer - 1][:, neuron])}
-            | {"b": float(record.grad_biases[layer - 1][neuron])},  # sums over the samples
-        }
+        app._origin = origin
         app._request()
         return app
+
+    def follow_record(self, record: Record, layer: int, neuron: int, sample: int = 0) -> None:
+        """Show neuron ``neuron`` of ``layer`` of ``record`` again, with the record's numbers (as ``from_record``):
+        the BackpropExplorer calls it after every change of its network, so the graph always shows the network's
+        numbers. The backward step and the selection stay where the graph keeps its shape; reset returns here."""
+        self._check_open()
+        self.flush()
+        example, origin = _from_record(record, layer, neuron, sample)
+        same = example.expression == self._expression
+        self._take(example.expression, example.values)
+        self._values = dict(example.values)
+        self._typed, self._title = example.expression, example.title
+        self._start = (example.expression, dict(example.values), example.title)
+        self._origin = origin
+        if not same:
+            self._stage, self._selected = None, None
+        self._request()
 
     # ------------------------------------------------------------------ the state
     def _take(self, expression, values: Mapping[str, float]) -> list[str]:
@@ -579,6 +583,26 @@ class GraphExplorer(App):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _from_record(record: Record, layer: int, neuron: int, sample: int):
+    """The expression of one neuron of ``record`` and the record's numbers the graph's panel compares with."""
+    if not isinstance(record, Record):
+        raise ValueError(f"record must be a Record from Network.backprop(X, y); got {type(record).__name__}")
+    example = neuron_expression(record, layer, neuron, sample)
+    origin = {
+        "expression": example.expression,
+        "values": dict(example.values),
+        "upstream": float(record.grad_activations[layer - 1][sample, neuron]),  # ∂L/∂a of this neuron
+        "layer": layer,
+        "neuron": neuron,
+        "sample": sample,
+        "n_samples": int(record.n_samples),
+        "delta": float(record.deltas[layer - 1][sample, neuron]),
+        "record": {f"w{i + 1}": float(g) for i, g in enumerate(record.grad_weights[layer - 1][:, neuron])}
+        | {"b": float(record.grad_biases[layer - 1][neuron])},  # sums over the samples
+    }
+    return example, origin
+
+
 def _set(widget: W.Widget, name: str, value) -> None:
     """Set a widget's property only when it differs (no message, no callback otherwise)."""
     current = getattr(widget, name)
