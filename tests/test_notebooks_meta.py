@@ -35,6 +35,8 @@ COURSE = [
     "05_deeper_networks",
     "06_check_yourself",
     "07_implement_it_from_scratch",
+    "08_convolution_backward",
+    "09_backprop_through_time",
 ]
 SLIDE_NOTEBOOKS = ["02_forward_backward_2_2_2", "03_gradient_descent_loss_surface", "07_implement_it_from_scratch"]
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}  # what jupyterlab-slideshow reads
