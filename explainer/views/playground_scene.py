@@ -45,7 +45,7 @@ WIDTH_STEPS = 8  # a link's width travels as round(width · 8) in one byte
 DASHED, FADED, LIT = 1, 2, 4
 # Node frames (one byte each): plain, lit (this step of the backward pass), walked (an earlier step).
 PLAIN, NODE_LIT, NODE_WALKED = 0, 1, 2
-LECTURE = 1.9  # every size in lecture mode: 13 px text → 24.7 px, on a diagram that fills a 1920 px screen
+LECTURE = 1.5  # every length in lecture mode (text: 26 and 24 px), so that the diagram fits a 1920 × 1080 screen
 
 
 def _heat_colors(theme) -> list[str]:
@@ -120,9 +120,10 @@ def playground_layout(
     """
     th = get_theme(theme)
     k = LECTURE if lecture else 1.0
-    font, small = 13 * k, (max(11 * k, 24.0) if lecture else 11.0)  # lecture: no text below 24 px
+    font, small = (26.0, 24.0) if lecture else (13.0, 11.0)  # lecture: no text below 24 px
     node, pitch_max, gap = 34 * k, 48 * k, (118 if len(sizes) <= 5 else 96) * k
-    pad, label_w = 10 * k, 70 * k
+    pad = 10 * k
+    label_w = max(70 * k, max(text_width(label, font) for _, label, _ in features) + 16 * k)
     n_hidden = len(sizes) - 2
     header = pad + 30 * k + 46 * k  # the layer buttons, then per column its buttons and neuron count
     column_max = max(7 * pitch_max, 12 * pitch_max if n_hidden else 0)
@@ -204,7 +205,7 @@ def playground_layout(
     map_size = 300 * k
     map_x = out_cx + node / 2 + 48 * k
     status_y = header - 4 * k
-    line_h = 19 * k
+    line_h = font * 1.45
     chart = {"x": map_x, "y": status_y + 2.6 * line_h, "w": map_size, "h": 48 * k}
     map_y = chart["y"] + chart["h"] + 24 * k
     x_lo, x_hi, y_lo, y_hi = (float(v) for v in domain)

@@ -20,18 +20,15 @@ other class (or −value), Alt-click a point to remove it; "clear" empties the p
 
 from __future__ import annotations
 
-import copy
 import html
 import math
 import re
-import tempfile
 import time
-from pathlib import Path
 
 import ipywidgets as W
 import numpy as np
 
-from ..course.datasets import Dataset, load_csv, make_dataset, points_dataset, sample_csv_text
+from ..course.datasets import Dataset, make_dataset, points_dataset, sample_csv_text
 from ..course.playground_presets import PLAYGROUND_PRESETS, SCALE, get_playground_preset
 from ..engine.activations import HIDDEN_ACTIVATIONS
 from ..engine.boundary import plane_maps
@@ -40,19 +37,17 @@ from ..engine.history import divergence_message
 from ..engine.network import Network, Record
 from ..engine.session import TrainingSession
 from ..engine.training import OPTIMIZERS, History
-from ..views import explain_parameter
-from ..views.playground_scene import (
-    NODE_LIT,
-    NODE_WALKED,
-    Frame,
-    chart_paths,
-    class_indices,
-    gradient_styles,
-    playground_layout,
-    signed_indices,
-    weight_styles,
+from ..views.playground_frame import (
+    feature_grids,
+    neuron_grids,
+    point_arrays,
+    status_texts,
+    strongest_link,
+    update_html,
+    walk_panel,
+    walk_styles,
 )
-from ..views.style import fmt
+from ..views.playground_scene import Frame, playground_layout, signed_indices, weight_styles
 from ..views.training import plot_decision_boundary, plot_gradient_norms
 from .app import App, check_bool
 from .live_figure import LiveFigure
@@ -73,8 +68,10 @@ from .playground_setup import (
     REG_RATE_RANGE,
     Setup,
     check_setup,
+    csv_dataset,
     decode_share,
     encode_share,
+    network_for,
     setup_from_dict,
 )
 from .sliders import Row, Sliders, number, row
@@ -83,7 +80,6 @@ NEURON_RESOLUTION = 20  # each neuron's map: 20 × 20
 MAP_RESOLUTION = 80  # the output's map
 DOMAIN = (-6.0, 6.0)  # TF Playground's plane; the course's ±1 data sets scaled by 5 fill ±5 of it
 MAX_CSV_BYTES = 1_000_000
-MAX_CSV_CLASSES = 8
 STATE_CSV_BYTES = 64_000  # an uploaded CSV up to this size travels inside a saved state or a share string
 MAX_TRAIN_STEPS = 100_000  # per train() call
 NORMS_EVERY = 1.0  # s between two redraws of the gradient-norm figure while playing (~30 ms here, more in the page)
@@ -98,42 +94,6 @@ DATASET_LABELS = {
     "blobs": "three classes", "plane": "plane", "multi_gauss": "six Gaussians", OWN: "your own points (draw them)",
 }  # fmt: skip
 OWN_PRESET = ""
-
-
-def network_for(task: str, n_inputs: int, hidden: tuple[int, ...], activation: str, n_outputs: int, seed: int):
-    """The network a task needs: binary → 1 sigmoid output + bce; multiclass → k softmax outputs +
-    cross-entropy; regression → 1 identity output + mse."""
-    output, loss = {"binary": ("sigmoid", "bce"), "multiclass": ("softmax", "cross_entropy")}.get(
-        task, ("identity", "mse")
-    )
-    return Network([n_inputs, *hidden, n_outputs], activation=activation, output_activation=output, loss=loss,
-                   seed=seed)  # fmt: skip
-
-
-def csv_dataset(name: str, text: str, test_fraction: float, seed: int) -> Dataset:
-    """An uploaded CSV as the Playground's data: 2 feature columns (the plane) and a label; ValueError saying
-    what is wrong with it otherwise."""
-    stem = re.sub(r"[^\w.-]+", "_", Path(name or "upload.csv").stem).strip("._") or "upload"
-    with tempfile.TemporaryDirectory(prefix="bpx-csv-") as folder:
-        path = Path(folder) / f"{stem}.csv"
-        path.write_text(text, encoding="utf-8")
-        try:
-            ds = load_csv(path, test_fraction=test_fraction, seed=seed)
-        except ValueError as err:  # name the user's file, not the temporary copy
-            raise ValueError(str(err).replace(f"path {str(path)!r}", repr(name))) from None
-    where = repr(name)
-    if ds.n_samples > MAX_SAMPLES:
-        raise ValueError(f"{where} has {ds.n_samples:,} data rows; the Playground trains and redraws live and "
-                         f"takes at most {MAX_SAMPLES:,}")  # fmt: skip
-    if ds.n_features != 2:
-        raise ValueError(
-            f"{where} has {ds.n_features} feature column{'s' if ds.n_features != 1 else ''} "
-            f"({', '.join(ds.feature_names)}); the Playground draws the plane of two inputs, so the file needs "
-            "exactly 2 feature columns and the label last"
-        )
-    if ds.n_classes is not None and ds.n_classes > MAX_CSV_CLASSES:
-        raise ValueError(f"{where} has {ds.n_classes} classes; the Playground colours at most {MAX_CSV_CLASSES}")
-    return ds
 
 
 class Playground(App):
@@ -1114,17 +1074,7 @@ class Playground(App):
         return None if self._explain is None else self._explain["stage"]
 
     def _strongest_link(self, stage: int) -> str:
-        rec = self._explain["record"]
-        layer = self.network.n_layers - stage  # 1-based layer lit at this stage
-        G = rec.grad_weights[layer - 1]
-        i, j = np.unravel_index(int(np.argmax(np.abs(G))), G.shape)
-        return f"W{layer}[{i},{j}]"
-
-    def _lit_layers(self) -> tuple[int, ...]:
-        """The layers (1-based) whose δ the walk shows now, the output first."""
-        ex = self._explain
-        L = self.network.n_layers
-        return tuple(range(L, L - min(ex["stage"], L - 1) - 1, -1))
+        return strongest_link(self._explain["record"], self.network.n_layers - stage)
 
     # ------------------------------------------------------------------ public API: reading
     @property
@@ -1242,64 +1192,16 @@ class Playground(App):
             self._layout_cache = (key, layout)
         return self._layout_cache[1]
 
-    def _feature_grids(self) -> list[np.ndarray]:
-        key = self._domain
-        if self._feature_cache is None or self._feature_cache[0] != key:
-            x_lo, x_hi, y_lo, y_hi = key
-            R = NEURON_RESOLUTION
-            xs = x_lo + (np.arange(R) + 0.5) * (x_hi - x_lo) / R
-            ys = y_lo + (np.arange(R) + 0.5) * (y_hi - y_lo) / R
-            grids = []
-            for name in FEATURES:
-                v = FeatureMap((name,)).on_grid(xs, ys)[:, 0].reshape(R, R)[::-1]  # top row: the highest x₂
-                top = float(np.abs(v).max()) or 1.0
-                grids.append(signed_indices(v / top))
-            self._feature_cache = (key, grids)
+    def _feature_grids(self) -> np.ndarray:
+        if self._feature_cache is None or self._feature_cache[0] != self._domain:
+            self._feature_cache = (self._domain, feature_grids(self._domain, NEURON_RESOLUTION))
         return self._feature_cache[1]
 
     def _points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         key = (self._data_version, self._setup.show_test)
         if self._points_cache is None or self._points_cache[0] != key:
-            ds = self._data
-            parts = [(ds.X_train, ds.y_train, False)]
-            if self._setup.show_test and len(ds.y_test):
-                parts.append((ds.X_test, ds.y_test, True))
-            xy = np.concatenate([np.asarray(X, np.float32).reshape(-1, 2) for X, _, _ in parts])
-            labels = np.concatenate([np.asarray(y, np.float64) for _, y, _ in parts])
-            if self._task == "multiclass":
-                index = labels.astype(np.uint8)
-            elif self._task == "binary":
-                index = signed_indices(np.where(labels >= 0.5, 0.8, -0.8))
-            else:
-                index = signed_indices(labels)
-            test = np.concatenate([np.full(len(y), t, bool) for _, y, t in parts])
-            self._points_cache = (key, (xy, index, test))
+            self._points_cache = (key, point_arrays(self._data, self._setup.show_test))
         return self._points_cache[1]
-
-    def _maps(self, layout: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Each neuron's grid (small, (n_nodes, R, R)) and the output map (large), as palette indices, rows
-        from the top of the plane down."""
-        d = self._domain
-        small = plane_maps(self.network, self._features, d[:2], d[2:], NEURON_RESOLUTION)
-        big = plane_maps(self.network, self._features, d[:2], d[2:], MAP_RESOLUTION)
-        task, disc = self._task, self._setup.discretize
-        layers = list(small.layers[:-1]) + [self._output_value(small.output, task, disc)]
-        grids = signed_indices(np.concatenate(layers)[:, ::-1])  # (n_nodes, R, R)
-        out = big.output[:, ::-1]  # (n_out, R, R), top row first
-        if task == "multiclass":
-            probs = np.moveaxis(out, 0, -1)
-            if disc:
-                probs = np.eye(probs.shape[-1])[np.argmax(probs, axis=-1)]
-            big_map = class_indices(probs)
-        else:
-            big_map = signed_indices(self._output_value(out[0], task, disc))
-        return grids, big_map
-
-    @staticmethod
-    def _output_value(v: np.ndarray, task: str, discretize: bool) -> np.ndarray:
-        """An output as a value on the signed scale: 2p − 1 for a probability, the value itself for a regression."""
-        v = 2 * v - 1 if task in ("binary", "multiclass") else v
-        return np.where(v >= 0, 1.0, -1.0) if discretize else v
 
     def _display_history(self) -> History:
         if self.session is None:
@@ -1339,92 +1241,48 @@ class Playground(App):
             self._warning = divergence_message(int(h.steps[h.diverged_at]), float(sess.lr))
 
     def _frame(self, layout: dict) -> tuple[Frame, np.ndarray]:
-        net = self.network
-        grids, big = self._maps(layout)
-        weights = np.concatenate([w.T.ravel() for w in net.weights])  # link order: per layer, per j, per i
-        grads = self._gradient()
-        g_w = np.concatenate([g.T.ravel() for g in grads[0]])
-        k = layout["scale"]
-        node_marks = np.zeros(len(layout["nodes"]), np.uint8)
-        texts = self._status_texts(layout)
-        if self._explain is not None:
-            styles, node_marks = self._explain_styles(layout, texts)
-        else:
-            styles = weight_styles(weights, k)
+        net, s, ex = self.network, self._setup, self._explain
+        grids, big = neuron_grids(net, self._features, self._domain, self._task, s.discretize, NEURON_RESOLUTION,
+                                  MAP_RESOLUTION)  # fmt: skip
+        weights = np.concatenate([w.T.ravel() for w in net.weights])  # the layout's link order: layer, j, i
         biases = np.concatenate(list(net.biases))
+        texts = status_texts(self.session, self._batch(s.batch_size) is None, layout["chart"])
+        if ex is None:
+            styles, marks = weight_styles(weights, layout["scale"]), np.zeros(len(layout["nodes"]), np.uint8)
+        else:
+            styles, marks = walk_styles(layout, ex["record"], ex["sample"], ex["stage"], texts)
+            x, y = self._data.X_train[int(ex["batch"][ex["sample"]])]
+            texts["pick"] = f"{float(x):.6g} {float(y):.6g}"  # the sample followed, ringed on the map
         xy, index, test = self._points()
         frame = Frame(
             grids=grids, features=self._feature_grids(), map=big, links=styles, biases=signed_indices(biases),
-            node_marks=node_marks, texts=texts, points=xy, point_index=index, point_test=test,
+            node_marks=marks, texts=texts, points=xy, point_index=index, point_test=test,
         )  # fmt: skip
-        g_b = np.concatenate(list(grads[1]))
+        g_w, g_b = self._gradient()
         values = np.concatenate([np.column_stack([weights, g_w]).ravel(), np.column_stack([biases, g_b]).ravel()])
         return frame, values.astype(np.float32)
 
-    def _gradient(self):
-        """(∂L/∂W per layer, ∂L/∂b per layer) the tooltips show: the next step's, penalty included (zeros
-        without training points)."""
+    def _gradient(self) -> tuple[np.ndarray, np.ndarray]:
+        """(∂L/∂w per link, ∂L/∂b per bias) in the layout's order, as the tooltips show them: the next step's,
+        penalty included; in the walk, its batch's (zeros without training points)."""
         net = self.network
-        if self.session is None:
-            return [np.zeros_like(w) for w in net.weights], [np.zeros_like(b) for b in net.biases]
         if self._explain is not None:
             rec = self._explain["record"]
-            return list(rec.grad_weights), list(rec.grad_biases)
-        grad = self.session.latest()["gradient"]
-        ws, bs, offset = [], [], 0
-        for w, b in zip(net.weights, net.biases):
-            ws.append(grad[offset : offset + w.size].reshape(w.shape))
-            offset += w.size
-            bs.append(grad[offset : offset + b.size])
-            offset += b.size
-        return ws, bs
-
-    def _status_texts(self, layout: dict) -> dict:
-        sess, s = self.session, self._setup
-        if sess is None:
-            return {"status0": "no training points: click the map to add some", "status1": "", "status2": ""}
-        last = sess.latest()
-        step, epochs = last["step"], last["epochs"]
-        full = self._batch(s.batch_size) is None
-        head = f"epoch {step:,}" if full else f"epoch {int(epochs):,} · step {step:,}"
-        texts = {"status0": f"{head} · η = {sess.lr:.4g}"}
-        data, penalty = last["train_loss"], last["penalty"]
-        if sess.penalty.active:
-            texts["status1"] = f"train loss {_loss(data + penalty)} = {_loss(data)} data + {_loss(penalty)} penalty"
+            ws, bs = list(rec.grad_weights), list(rec.grad_biases)
+        elif self.session is None:
+            ws, bs = [np.zeros_like(w) for w in net.weights], [np.zeros_like(b) for b in net.biases]
         else:
-            texts["status1"] = f"train loss {_loss(data)}"
-        test = last["test_loss"]
-        texts["status2"] = "test loss " + (_loss(test) if test is not None else "— (no test points)")
-        h = sess.display_history(CHART_POINTS)
-        spread = h.train_loss[np.isfinite(h.train_loss) & (h.train_loss > 0)]
-        log = bool(sess.diverged or (spread.size and spread.max() > 100 * spread.min()))
-        texts.update(chart_paths(h.steps, h.train_loss, h.test_loss, layout["chart"], log))
-        return texts
-
-    def _explain_styles(self, layout: dict, texts: dict) -> tuple[np.ndarray, np.ndarray]:
-        ex, net = self._explain, self.network
-        rec, s = ex["record"], ex["sample"]
-        L = net.n_layers
-        lit_layers = self._lit_layers()
-        update = ex["stage"] >= L
-        grads = np.concatenate([g.T.ravel() for g in rec.grad_weights])
-        link_layer = np.array([link["layer"] for link in layout["links"]])
-        lit = np.isin(link_layer, lit_layers[-1:]) if not update else np.ones(len(link_layer), bool)
-        styles = gradient_styles(grads, lit, layout["scale"])
-        marks = np.zeros(len(layout["nodes"]), np.uint8)
-        for n, node in enumerate(layout["nodes"]):
-            layer = node["layer"]
-            if layer in lit_layers:
-                marks[n] = NODE_LIT if (layer == lit_layers[-1] and not update) else NODE_WALKED
-                delta = float(rec.deltas[layer - 1][s, node["index"]])
-                texts[f"note:{layer}:{node['index']}"] = f"δ = {fmt(delta, 3)}"
-        x, y = self._data.X_train[int(ex["batch"][s])]
-        texts["pick"] = f"{float(x):.6g} {float(y):.6g}"  # the sample followed, ringed on the map
-        return styles, marks
+            grad = self.session.latest()["gradient"]
+            ws, bs, offset = [], [], 0
+            for w, b in zip(net.weights, net.biases):
+                ws.append(grad[offset : offset + w.size].reshape(w.shape))
+                offset += w.size
+                bs.append(grad[offset : offset + b.size])
+                offset += b.size
+        return np.concatenate([g.T.ravel() for g in ws]), np.concatenate(bs)
 
     def _show_explain(self) -> None:
         ex = self._explain
-        c = self.controls
         if ex is None:
             self.chain.value = ""
             self.chain.layout.display = "none"
@@ -1435,61 +1293,18 @@ class Playground(App):
             )
             self.diagram.announce = ""
             return
+        rec, stage = ex["record"], ex["stage"]
+        update = ""
+        if stage >= self.network.n_layers:
+            key = ex["selected"] or strongest_link(rec, self.network.n_layers)
+            update = update_html(rec, self.network, self.session, key)
+        whole = rec.n_samples == len(self._data.y_train)
+        words = walk_panel(rec, ex["sample"], int(ex["batch"][ex["sample"]]), stage, ex["selected"], whole, update)
         self.chain.layout.display = None
-        rec, s, L = ex["record"], ex["sample"], self.network.n_layers
-        stage, key = ex["stage"], ex["selected"]
-        n = rec.n_samples
-        batch = "the whole training set" if n == len(self._data.y_train) else f"this step's mini-batch of {n}"
-        sample_line = (f"The walk follows training point {int(ex['batch'][s]) + 1} (ringed on the map): of {batch}, "
-                       f"the one with the largest loss, ℓ = {fmt(float(rec.sample_losses[s]), 4)}.")  # fmt: skip
-        if stage < L:
-            layer = L - stage
-            where = "the output layer" if layer == L else f"hidden layer {layer}"
-            head = (
-                f"<b>Backward step {stage + 1} of {L}: {where}.</b> δ = ∂L/∂z on each of its neurons (for this "
-                f"sample), ∂L/∂w on each link into it (over {batch}). Click a link to see its chain rule."
-            )
-            text = explain_parameter(rec, key, sample=s) if key else ""
-            announce = f"Backward step {stage + 1} of {L}: δ of {where}"
-        else:
-            head = f"<b>The update.</b> Every weight moves against its gradient, over {batch}:"
-            text = self._update_text(key)
-            announce = "The update: every weight moves against its gradient"
-        self.caption.value = sample_line
-        self.chain.value = f"<p>{head}</p>{text}"
-        self.diagram.announce = announce
-        labels = [f"next: layer {L - stage - 1} ◀" if stage < L - 1 else "show the update",
-                  "apply the update and go on"]  # fmt: skip
-        c["explain"].description = labels[0] if stage < L else labels[1]
-
-    def _update_text(self, key: str | None) -> str:
-        """The update of the selected weight with its numbers: the optimiser's rule, the penalty, the new value."""
-        ex, sess = self._explain, self.session
-        if key is None:
-            key = self._strongest_link(0)
-        rec = ex["record"]
-        net = self.network
-        i = net.index_of(key)
-        theta = net.parameters
-        g_data = rec.gradient_vector()
-        pen = sess.penalty
-        g = g_data + pen.gradient(theta)
-        opt = copy.deepcopy(sess.optimizer)
-        new = theta.copy()
-        opt.step(new, g.copy(), net.trainable_mask.astype(float))
-        parts = [f"<b>{key}</b>: ∂L_data/∂w = {fmt(float(g_data[i]))}"]
-        if pen.active:
-            term = "λ·sign(w)" if pen.kind == "l1" else "λ·w"
-            parts.append(f"penalty {term} = {fmt(float(pen.gradient(theta)[i]))} (λ = {pen.rate:g}), so ∂L/∂w = "
-                         f"{fmt(float(g[i]))}")  # fmt: skip
-        if sess.optimizer.name == "sgd":
-            parts.append(f"w ← w − η·∂L/∂w = {fmt(float(theta[i]))} − {sess.lr:g} × {fmt(float(g[i]))} = "
-                         f"{fmt(float(new[i]))}")  # fmt: skip
-        else:
-            parts.append(f"{sess.optimizer.name} scales the step by its running averages: w goes from "
-                         f"{fmt(float(theta[i]))} to {fmt(float(new[i]))}")  # fmt: skip
-        parts.append("Press <b>apply the update and go on</b> to take this step.")
-        return "".join(f"<p>{p}</p>" for p in parts)
+        self.caption.value = words["caption"]
+        self.chain.value = words["panel"]
+        self.diagram.announce = words["announce"]
+        self.controls["explain"].description = words["button"]
 
     def _show_controls(self) -> None:
         c, s, ds = self.controls, self._setup, self._data
@@ -1545,7 +1360,7 @@ class Playground(App):
                 tooltip="samples per step; all of them (the right end): the whole training set"),
         ]  # fmt: skip
         if self._task == "regression":
-            data_rows.append(row("draw_value", "value of a drawn point", self._draw_value, -1.0, 1.0, 0.05,
+            data_rows.append(row("draw_value", "drawn value", self._draw_value, -1.0, 1.0, 0.05,
                                  group="data"))  # fmt: skip
         train_rows = [
             row("lr", "η (learning rate)", s.lr, math.log10(LR_RANGE[0]), math.log10(LR_RANGE[1]), 0.01, log=True,
@@ -1565,14 +1380,6 @@ class Playground(App):
                     c[r["key"]] = Row(sliders, r["key"])
         for key in [k for k, v in c.items() if isinstance(v, Row) and k not in keys]:
             del c[key]
-
-
-def _loss(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if not np.isfinite(value):
-        return "NaN" if np.isnan(value) else "∞"
-    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3g}"
 
 
 def _empty_history(net: Network) -> History:

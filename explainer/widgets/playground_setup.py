@@ -1,4 +1,4 @@
-"""The Playground's setup: every choice a learner makes, checked at the door, and its share string.
+"""The Playground's setup: every choice a learner makes, checked at the door; its network and data; its share string.
 
 ``Setup`` is the whole of a run's recipe (data, features, network, training, what is shown); with the seed
 and the learner's own points it recreates a run exactly. ``check_setup(**values)`` checks each value and
@@ -14,13 +14,17 @@ import binascii
 import json
 import math
 import re
+import tempfile
 import zlib
 from dataclasses import asdict, dataclass, fields, replace
 from numbers import Integral, Real
+from pathlib import Path
 
 from .._validate import one_of, short_repr
+from ..course.datasets import Dataset, load_csv
 from ..engine.activations import HIDDEN_ACTIVATIONS
 from ..engine.features import DEFAULT_FEATURES, check_features
+from ..engine.network import Network
 from ..engine.training import OPTIMIZERS, REGULARIZATIONS
 
 PROBLEMS = ("classification", "regression")
@@ -41,6 +45,7 @@ MAX_SEED = 2**31 - 1
 MAX_NOISE = 0.5
 MAX_TEST_FRACTION = 0.9
 SHARE_PREFIX = "bpx-playground-1:"
+MAX_CSV_CLASSES = 8  # one distinct colour per class
 MAX_SHARE_CHARS = 400_000
 MAX_SHARED_POINTS = MAX_SAMPLES
 
@@ -200,6 +205,43 @@ def setup_from_dict(data) -> Setup:
     return check_setup(**values)
 
 
+# ---------------------------------------------------------------------------------- the network and your file
+def network_for(task: str, n_inputs: int, hidden: tuple[int, ...], activation: str, n_outputs: int, seed: int):
+    """The network a task needs: binary → 1 sigmoid output + bce; multiclass → k softmax outputs +
+    cross-entropy; regression → 1 identity output + mse."""
+    output, loss = {"binary": ("sigmoid", "bce"), "multiclass": ("softmax", "cross_entropy")}.get(
+        task, ("identity", "mse")
+    )
+    return Network([n_inputs, *hidden, n_outputs], activation=activation, output_activation=output, loss=loss,
+                   seed=seed)  # fmt: skip
+
+
+def csv_dataset(name: str, text: str, test_fraction: float, seed: int) -> Dataset:
+    """An uploaded CSV as the Playground's data: 2 feature columns (the plane) and a label; ValueError saying
+    what is wrong with it otherwise."""
+    stem = re.sub(r"[^\w.-]+", "_", Path(name or "upload.csv").stem).strip("._") or "upload"
+    with tempfile.TemporaryDirectory(prefix="bpx-csv-") as folder:
+        path = Path(folder) / f"{stem}.csv"
+        path.write_text(text, encoding="utf-8")
+        try:
+            ds = load_csv(path, test_fraction=test_fraction, seed=seed)
+        except ValueError as err:  # name the user's file, not the temporary copy
+            raise ValueError(str(err).replace(f"path {str(path)!r}", repr(name))) from None
+    where = repr(name)
+    if ds.n_samples > MAX_SAMPLES:
+        raise ValueError(f"{where} has {ds.n_samples:,} data rows; the Playground trains and redraws live and "
+                         f"takes at most {MAX_SAMPLES:,}")  # fmt: skip
+    if ds.n_features != 2:
+        raise ValueError(
+            f"{where} has {ds.n_features} feature column{'s' if ds.n_features != 1 else ''} "
+            f"({', '.join(ds.feature_names)}); the Playground draws the plane of two inputs, so the file needs "
+            "exactly 2 feature columns and the label last"
+        )
+    if ds.n_classes is not None and ds.n_classes > MAX_CSV_CLASSES:
+        raise ValueError(f"{where} has {ds.n_classes} classes; the Playground colours at most {MAX_CSV_CLASSES}")
+    return ds
+
+
 # ---------------------------------------------------------------------------------------------- share strings
 def encode_share(payload: dict) -> str:
     """``payload`` (JSON-ready) as a copyable text: SHARE_PREFIX + URL-safe base64 of zlib-compressed JSON."""
@@ -252,8 +294,10 @@ __all__ = [
     "Setup",
     "check_setup",
     "check_value",
+    "csv_dataset",
     "decode_share",
     "encode_share",
+    "network_for",
     "parse_hidden",
     "setup_from_dict",
 ]
