@@ -173,6 +173,8 @@ def test_dark_theme_lecture_and_the_path_colours(rec):
         assert color in scene.part("paths:0").svg
     light = batchnorm_diagram(rec, 1, 0)
     assert scene.width > 1.6 * light.width
+    sizes = [float(t.get("font-size")) for t in ET.fromstring(scene.svg()).iter("{http://www.w3.org/2000/svg}text")]
+    assert min(sizes) >= 24  # lecture mode: every text 24 px or more as drawn at its width (≤ 1,700 px)
     assert all(
         c not in ("#0072B2", "#56B4E9") for theme in PATH_COLORS.values() for c in theme.values()
     )  # not the accent
