@@ -88,9 +88,9 @@ def grids_of(app) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     R, M = pg.NEURON_RESOLUTION, pg.MAP_RESOLUTION
     raw = np.frombuffer(d.grids, dtype=np.uint8)
     n_nodes = len(d.scene["nodes"])
-    feats = raw[: 7 * R * R].reshape(7, R, R)
-    nodes = raw[7 * R * R : (7 + n_nodes) * R * R].reshape(n_nodes, R, R)
-    return feats, nodes, raw[(7 + n_nodes) * R * R :].reshape(M, M)
+    feats = np.frombuffer(d.feature_grids, dtype=np.uint8).reshape(7, R, R)
+    nodes = raw[: n_nodes * R * R].reshape(n_nodes, R, R)
+    return feats, nodes, raw[n_nodes * R * R :].reshape(M, M)
 
 
 def styles_of(app) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ from .chain import explain_parameter
 from .playground_scene import NODE_LIT, NODE_WALKED, chart_paths, class_indices, gradient_styles, signed_indices
 from .style import fmt
 
-CHART_POINTS = 160  # entries of the history the small loss chart draws
+CHART_POINTS = 120  # entries of the history the small loss chart draws (about one per 2.5 px)
 
 
 def output_value(v: np.ndarray, task: str, discretize: bool) -> np.ndarray:

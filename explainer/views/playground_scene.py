@@ -382,7 +382,7 @@ def chart_paths(steps, train, test, box: dict, log: bool) -> dict:
         v = np.log10(s[m]) if log else s[m]
         px = box["x"] + (steps[m] - x0) / span * box["w"]
         py = box["y"] + box["h"] - (np.clip(v, lo, hi) - lo) / (hi - lo) * box["h"]
-        out[key] = "M" + " L".join(map("{:.1f},{:.1f}".format, px.tolist(), py.tolist()))
+        out[key] = "M" + " L".join(map("{:.0f},{:.0f}".format, px.tolist(), py.tolist()))  # whole px: small
     out["chart_top"] = (f"10{_sup(int(hi))}" if log else f"{hi:.3g}").replace("-", "−")
     out["chart_bottom"] = (f"10{_sup(int(lo))}" if log else "0").replace("-", "−")
     out["chart_right"] = f"step {int(x1):,}"

@@ -77,11 +77,9 @@ function render({ model, el }) {
   let heat = [];
   let classes = [];
   let drawn = -1; // the revision on screen
-  let asked = -1; // the newest revision a tick was asked for
   let pending = 0;
   let scale = 1;
   let editing = null;
-  let watchdog = 0;
 
   function palette(list) {
     return (list || []).map(rgb);
@@ -264,11 +262,7 @@ function render({ model, el }) {
     const M = L.map_resolution;
     const g = bytesOf("grids");
     let off = 0;
-    if (g.length >= (canvases.features.length + canvases.nodes.length) * R * R + M * M) {
-      for (const c of canvases.features) {
-        paintGrid(c, g, off, R, heat);
-        off += R * R;
-      }
+    if (g.length >= canvases.nodes.length * R * R + M * M) {
       for (const c of canvases.nodes) {
         paintGrid(c, g, off, R, heat);
         off += R * R;
@@ -343,6 +337,14 @@ function render({ model, el }) {
     if (editing === null && tip.hidden === false && tip.dataset.key) showTip(tip.dataset.key, null);
   }
 
+  function paintFeatures() {
+    if (!L || !L.width) return;
+    const R = L.neuron_resolution;
+    const f = bytesOf("feature_grids");
+    if (f.length < canvases.features.length * R * R) return;
+    canvases.features.forEach((c, k) => paintGrid(c, f, k * R * R, R, heat));
+  }
+
   function paintPoints() {
     if (!L || !L.width || !pointsG) return;
     pointsG.replaceChildren();
@@ -370,24 +372,32 @@ function render({ model, el }) {
   }
 
   // ---------------------------------------------------------------- ticks
-  // While playing, every revision that arrives asks for the next one, and playing starts with WINDOW asks:
-  // that many ticks are in flight, so the kernel trains the next ones while this one travels and is drawn
-  // (a round trip through JupyterLab takes ~50 ms on a busy machine, a tick ~10 ms). The kernel takes a tick
-  // only for one of the WINDOW newest revisions, so no more are ever in flight.
-  function ask(r) {
-    model.send({ event: "tick", revision: r });
-    clearTimeout(watchdog);
-    watchdog = setTimeout(() => {
-      if (model.get("playing") && model.get("revision") === r) ask(r); // lost on the way: ask again
-    }, 1500);
+  // While playing, the page asks the kernel for the next tick at most once per animation frame, with up to
+  // `window` asks in flight: the kernel trains the next ticks while one travels and is drawn (a round trip
+  // through JupyterLab takes ~50 ms on a busy machine, a tick ~10 ms), and since the asks leave a frame apart,
+  // the answers arrive a frame apart too, each one drawn. The kernel takes an ask only while one of the
+  // `window` newest revisions is the page's, so no more are ever in flight.
+  let outstanding = 0;
+  let loop = 0;
+  let lastArrival = 0;
+
+  function ask() {
+    outstanding += 1;
+    model.send({ event: "tick", revision: model.get("revision") });
+  }
+
+  function frameLoop() {
+    loop = 0;
+    if (!model.get("playing")) return;
+    const now = performance.now();
+    if (outstanding > 0 && now - lastArrival > 1500) outstanding = 0; // asks or answers lost on the way
+    if (outstanding < model.get("window")) ask();
+    loop = requestAnimationFrame(frameLoop);
   }
 
   function onRevision() {
-    const r = model.get("revision");
-    if (model.get("playing") && r > asked) {
-      asked = r;
-      ask(r);
-    }
+    lastArrival = performance.now();
+    if (outstanding > 0) outstanding -= 1;
     schedule();
   }
 
@@ -537,22 +547,27 @@ function render({ model, el }) {
 
   const onLayout = () => {
     build();
+    paintFeatures();
     paintPoints();
     paint();
   };
   const onPoints = () => paintPoints();
   const onPlaying = () => {
     if (model.get("playing")) {
-      const r = model.get("revision");
-      asked = r;
-      for (let i = 0; i < model.get("window"); i++) ask(r);
-    } else clearTimeout(watchdog);
+      outstanding = 0;
+      lastArrival = performance.now();
+      if (!loop) loop = requestAnimationFrame(frameLoop);
+    } else if (loop) {
+      cancelAnimationFrame(loop);
+      loop = 0;
+    }
   };
   const onAnnounce = () => (live.textContent = model.get("announce"));
   const observer = new ResizeObserver(() => fit());
   observer.observe(root);
   model.on("change:scene", onLayout);
   model.on("change:grids", schedule);
+  model.on("change:feature_grids", paintFeatures);
   model.on("change:styles", schedule);
   model.on("change:texts", schedule);
   model.on("change:revision", onRevision);
@@ -565,10 +580,11 @@ function render({ model, el }) {
   onPlaying();
   return () => {
     observer.disconnect();
-    clearTimeout(watchdog);
+    if (loop) cancelAnimationFrame(loop);
     if (pending) cancelAnimationFrame(pending);
     model.off("change:scene", onLayout);
     model.off("change:grids", schedule);
+    model.off("change:feature_grids", paintFeatures);
     model.off("change:styles", schedule);
     model.off("change:texts", schedule);
     model.off("change:revision", onRevision);

@@ -32,7 +32,8 @@ class PlaygroundDiagram(anywidget.AnyWidget):
     _esm = _HERE / "playground_diagram.js"
     _css = _HERE / "playground_diagram.css"
     scene = traitlets.Dict().tag(sync=True)  # the layout (views.playground_scene.playground_layout)
-    grids = traitlets.Bytes(b"").tag(sync=True)
+    feature_grids = traitlets.Bytes(b"").tag(sync=True)  # the seven features' maps: sent when the plane changes
+    grids = traitlets.Bytes(b"").tag(sync=True)  # every neuron's map, then the output's: sent each tick
     styles = traitlets.Bytes(b"").tag(sync=True)
     values = traitlets.Bytes(b"").tag(sync=True)
     texts = traitlets.Dict().tag(sync=True)
@@ -56,9 +57,9 @@ class PlaygroundDiagram(anywidget.AnyWidget):
     def show(self, layout: dict, frame: Frame, values: np.ndarray) -> None:
         """Draw ``frame`` on ``layout`` (values: float32 (w, ∂L/∂w) per link then (b, ∂L/∂b) per bias): one
         message with what changed, none when nothing did."""
+        features = np.ascontiguousarray(np.asarray(frame.features, dtype=np.uint8)).tobytes()
         grids = b"".join(
-            np.ascontiguousarray(np.asarray(g, dtype=np.uint8)).tobytes()
-            for g in (frame.features, frame.grids, frame.map)
+            np.ascontiguousarray(np.asarray(g, dtype=np.uint8)).tobytes() for g in (frame.grids, frame.map)
         )
         styles = b"".join(
             np.ascontiguousarray(a, dtype=np.uint8).tobytes() for a in (frame.links, frame.biases, frame.node_marks)
@@ -69,6 +70,7 @@ class PlaygroundDiagram(anywidget.AnyWidget):
         ).tobytes()
         new = dict(
             scene=layout,
+            feature_grids=features,
             grids=grids,
             styles=styles,
             values=np.ascontiguousarray(values, dtype=np.float32).tobytes(),

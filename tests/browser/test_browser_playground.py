@@ -56,7 +56,7 @@ def test_the_diagram_draws_every_neurons_map_as_the_kernel_sent_it_and_as_the_pi
     expected = jh.kernel_eval(page, "[[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in app.diagram.scene['heat']]")
     grids = jh.kernel_eval(
         page,
-        "(lambda raw, R, n: [list(map(int, raw[(7 + k) * R * R:(8 + k) * R * R])) for k in range(n)])"
+        "(lambda raw, R, n: [list(map(int, raw[k * R * R:(k + 1) * R * R])) for k in range(n)])"
         "(app.diagram.grids, 20, len(app.diagram.scene['nodes']))",
     )
     for k in (0, 3, nodes - 1):
