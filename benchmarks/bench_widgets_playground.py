@@ -1,53 +1,49 @@
-"""How fast the Playground trains and redraws, and whether its memory stays flat.
+"""How fast the Playground trains and redraws in the kernel, what a tick sends, and whether its memory stays flat.
 
-Run ``.venv/bin/python benchmarks/bench_widgets_playground.py`` (``--quick`` for fewer repetitions).
-Prints one table and the verdicts against the targets:
+Run ``.venv/bin/python benchmarks/bench_widgets_playground.py`` (``--quick`` for fewer repetitions;
+``--memory`` adds the kernel's memory over 20,000 steps of the largest network, in a child process per
+checkout: this one, and with ``--before /tmp/before`` another, e.g. ``git worktree add /tmp/before 165acb4``).
 
-- one training tick as the Play widget causes it (``controls["play"].value += 1``): 10 optimiser
-  steps of a 2-8-8-1 tanh network on 200 points, then the three figures (decision boundary on a
-  50 × 50 grid, loss curve, per-layer gradient norms), one ``plotly_update`` each. Median and 95th
-  percentile → updates per second (target ≥ 10/s, i.e. a tick ≤ 100 ms). Its parts are timed alone.
-- the peer, measured in the same run: the same tick with every figure drawn by its view function
-  and sent through ``FigureSync.update`` (what the app would cost without its numbers-only patches).
-- a tick late in a long run (history of 10,000 and 20,000 steps): the session joins its history
-  on every tick, so the cost grows with the run (the reason for ``max_steps``).
-- the latency of a learning-rate change, an optimiser change and a reset-causing noise change.
-- the bytes one tick sends to the browser (widget messages: JSON plus binary buffers).
-- memory over 10,000 control changes: resident set growth, open widgets, Python objects, trace counts.
+- one tick as the page asks for it while playing (``diagram.send_event("tick", ...)``): 10 optimiser steps of
+  the Spiral preset (2-8-8-1, 500 points), then the one render: every neuron's map (20 × 20) and the output's
+  (80 × 80) in two batched passes, the link styles, the texts, one message of bytes. Median and 95th
+  percentile → ticks per second the kernel can make (the page's frames are measured by
+  ``bench_browser_playground.py``). Its parts are timed alone.
+- the same tick on the largest network the Playground draws (7 features, 8 hidden layers of 32).
+- the bytes of one tick's message (binary buffers and JSON).
+- latencies of gestures: η typed, a weight typed, a point drawn, a neuron added (a new network).
+- ``--memory``: resident memory every 2,000 steps up to 20,000, the largest network ticking 10 steps at a time
+  as play does (the child is capped at 4 GB and 600 s).
 
-Times are wall clock and CPU in this process (no browser, no ZeroMQ); the verdicts use CPU time, since
-the wall clock on a shared 2-core machine measures the neighbours too (the header prints the load
-average). What the browser does with the messages (plotly.js redrawing three figures) is not in
-these numbers. Not part of the test suite.
+Times are wall clock and CPU in this process (no browser, no ZeroMQ). Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import itertools
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import psutil
-from ipywidgets.widgets import widget as widget_module
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the memory test's scripted learner
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+sys.path.insert(0, str(ROOT / "tests"))  # the scripted learner the memory tests use
 
-from playground_script import change, tick
+from playground_script import tick  # noqa: E402
 
-from explainer.engine.boundary import decision_grid
-from explainer.widgets import Playground
-from explainer.widgets import playground as pg
+from explainer.engine.features import FEATURES  # noqa: E402
+from explainer.views.playground_frame import neuron_grids  # noqa: E402
+from explainer.widgets import Playground  # noqa: E402
+from explainer.widgets import playground as pg  # noqa: E402
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.1f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.0f} µs"
+    return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.0f} µs"
 
 
 def timed(fn, repeats: int, warmup: int = 3) -> np.ndarray:
@@ -62,162 +58,134 @@ def timed(fn, repeats: int, warmup: int = 3) -> np.ndarray:
     return out
 
 
-def fresh(**kwargs) -> Playground:
-    return Playground("circles", hidden="8, 8", lr=0.3, **kwargs)
+def row(name: str, t: np.ndarray, extra: str = "") -> None:
+    wall, cpu = t
+    print(f"  {name:<58} median {ms(np.median(wall)):>9}  p95 {ms(np.percentile(wall, 95)):>9}  "
+          f"cpu {ms(np.median(cpu)):>9}  {extra}")  # fmt: skip
 
 
-def view_tick(app: Playground) -> None:
-    """The peer: train, then draw every figure with its view function and send it through FigureSync."""
-    session, ds = app.session, app.dataset
-    session.step(app.settings.steps_per_update)
-    history = pg.display_history(session.history)
-    grid = decision_grid(session.network, ds.X, resolution=pg.GRID_RESOLUTION)
-    figs = app._figures
-    figs["boundary"].sync.update(app._plot_boundary(grid, ds))
-    figs["loss"].sync.update(app._plot_loss(history))
-    figs["norms"].sync.update(app._plot_norms(history))
+def tick_costs(app: Playground, repeats: int, name: str) -> None:
+    app.play()
+    t = timed(lambda: tick(app), repeats)
+    row(f"{name}: one tick (10 steps + render)", t, f"→ {1 / np.median(t[0]):.0f} ticks/s in the kernel")
+    app.pause()
+    sess = app.session
+    row("    10 optimiser steps", timed(lambda: sess.step(10), repeats))
+    d = app._domain
+    row("    the maps (two batched passes)", timed(lambda: neuron_grids(app.network, app._features, d, app._task, False,
+                                                                       pg.NEURON_RESOLUTION, app._map_resolution),
+                                                          repeats))  # fmt: skip
+    layout = app._layout()
+    row("    the frame (maps, styles, texts, points)", timed(lambda: app._frame(layout), repeats))
+    sent = app.diagram.sent_bytes
+    updates = app.diagram.updates
+    app.play()
+    tick(app, 20)
+    app.pause()
+    per_tick = (app.diagram.sent_bytes - sent) / max(1, app.diagram.updates - updates)
+    print(f"    binary bytes a tick: {per_tick:,.0f} (JSON texts besides: {len(json.dumps(app.diagram.texts)):,})")
 
 
-def setter(control, values: list):
-    """A call that sets ``control`` to the next of ``values`` (cycling), as a user moving it would."""
-    cycle = itertools.cycle(values)
-
-    def set_next() -> None:
-        control.value = next(cycle)
-
-    return set_next
-
-
-class Bytes:
-    """Bytes of every widget message sent while active (JSON text plus binary buffers)."""
-
-    def __enter__(self):
-        self.total = 0
-        self._original = widget_module.Widget._send
-        meter = self
-
-        def _send(widget, msg, buffers=None):
-            meter.total += len(json.dumps(msg, default=str)) + sum(memoryview(b).nbytes for b in buffers or ())
-            return meter._original(widget, msg, buffers)
-
-        widget_module.Widget._send = _send
-        return self
-
-    def __exit__(self, *exc):
-        widget_module.Widget._send = self._original
+def gestures(repeats: int) -> None:
+    app = Playground(preset="spiral")
+    c = app.controls
+    values = iter(np.linspace(0.01, 0.05, 10_000))
+    row("η typed (a number row)", timed(lambda: (setattr(c["lr"], "value", float(next(values))), app.flush()),
+                                        repeats))  # fmt: skip
+    w = iter(np.linspace(-1, 1, 10_000))
+    row("a weight typed (edit on the diagram)", timed(lambda: (app.diagram.send_event("edit", key="W1[0,0]",
+                                                                                       value=str(next(w))),
+                                                                app.flush()), repeats))  # fmt: skip
+    xs = iter(np.linspace(-5, 5, 10_000))
+    row("a point drawn (click on the map)", timed(lambda: (app.diagram.send_event("map", x=float(next(xs)), y=1.0,
+                                                                                   shift=False, alt=False, radius=0.1),
+                                                            app.flush()), repeats))  # fmt: skip
+    flip = iter(range(10_000))
+    row("a neuron more or less (a new network)", timed(lambda: (app.diagram.send_event(
+        "select", key="neurons:1:+" if next(flip) % 2 == 0 else "neurons:1:-"), app.flush()), repeats))  # fmt: skip
+    app.close()
 
 
-def main() -> None:
+# ---------------------------------------------------------------------------------------------- memory, in a child
+CHILD = """
+import json, resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tests!r})
+import psutil
+from explainer.widgets import Playground
+proc = psutil.Process()
+if {new!r}:
+    from playground_script import tick
+    from explainer.engine.features import FEATURES
+    app = Playground("circles", features=tuple(FEATURES), hidden=(32,) * 8)
+    step = lambda: tick(app)
+    steps = lambda: app.session.steps_done
+else:
+    app = Playground("circles", hidden=(32,) * 8, max_steps=20_000)
+    def step():  # its Play widget counting up, as every 100 ms in the page (it trained and drew at once)
+        app.controls["play"].value += 1
+        getattr(app, "flush", lambda: None)()
+    steps = lambda: app.session.steps_done
+t0 = time.perf_counter()
+print(json.dumps([0, proc.memory_info().rss, 0.0]), flush=True)
+mark = 2000
+while steps() < 20_000 and time.perf_counter() - t0 < {budget}:
+    step()
+    if steps() >= mark:
+        print(json.dumps([steps(), proc.memory_info().rss, time.perf_counter() - t0]), flush=True)
+        mark += 2000
+"""
+
+
+def memory(root: Path, new: bool, budget: float) -> list:
+    code = CHILD.format(root=str(root), tests=str(ROOT / "tests"), new=new, budget=budget)
+    rows = []
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=str(root)) as child:  # fmt: skip
+        try:
+            for line in child.stdout:
+                rows.append(json.loads(line))
+            child.wait(timeout=budget + 120)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        if child.returncode not in (0, None) and not rows[-1:]:
+            print(child.stderr.read()[-2000:])
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions and changes (a rough look)")
-    args = parser.parse_args()
-    repeats = 15 if args.quick else 60
-    n_changes = 2_000 if args.quick else 10_000
-
-    load = os.getloadavg()[0]
-    print(f"bench_widgets_playground: {repeats} repetitions per row; load average {load:.2f}")
-    if load > 1.0:
-        print("  note: other work is running; every time below is pessimistic")
-    rows: list[tuple[str, np.ndarray | None, str, str]] = []  # (work, times, target, note)
-
-    # ---- a tick, its parts, and the peer
-    app = fresh()
-    t_tick = timed(lambda: tick(app), repeats)
-    rows.append(("tick: 10 steps + 3 figure patches (100 train pts)", t_tick, "≤ 100 ms", ""))
-    app200 = fresh(test_fraction=0.0)
-    t_tick200 = timed(lambda: tick(app200), repeats)
-    rows.append(("tick, 200 train points, no test split", t_tick200, "≤ 100 ms", ""))
-    s = app.session
-    rows.append(("  part: session.step(10)", timed(lambda: s.step(10), repeats), "", ""))
-    grid = timed(lambda: decision_grid(s.network, app.dataset.X, pg.GRID_RESOLUTION), repeats)
-    rows.append(("  part: decision_grid 50×50", grid, "", ""))
-    rows.append(("  part: _render (history, grid, 3 patches)", timed(app._render, repeats), "", ""))
-    t_peer = timed(lambda: view_tick(app), max(5, repeats // 4), warmup=1)
-    rows.append(("peer: tick drawn by the view functions", t_peer, "", "FigureSync.update of 3 fresh figures"))
-    app.close()
-    app200.close()
-
-    # ---- a long run
-    long = fresh(max_steps=30_000)
-    long.controls["steps_per_update"].value = 100
-    for mark in (10_000, 20_000):
-        while long.session.steps_done < mark:
-            tick(long)
-        long.controls["steps_per_update"].value = 10
-        t = timed(lambda: tick(long), max(5, repeats // 4), warmup=1)
-        held = (long.history.parameters.nbytes + long.history.gradients.nbytes) / 2**20
-        rows.append((f"tick at step {mark:,}", t, "", f"history holds {held:.0f} MB of θ and ∇L"))
-        long.controls["steps_per_update"].value = 100
-    long.close()
-
-    # ---- control latencies
-    app = fresh()
-    tick(app)
-    for work, name, values, target in (
-        ("lr change (no reset)", "lr", [float(v) for v in np.geomspace(0.01, 1.0, 7)], "≤ 10 ms"),
-        ("optimiser change (no reset)", "optimizer", ["momentum", "adam", "sgd"], ""),
-        ("noise change (new data + network: a reset)", "noise", [0.05, 0.1, 0.15, 0.2], "≤ 100 ms"),
-    ):
-        rows.append((work, timed(setter(app.controls[name], values), repeats), target, ""))
-    with Bytes() as meter:
-        for _ in range(10):
-            tick(app)
-    per_tick = meter.total / 10
-    app.close()
-
-    # ---- memory over many control changes
-    app = fresh()
-    for k in range(500):
-        change(app, k)
-    gc.collect()
-    rss0, widgets0, objects0 = psutil.Process().memory_info().rss, len(widget_module._instances), len(gc.get_objects())
-    traces0 = {name: len(w.data) for name, w in app.figures.items()}
-    t0 = time.perf_counter()
-    for k in range(500, 500 + n_changes):
-        change(app, k)
-    elapsed = time.perf_counter() - t0
-    gc.collect()
-    grown = (psutil.Process().memory_info().rss - rss0) / 2**20
-    widgets = len(widget_module._instances) - widgets0
-    objects = len(gc.get_objects()) - objects0
-    traces_same = {name: len(w.data) for name, w in app.figures.items()} == traces0
-    app.close()
-
-    # ---- the table
-    header = (
-        f"{'work':52} {'median':>9} {'p95':>9} {'cpu med':>9} {'cpu p95':>9} {'per second':>11} {'target':>10}  note"
-    )
-    print(header)
-    print("-" * len(header))
-    for work, times, target, note in rows:
-        median, p95 = float(np.median(times[0])), float(np.percentile(times[0], 95))
-        cpu, cpu95 = float(np.median(times[1])), float(np.percentile(times[1], 95))
-        print(
-            f"{work:52} {ms(median):>9} {ms(p95):>9} {ms(cpu):>9} {ms(cpu95):>9} {1 / median:>10.0f}/s {target:>10}"
-            f"  {note}"
-        )
-    print(f"{'bytes sent per tick (to the browser)':52} {per_tick / 1000:>8.1f} KB")
-    print(
-        f"{f'memory over {n_changes:,} control changes':52} {grown:>+7.2f} MB  open widgets {widgets:+d}, "
-        f"Python objects {objects:+d}, trace counts {'unchanged' if traces_same else 'CHANGED'} "
-        f"({elapsed:.0f} s, {n_changes / elapsed:.0f} changes/s)"
-    )
-    print()
-    # Verdicts on CPU time: wall time on a shared 2-core machine measures the neighbours too.
-    median_tick, p95_tick = float(np.median(t_tick[1])), float(np.percentile(t_tick[1], 95))
-    p95_200 = float(np.percentile(t_tick200[1], 95))
-    verdicts = [
-        (
-            p95_tick <= 0.100,
-            f"tick: CPU median {ms(median_tick)}, p95 {ms(p95_tick)} → {1 / p95_tick:.0f} updates/s at p95 (≥ 10/s)",
-        ),
-        (p95_200 <= 0.100, f"tick on 200 training points: CPU p95 {ms(p95_200)} → {1 / p95_200:.0f} updates/s"),
-        (True, f"patches vs view functions: {float(np.median(t_peer[1])) / median_tick:.1f}× less CPU per tick"),
-        (grown < 5 and widgets == 0 and traces_same, f"memory: {grown:+.2f} MB over {n_changes:,} changes (< 5 MB)"),
-    ]
-    for ok, text in verdicts:
-        print(f"{'ok  ' if ok else 'FAIL'} {text}")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--memory", action="store_true", help="memory over 20,000 steps of the largest network")
+    parser.add_argument("--before", help="with --memory: the root of another checkout to measure too")
+    parser.add_argument("--budget", type=float, default=600.0, help="seconds a memory run may take (default 600)")
+    parser.add_argument("--only-memory", action="store_true", help="with --memory: skip the timings")
+    args = parser.parse_args(argv)
+    repeats = 20 if args.quick else 100
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{os.cpu_count()} cores, load average {load:.1f}; {repeats} repetitions")
+    if not args.only_memory:
+        app = Playground(preset="spiral")
+        tick_costs(app, repeats, "Spiral preset, 2-8-8-1, 500 points")
+        app.close()
+        big = Playground("circles", features=tuple(FEATURES), hidden=(32,) * 8)
+        tick_costs(big, max(5, repeats // 5), "largest: 7 features, 8 × 32 hidden")
+        big.close()
+        gestures(max(10, repeats // 4))
+    if args.memory:
+        runs = [("this checkout", ROOT, True)]
+        if args.before:
+            runs.append((f"before ({Path(args.before).name})", Path(args.before).resolve(), False))
+        for name, root, new in runs:
+            rows = memory(root, new, args.budget)
+            print(f"memory, {name}: largest network, 10 steps a tick")
+            for steps, rss, secs in rows:
+                print(f"    step {steps:>6,}   resident {rss / 2**20:8.0f} MB   {secs:6.0f} s")
+            if rows and rows[-1][0] < 20_000:
+                print(f"    stopped at step {rows[-1][0]:,} (the budget of {args.budget:.0f} s or the 4 GB cap)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

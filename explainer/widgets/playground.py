@@ -77,7 +77,8 @@ from .playground_setup import (
 from .sliders import Row, Sliders, number, row
 
 NEURON_RESOLUTION = 20  # each neuron's map: 20 × 20
-MAP_RESOLUTION = 80  # the output's map
+MAP_RESOLUTION = 80  # the output's map (fewer pixels for a large network: MAP_WORK multiply-adds at most)
+MAP_WORK = 2.5e7
 DOMAIN = (-6.0, 6.0)  # TF Playground's plane; the course's ±1 data sets scaled by 5 fill ±5 of it
 MAX_CSV_BYTES = 1_000_000
 STATE_CSV_BYTES = 64_000  # an uploaded CSV up to this size travels inside a saved state or a share string
@@ -1178,6 +1179,11 @@ class Playground(App):
             return "the output" if self.network.sizes[-1] == 1 else f"output {index + 1}"
         return f"neuron {index + 1} of layer {layer}"
 
+    @property
+    def _map_resolution(self) -> int:
+        """The output map's pixels a side: 80, fewer for a large network (its pass within MAP_WORK)."""
+        return int(np.clip(np.sqrt(MAP_WORK / self.network.n_parameters), 40, MAP_RESOLUTION))
+
     def _layout(self) -> dict:
         s = self._setup
         sizes = tuple(self.network.sizes)
@@ -1187,7 +1193,7 @@ class Playground(App):
             layout = playground_layout(
                 sizes, feats, task=self._task, domain=self._domain, theme=self.drawing_theme, lecture=self.lecture,
                 max_layers=MAX_HIDDEN_LAYERS, max_neurons=MAX_NEURONS, neuron_resolution=NEURON_RESOLUTION,
-                map_resolution=MAP_RESOLUTION, class_names=self._data.class_names,
+                map_resolution=self._map_resolution, class_names=self._data.class_names,
             )  # fmt: skip
             self._layout_cache = (key, layout)
         return self._layout_cache[1]
@@ -1243,7 +1249,7 @@ class Playground(App):
     def _frame(self, layout: dict) -> tuple[Frame, np.ndarray]:
         net, s, ex = self.network, self._setup, self._explain
         grids, big = neuron_grids(net, self._features, self._domain, self._task, s.discretize, NEURON_RESOLUTION,
-                                  MAP_RESOLUTION)  # fmt: skip
+                                  self._map_resolution)  # fmt: skip
         weights = np.concatenate([w.T.ravel() for w in net.weights])  # the layout's link order: layer, j, i
         biases = np.concatenate(list(net.biases))
         texts = status_texts(self.session, self._batch(s.batch_size) is None, layout["chart"])
