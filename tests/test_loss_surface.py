@@ -579,3 +579,11 @@ def test_default_surfaces_stay_well_inside_the_bound():
     X = np.random.default_rng(0).normal(size=(256, 2))
     loss_surface(net, X, np.zeros(256), params=("W1[0,0]", "W3[1,0]"), resolution=MAX_RESOLUTION)
     loss_surface(net, X, np.zeros(256), directions="filter", resolution=101)
+
+
+def test_a_network_with_batch_norm_is_refused_by_name():
+    net = Network([2, 3, 1], batch_norm=True, seed=0)
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    for kwargs in ({"params": ("W1[0,0]", "W1[0,1]")}, {"params": ("gamma1[0]", "W1[0,1]")}, {"directions": "random"}):
+        with pytest.raises(ValueError, match="net has batch norm"):
+            loss_surface(net, X, np.zeros(4), **kwargs)

@@ -171,3 +171,53 @@ def test_the_neuron_diagram_is_the_circuit_with_its_numbers():
 def test_bad_arguments_are_named(rec, kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         network_diagram(rec, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- batch norm
+def _batch_norm_record():
+    from explainer import Network
+
+    net = Network([2, 3, 1], activation="tanh", batch_norm=True, seed=3)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    return net.backprop(X, np.array([[0.0], [1.0], [1.0], [0.0], [1.0]]))
+
+
+def test_a_batch_norm_neuron_says_its_three_paths_and_its_forward_steps_with_the_records_numbers():
+    from explainer.views._layout import factor
+    from explainer.views.diagram import plain_text
+
+    rec = _batch_norm_record()
+    bn = rec.batch_norms[0]
+    for s in range(rec.n_samples):
+        grad = plain_text(network_diagram(rec, "gradients", sample=s).hovers["node:1:2"])
+        paths = [bn.grad_input_via_x_hat[s, 2], bn.grad_input_via_mean[s, 2], bn.grad_input_via_var[s, 2]]
+        assert f"∂L/∂y_h₃ = f′(y_h₃) · Σₖ wₖ δₖ = {fmt(rec.derivatives[0][s, 2]).lstrip('+')}" in grad
+        assert f"= {fmt(bn.grad_output[s, 2])}" in grad
+        assert f"= {fmt(rec.deltas[0][s, 2])}" in grad and "via x̂ + via μ + via σ²" in grad
+        assert sum(paths) == pytest.approx(rec.deltas[0][s, 2], rel=1e-12)
+        assert f"= {' + '.join(factor(p) for p in paths)} = {fmt(rec.deltas[0][s, 2])}" in grad
+        assert "f′(y_h₃) = 1 − a²" in grad  # f′ of y, the activation's input
+        values = plain_text(network_diagram(rec, "values", sample=s).hovers["node:1:2"])
+        assert "x̂_h₃ = (z − μ) / √(σ² + ε)" in values and f"= {fmt(bn.x_hat[s, 2])}" in values
+        assert "y_h₃ = γ·x̂ + β = 1 × " in values and "a_h₃ = tanh(y_h₃)" in values
+    caption = network_diagram(rec, "gradients", stage=2, lr=0.5).svg()
+    assert "then δ through batch norm" in caption
+
+
+def test_batch_norm_parameters_explain_their_sums_and_the_derivation_and_circuit_refuse_it():
+    from explainer.views import explain_parameter, worked_derivation
+    from explainer.views._layout import neuron_graph
+    from explainer.views.diagram import plain_text
+
+    rec = _batch_norm_record()
+    bn = rec.batch_norms[0]
+    text = plain_text(explain_parameter(rec, "gamma1[1]"))
+    assert "∂L/∂γ = Σₛ x̂ₛ·∂L/∂yₛ over the batch" in text and f"= {fmt(bn.grad_gamma[1])}" in text
+    text = plain_text(explain_parameter(rec, "beta1[1]"))
+    assert "∂L/∂β = Σₛ ∂L/∂yₛ" in text and f"= {fmt(bn.grad_beta[1])}" in text
+    with pytest.raises(ValueError, match="name must be a parameter"):
+        explain_parameter(rec, "gamma2[0]")  # the output layer has no batch norm
+    with pytest.raises(ValueError, match="record has batch norm"):
+        worked_derivation(rec)
+    with pytest.raises(ValueError, match="batchnorm_diagram"):
+        neuron_graph(rec, 1, 0)

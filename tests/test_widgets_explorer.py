@@ -527,3 +527,74 @@ def test_closing_the_explorer_closes_its_graph():
     app.close()
     left = [type(ipywidgets.widgets.widget._instances[k]).__name__ for k in open_widgets() - before]
     assert left == [], left
+
+
+# ---------------------------------------------------------------------------------------------- batch norm
+def test_batch_norm_keeps_every_weight_and_shows_gamma_and_beta_and_its_three_paths():
+    from explainer.views import explain_parameter
+    from explainer.views.batchnorm_diagram import batchnorm_diagram
+
+    app = BackpropExplorer(scenario="xor")
+    before = app.network.parameters.copy()
+    app.controls["batch_norm"].value = True  # the learner's click
+    net = app.network
+    assert net.batch_norm == (True,) and np.array_equal(net.parameters[: before.size], before)
+    rows = [k for k in app.controls if k.startswith(("gamma", "beta"))]
+    assert rows == [f"gamma1[{j}]" for j in range(3)] + [f"beta1[{j}]" for j in range(3)]
+    app.controls["gamma1[0]"].value = 1.37
+    assert net.get("gamma1[0]") == 1.37 and app.record.batch_norms[0].gamma[0] == 1.37
+    assert_panels_follow_the_state(app)
+    app.select("gamma1[0]")
+    rec = app.record
+    assert app.chain.value == explain_parameter(rec, "gamma1[0]", lr=app.lr, sample=0)
+    assert fmt(rec.batch_norms[0].grad_gamma[0]) in plain_text(app.chain.value)
+    app.controls["diagram"].value = "neuron"
+    want = batchnorm_diagram(rec, 1, 0, sample=0, theme=app.drawing_theme, selected="gamma1[0]")
+    assert [p.svg for p in app.scene.parts] == [p.svg for p in want.parts]
+    app.train(20)  # the engine's training of the same network
+    ref = get_scenario("xor")
+    ref_net = Network(ref.network.sizes, activation="tanh", output_activation=ref.network.output_activation,
+                      loss=ref.network.loss, batch_norm=True, seed=0)  # fmt: skip
+    theta = ref_net.parameters.copy()
+    theta[: before.size] = before
+    theta[ref_net.index_of("gamma1[0]")] = 1.37
+    ref_net.set_parameters(theta)
+    train(ref_net, ref.X, ref.y, lr=app.lr, steps=20)
+    np.testing.assert_array_equal(app.network.parameters, ref_net.parameters)
+    app.controls["batch_norm"].value = False
+    assert app.network.batch_norm == (False,) and not any(k.startswith("gamma") for k in app.controls)
+    np.testing.assert_array_equal(app.network.parameters, ref_net.parameters[: app.network.n_parameters])
+    app.close()
+
+
+def test_batch_norm_on_one_sample_is_refused_beside_the_button_and_the_derivation_says_why_not():
+    app = BackpropExplorer()  # the worked example: one sample
+    assert app.controls["batch_norm"].disabled
+    with pytest.raises(ValueError, match="batch norm needs at least 2 samples"):
+        app.set_batch_norm(True)
+    app.controls["batch_norm"].value = True  # a click that reaches the kernel anyway
+    assert "at least 2 samples" in app.message.value and not app.controls["batch_norm"].value
+    assert app.network.batch_norm == (False,)
+    app.close()
+    app = BackpropExplorer(scenario="xor")
+    app.set_batch_norm(True)
+    app._derivation_panel.selected_index = 0
+    app.flush()
+    assert "without batch norm" in app.derivation.outputs[0]["data"]["text/markdown"]
+    with pytest.raises(ValueError, match="batch norm"):
+        app.show_graph(True)  # one neuron of a batch-norm layer is no expression of its own
+    app.close()
+
+
+def test_a_batch_norm_state_round_trips(tmp_path):
+    app = BackpropExplorer(scenario="xor")
+    app.set_batch_norm(True)
+    app.controls["beta1[2]"].value = -0.4
+    path = tmp_path / "bn.json"
+    app.save_state(path)
+    other = BackpropExplorer()
+    other.load_state(path)
+    assert other.network.batch_norm == (True,) and other.network.get("beta1[2]") == -0.4
+    assert other.record.loss == app.record.loss
+    app.close()
+    other.close()

@@ -184,6 +184,11 @@ def loss_surface(
     """
     if not isinstance(net, Network):
         raise ValueError(f"net must be an explainer Network; got {type(net).__name__}")
+    if any(net.batch_norm):
+        raise ValueError(
+            "net has batch norm, whose loss depends on each batch's own μ and σ²: the loss surface is drawn for "
+            "networks without it"
+        )
     if (params is None) == (directions is None):
         raise ValueError("give exactly one of params (two parameter names) or directions (random, filter, pca)")
     if history is not None and directions != "pca":

@@ -329,6 +329,12 @@ def _positions(sizes: tuple[int, ...]) -> list[np.ndarray]:
     return [(n - 1) / 2 - np.arange(n, dtype=float) for n in sizes]
 
 
+def batch_norm_of(rec: Record, layer: int):
+    """The batch-norm record of ``layer`` (1..L), or None where the layer has no batch norm."""
+    norms = getattr(rec, "batch_norms", ())
+    return norms[layer - 1] if norms and 1 <= layer <= len(norms) else None
+
+
 def _z_lines(rec: Record, layer: int, j: int, s: int, *, per_line: int | None, cap: int | None) -> tuple[str, str]:
     """The forward formula of one neuron, symbolic and with numbers: (z line, a line)."""
     sizes = rec.sizes
@@ -348,7 +354,17 @@ def _z_lines(rec: Record, layer: int, j: int, s: int, *, per_line: int | None, c
     a = rec.activations[layer][s, j]
     z_line = f"z_{name} = {symbolic}<br>    = {join_terms(terms, cap=cap, per_line=per_line)} = {result(z)}"
     act = rec.activation_names[layer - 1]
-    if act == "softmax":
+    bn = batch_norm_of(rec, layer)
+    if bn is not None:  # z → x̂ → y → a
+        sym = ACTIVATION_SYMBOL[act]
+        xh, y = bn.x_hat[s, j], bn.output[s, j]
+        a_line = (
+            f"x̂_{name} = (z − μ) / √(σ² + ε) = ({num(z)} − {factor(bn.mean[j])}) / {num(bn.std[j])} = {result(xh)}"
+            f"  (μ, σ²: the batch's, {rec.n_samples} samples)<br>"
+            f"y_{name} = γ·x̂ + β = {factor(bn.gamma[j])} × {factor(xh)} + {factor(bn.beta[j])} = {result(y)}<br>"
+            f"a_{name} = {sym}(y_{name}) = {sym}({num(y)}) = {result(a)}"
+        )
+    elif act == "softmax":
         a_line = f"a_{name} = softmax(z)_{sub(j + 1)} = e^z_{name} / Σₖ e^zₖ = {result(a)}"
     else:
         sym = ACTIVATION_SYMBOL[act]
@@ -421,7 +437,16 @@ def _delta_hidden_text(
         [f"{weight_symbol(sizes, layer + 1, j, k)}·δ_{neuron_name(sizes, layer + 1, k)}" for k in range(n_next)],
         cap=CAPTION_TERMS,
     )
-    delta_line = f"δ_{name} = f′(z_{name}) · Σₖ wₖ δₖ = {factor(fp)} × ({summed}) = {result(d)}"
+    bn = batch_norm_of(rec, layer)
+    if bn is None:
+        delta_line = f"δ_{name} = f′(z_{name}) · Σₖ wₖ δₖ = {factor(fp)} × ({summed}) = {result(d)}"
+    else:  # ∂L/∂y first, then batch norm's three paths back to z
+        paths = (bn.grad_input_via_x_hat[s, j], bn.grad_input_via_mean[s, j], bn.grad_input_via_var[s, j])
+        delta_line = (
+            f"∂L/∂y_{name} = f′(y_{name}) · Σₖ wₖ δₖ = {factor(fp)} × ({summed}) = {result(bn.grad_output[s, j])}<br>"
+            f"δ_{name} = ∂L/∂z_{name} through batch norm, via x̂ + via μ + via σ²<br>"
+            f"    = {' + '.join(factor(p) for p in paths)} = {result(d)}  (one neuron's view draws the three paths)"
+        )
     grad_a_line = f"∂L/∂a_{name} = Σₖ wₖ δₖ = {symbolic}<br>    = {summed} = {result(ga)}"
     return delta_line, grad_a_line
 
@@ -431,6 +456,12 @@ def _fprime_line(rec: Record, layer: int, j: int, s: int) -> str:
     act = rec.activation_names[layer - 1]
     z, a = rec.preactivations[layer - 1][s, j], rec.activations[layer][s, j]
     fp = rec.derivatives[layer - 1][s, j]
+    bn = batch_norm_of(rec, layer)
+    if bn is not None:  # the activation's input is y, not z
+        symbolic, numbers = derivative_text(act, bn.output[s, j], a)
+        symbolic, numbers = symbolic.replace("z", "y"), numbers.replace("z", "y")
+        mid = f" = {numbers}" if numbers else ""
+        return f"f′(y_{name}) = {symbolic}{mid} = {result(fp)}"
     symbolic, numbers = derivative_text(act, z, a)
     if numbers.startswith("z ="):  # a piecewise f′: say which piece, after the value
         return f"f′(z_{name}) = {symbolic} = {result(fp)}  ({numbers})"
@@ -791,10 +822,12 @@ def backward_captions(rec: Record, s: int, lr: float, lr_is_default: bool = Fals
             head = f"Step {step}: output layer, {rule}; ∂L/∂W{layer} = aᵀ·δ"
         else:
             delta, _ = _delta_hidden_text(rec, layer, j, s, cap=CAPTION_TERMS, per_line=None)
-            head = (
-                f"Step {step}: layer {layer}, δ = f′(z) ⊙ (Σₖ wₖ δₖ), the error sent back through the weights; "
-                f"∂L/∂W{layer} = aᵀ·δ"
-            )
+            if batch_norm_of(rec, layer) is None:
+                rule = "δ = f′(z) ⊙ (Σₖ wₖ δₖ)"
+            else:
+                rule = "∂L/∂y = f′(y) ⊙ (Σₖ wₖ δₖ), then δ through batch norm's three paths"
+                delta = delta.replace("<br>    ", " ").replace("<br>", "; ")
+            head = f"Step {step}: layer {layer}, {rule}, the error sent back through the weights; ∂L/∂W{layer} = aᵀ·δ"
         i = _largest(rec.grad_weights[layer - 1][:, j])
         sym = weight_symbol(sizes, layer, i, j)
         a_sym = activation_symbol(sizes, layer - 1, i)
@@ -823,6 +856,8 @@ def backward_captions(rec: Record, s: int, lr: float, lr_is_default: bool = Fals
         example = f"{sym}⁺ = {num(w)} − {num(lr)} × {factor(g)} = {result(new_w[-1][i, j])}"
     frozen = _frozen_summary(rec)
     tail = f"; held fixed: {frozen}" if frozen else ""
+    if any(batch_norm_of(rec, layer) is not None for layer in range(1, L)):
+        tail += "; batch norm's γ and β too, γ ← γ − η·∂L/∂γ, β ← β − η·∂L/∂β"
     caps.append(
         f"Step {step}: update every weight, w ← w − η·∂L/∂w with η = {num(lr)}{default}<br>e.g. {example}{tail}"
     )
@@ -981,6 +1016,11 @@ def neuron_graph(rec: Record, layer: int, neuron: int, sample: int = 0) -> Graph
     weight and bias nodes show this sample's share aᵢ·δ and δ; the hover adds the batch total.
     """
     s, sizes, L = sample, rec.sizes, rec.n_layers
+    if batch_norm_of(rec, layer) is not None:
+        raise ValueError(
+            f"layer {layer} has batch norm: batchnorm_diagram(record, {layer}, {neuron}) draws its neuron, the three "
+            "paths back through x̂, μ and σ² included"
+        )
     n = rec.n_samples
     j = neuron
     n_in = sizes[layer - 1]

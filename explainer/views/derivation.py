@@ -16,7 +16,7 @@ import numpy as np
 
 from .._validate import positive_int
 from ..engine.network import Record
-from ._layout import PAIRED, check_common, check_lr, weight_number
+from ._layout import PAIRED, batch_norm_of, check_common, check_lr, weight_number
 from .style import fmt_plain, split_power
 
 _ACT_TEX = {
@@ -168,6 +168,11 @@ def worked_derivation(
     Returns Markdown with LaTeX (``$...$``, ``$$...$$``) for ``IPython.display.Markdown``.
     """
     check_common(record, sample=sample)
+    if any(batch_norm_of(record, layer) is not None for layer in range(1, record.n_layers + 1)):
+        raise ValueError(
+            "record has batch norm, and the worked derivation is written for a network without it: the diagram's "
+            "hovers and one neuron's batch-norm view (batchnorm_diagram) write its numbers"
+        )
     lr = check_lr(lr, allow_none=False)
     max_neurons = positive_int(max_neurons, "max_neurons")
     digits = positive_int(digits, "digits")

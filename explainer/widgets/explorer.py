@@ -24,6 +24,7 @@ from ..engine.losses import LOSSES
 from ..engine.network import Network, Record
 from ..engine.session import TrainingSession
 from ..views import explain_parameter, worked_derivation
+from ..views.batchnorm_diagram import batchnorm_diagram
 from ..views.diagram import plain_text
 from ..views.graph import check_neuron
 from ..views.network_diagram import network_diagram, neuron_diagram
@@ -39,6 +40,7 @@ MAX_LAYERS = 7
 MAX_TRAIN_STEPS = 10_000  # per click of "train N": a few seconds at most, and a short "go to" menu
 CHUNK = 1_000  # steps between two updates of the progress bar
 GO_TO_ENTRIES = 12
+GAMMA_RANGE = (-1.0, 3.0)  # batch norm's γ on its number row (it starts at 1)
 DIAGRAMS = ("network", "neuron")
 MODES = (("forward values", "values"), ("backward gradients", "gradients"))
 PARAMETER_RANGE = 3.0  # a weight slider spans ±3, widened to hold any value the state has
@@ -261,6 +263,14 @@ class BackpropExplorer(App):
             )
         )
         c["sample"] = own(W.Dropdown(description="sample", style={"description_width": "initial"}))
+        c["batch_norm"] = own(
+            W.ToggleButton(
+                description="batch norm",
+                tooltip="x̂ = (z − μ)/√(σ² + ε), y = γ·x̂ + β between each hidden layer's z and its activation "
+                "(μ, σ² the batch's: needs at least 2 samples)",
+                layout=W.Layout(width="auto"),
+            )
+        )
         self._sliders = own(Sliders(columns="repeat(auto-fill, minmax(19em, 1fr))"))
         self._sliders.layout.width = "100%"
         self._sliders.on_input(lambda key, value: self._gesture(lambda: self._on_number(key, number(key, value))))
@@ -297,6 +307,7 @@ class BackpropExplorer(App):
         c["as_graph"].observe(lambda ch: self._on_menu(lambda: self.show_graph(ch["new"])), "value")
         c["sample"].observe(lambda ch: self._on_menu(lambda: self._set_sample(ch["new"])), "value")
         c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
+        c["batch_norm"].observe(lambda ch: self._on_menu(lambda: self.set_batch_norm(ch["new"])), "value")
         c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
         c["back"].on_click(lambda _: self._gesture(lambda: self.step_backward(-1)))
         c["step"].on_click(lambda _: self._gesture(lambda: self.step_backward(+1)))
@@ -336,7 +347,7 @@ class BackpropExplorer(App):
                     ]
                 )
             ),  # fmt: skip
-            own(W.HBox([c["activation"], c["output_activation"], c["loss"], c["sample"]])),
+            own(W.HBox([c["activation"], c["output_activation"], c["loss"], c["batch_norm"], c["sample"]])),
         ]
         for box in bars:
             box.add_class("bpx-bar")
@@ -632,6 +643,14 @@ class BackpropExplorer(App):
             self._graph.close()
             self._graph, self._graph_shows = None, None
 
+    def set_batch_norm(self, on: bool = True) -> None:
+        """Batch norm on every hidden layer (or off), keeping every weight and bias: x̂ = (z − μ)/√(σ² + ε) over
+        the batch, then y = γ·x̂ + β (γ from 1, β from 0) goes into the activation. ValueError for a network
+        without a hidden layer, or data of one sample (a batch's μ and σ² need two)."""
+        self._check_open()
+        self._change_architecture("batch_norm", check_bool(on, "on"))
+        self._request()
+
     def _set_mode(self, mode: str) -> None:
         self.state_.mode = mode
         self.state_.stage = None
@@ -654,6 +673,11 @@ class BackpropExplorer(App):
         hidden = value if which == "activation" else _hidden_name(old)
         output = value if which == "output_activation" else old.output_activation
         loss = value if which == "loss" else old.loss
+        batch_norm = (value,) * (old.n_layers - 1) if which == "batch_norm" else old.batch_norm
+        if which == "batch_norm" and value:
+            if old.n_layers < 2:
+                raise ValueError("batch norm sits between a hidden layer's z and its activation: this network has none")
+            old.check_batches(self._X.shape[0], None)  # at least 2 samples, said in words
         notes = []
         pair = LOSSES[loss].output_activation
         if which == "loss" and pair is not None and output != pair:
@@ -678,11 +702,16 @@ class BackpropExplorer(App):
             activation=[hidden] * n_hidden if n_hidden else "sigmoid",
             output_activation=output,
             loss=loss,
+            batch_norm=batch_norm or False,
             seed=0,
         )
-        net.set_parameters(old.parameters)
-        if old.frozen:
-            net.freeze(*old.frozen)
+        theta = net.parameters.copy()  # W and b come first in θ, batch norm's γ and β after them
+        shared = min(theta.size, old.n_parameters)
+        theta[:shared] = old.parameters[:shared]
+        net.set_parameters(theta)
+        kept = [name for name in old.frozen if name in set(net.parameter_names)]
+        if kept:
+            net.freeze(*kept)
         Y = self._Y
         if loss == "cross_entropy" and not np.allclose(Y.sum(axis=1), 1):
             Y = np.eye(Y.shape[1])[np.argmax(Y, axis=1)]
@@ -699,6 +728,11 @@ class BackpropExplorer(App):
         st = self.state_
         if st.diagram == "neuron":
             layer, index = st.neuron
+            if layer < rec.n_layers and self.network.batch_norm[layer - 1]:
+                return batchnorm_diagram(
+                    rec, layer, index, sample=st.sample, theme=self.drawing_theme, lecture=self.lecture,
+                    selected=st.selected,
+                )  # fmt: skip
             return neuron_diagram(
                 rec,
                 layer,
@@ -805,6 +839,16 @@ class BackpropExplorer(App):
                         name, label, value, lo, hi, 0.01, group=group, held=name in frozen, selected=name == st.selected
                     )  # fmt: skip
                 )
+            if layer < net.n_layers and net.batch_norm[layer - 1]:
+                bn_group = f"layer {layer}: batch norm γ{layer}, β{layer}"
+                for name, (low, high) in [(f"gamma{layer}[{j}]", GAMMA_RANGE) for j in range(net.sizes[layer])] + [
+                    (f"beta{layer}[{j}]", (-PARAMETER_RANGE, PARAMETER_RANGE)) for j in range(net.sizes[layer])
+                ]:
+                    value = net.get(name)
+                    rows.append(
+                        row(name, name, value, *widened(value, low, high), 0.01, group=bn_group,
+                            held=name in frozen, selected=name == st.selected)
+                    )  # fmt: skip
         s = st.sample
         data_group = "inputs x and targets y" + (
             f" (sample {s + 1} of {self._X.shape[0]})" if self._X.shape[0] > 1 else ""
@@ -852,6 +896,8 @@ class BackpropExplorer(App):
         _set(c["output_activation"], "options", [(ACTIVATION_LABELS[a], a) for a in OUTPUT_ACTIVATIONS])
         _set(c["output_activation"], "value", net.output_activation)
         _set(c["loss"], "value", net.loss)
+        _set(c["batch_norm"], "value", any(net.batch_norm))
+        c["batch_norm"].disabled = net.n_layers < 2 or (self._X.shape[0] < 2 and not any(net.batch_norm))
         _set(c["sample"], "options", [(f"sample {k + 1} of {self._X.shape[0]}", k) for k in range(self._X.shape[0])])
         _set(c["sample"], "value", st.sample)
         c["sample"].disabled = self._X.shape[0] < 2
@@ -882,7 +928,13 @@ class BackpropExplorer(App):
             self._derivation_timer = None
             if self._closed or self._record is not record:
                 return  # a later render scheduled its own
-            text = worked_derivation(record, lr=lr, sample=sample)
+            if any(record.batch_norm):
+                text = (
+                    "*The worked derivation is written for a network without batch norm. With it, hover a neuron "
+                    "for its x̂, y = γ·x̂ + β and δ's three paths, or choose **one neuron** to see them drawn.*"
+                )
+            else:
+                text = worked_derivation(record, lr=lr, sample=sample)
             data = {"text/markdown": text, "text/plain": "worked derivation"}
             outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
             if self.derivation.outputs != outputs:
