@@ -7,6 +7,9 @@ the part of the page that matters:
     docs/images/backward_animation.png  animate_backward half-way: δ has reached the output layer only
     docs/images/loss_surface.png        LossSurfaceExplorer: SGD, momentum and Adam descending over the surface
     docs/images/playground.png          Playground after 1,000 steps on circles (decision boundary, loss, gradients)
+    docs/images/graph_explorer.png      GraphExplorer on CS231n's sigmoid neuron, its backward pass four steps in
+    docs/images/conv_explorer.png       ConvExplorer: the backward pass at its first ∂L/∂K entry, written as its sum
+    docs/images/rnn_explorer.png        RNNExplorer on the vanishing preset: ∂L/∂hₜ stepped back through time
 
 Usage: python scripts/screenshots.py [--out DIR] [NAME ...]   (NAME: explorer, backward_animation, ...)
 The pictures are deterministic (seeded apps, trained from Python before display); each is checked to be
@@ -47,6 +50,17 @@ CELLS = {
     "playground": (
         "from explainer.widgets import Playground\n\n"
         'playground = Playground(preset="circles")\nplayground.step(100)  # 1,000 steps of gradient descent\nplayground'
+    ),
+    "graph_explorer": (
+        "from explainer.widgets import GraphExplorer\n\n"
+        'graph = GraphExplorer.from_example("sigmoid_neuron")\nfor _ in range(5):\n    graph.step_backward()\ngraph'
+    ),
+    "conv_explorer": (
+        "from explainer.widgets import ConvExplorer\n\nconv = ConvExplorer()\nconv.next_part()\nconv.next_part()\nconv"
+    ),
+    "rnn_explorer": (
+        "from explainer.widgets import RNNExplorer\n\n"
+        'rnn = RNNExplorer(preset="vanishing")\nfor _ in range(4):\n    rnn.step_backward()\nrnn'
     ),
 }
 
@@ -125,9 +139,13 @@ SHOOTERS = {
     "backward_animation": shoot_backward_animation,
     "loss_surface": functools.partial(shoot_app, name="loss_surface"),
     "playground": functools.partial(shoot_app, name="playground"),
+    "graph_explorer": functools.partial(shoot_app, name="graph_explorer"),
+    "conv_explorer": functools.partial(shoot_app, name="conv_explorer"),
+    "rnn_explorer": functools.partial(shoot_app, name="rnn_explorer"),
 }
-PLOTS = {"explorer": 0, "backward_animation": 1, "loss_surface": 1, "playground": 1}  # plotly graphs, at least
-DIAGRAMS = {"explorer": 1}  # the explorer's SVG Diagram (explainer/widgets/diagram.py)
+PLOTS = {"explorer": 0, "backward_animation": 1, "loss_surface": 1, "playground": 1, "rnn_explorer": 1}  # at least
+# The apps' SVG Diagrams (explainer/widgets/diagram.py)
+DIAGRAMS = {"explorer": 1, "graph_explorer": 1, "conv_explorer": 1, "rnn_explorer": 1}
 
 
 def _run_until_drawn(page, out: Path, names: list[str], attempts: int = 3) -> None:
@@ -139,7 +157,7 @@ def _run_until_drawn(page, out: Path, names: list[str], attempts: int = 3) -> No
         if state["executed"] != len(names):
             raise RuntimeError(f"only {state['executed']} of {len(names)} cells ran: {state}")
         try:
-            jh.wait_for_plots(page, sum(PLOTS[n] for n in names), timeout=90)
+            jh.wait_for_plots(page, sum(PLOTS.get(n, 0) for n in names), timeout=90)
             jh.wait_for_diagrams(page, sum(DIAGRAMS.get(n, 0) for n in names), timeout=90)
             return
         except Exception as error:
