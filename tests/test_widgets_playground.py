@@ -32,6 +32,7 @@ from explainer.views.playground_scene import NODE_LIT, NODE_WALKED, signed_indic
 from explainer.views.style import fmt
 from explainer.widgets import Playground
 from explainer.widgets import playground as pg
+from explainer.widgets.playground_data import DOMAIN
 from explainer.widgets.playground_setup import SHARE_PREFIX
 
 
@@ -111,7 +112,7 @@ def statuses(app) -> list[str]:
 def assert_page_follows_the_state(app) -> None:
     """What the page was sent is what the state implies: every neuron's map, the output map, every link."""
     net, fm = app.network, FeatureMap(app.settings.features)
-    lo, hi = pg.DOMAIN
+    lo, hi = DOMAIN
     _, nodes, big = grids_of(app)
     small = plane_maps(net, fm, (lo, hi), (lo, hi), pg.NEURON_RESOLUTION)
     hidden = np.concatenate(small.layers[:-1]) if len(small.layers) > 1 else np.zeros((0,) + nodes.shape[1:])

@@ -20,7 +20,6 @@ other class (or −value), Alt-click a point to remove it; "clear" empties the p
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import time
@@ -28,8 +27,8 @@ import time
 import ipywidgets as W
 import numpy as np
 
-from ..course.datasets import Dataset, make_dataset, points_dataset, sample_csv_text
-from ..course.playground_presets import PLAYGROUND_PRESETS, SCALE, get_playground_preset
+from ..course.datasets import Dataset
+from ..course.playground_presets import PLAYGROUND_PRESETS, get_playground_preset
 from ..engine.activations import HIDDEN_ACTIVATIONS
 from ..engine.boundary import plane_maps
 from ..engine.features import FEATURES, FeatureMap
@@ -49,8 +48,9 @@ from ..views.playground_frame import (
 )
 from ..views.playground_scene import Frame, playground_layout, signed_indices, weight_styles
 from ..views.training import plot_decision_boundary, plot_gradient_norms
-from .app import App, check_bool
+from .app import App
 from .live_figure import LiveFigure
+from .playground_data import OWN_PRESET, YourData
 from .playground_diagram import PlaygroundDiagram
 from .playground_setup import (
     CSV,
@@ -59,7 +59,6 @@ from .playground_setup import (
     MAX_NEURONS,
     MAX_NOISE,
     MAX_SAMPLES,
-    MAX_SHARED_POINTS,
     MAX_STEPS_PER_FRAME,
     MAX_TEST_FRACTION,
     MIN_SAMPLES,
@@ -68,20 +67,14 @@ from .playground_setup import (
     REG_RATE_RANGE,
     Setup,
     check_setup,
-    csv_dataset,
-    decode_share,
-    encode_share,
     network_for,
-    setup_from_dict,
 )
+from .playground_state import Sharing
 from .sliders import Row, Sliders, number, row
 
 NEURON_RESOLUTION = 20  # each neuron's map: 20 × 20
 MAP_RESOLUTION = 80  # the output's map (fewer pixels for a large network: MAP_WORK multiply-adds at most)
 MAP_WORK = 2.5e7
-DOMAIN = (-6.0, 6.0)  # TF Playground's plane; the course's ±1 data sets scaled by 5 fill ±5 of it
-MAX_CSV_BYTES = 1_000_000
-STATE_CSV_BYTES = 64_000  # an uploaded CSV up to this size travels inside a saved state or a share string
 MAX_TRAIN_STEPS = 100_000  # per train() call
 NORMS_EVERY = 1.0  # s between two redraws of the gradient-norm figure while playing (~30 ms here, more in the page)
 NORMS_POINTS = 400  # entries of the history the norm figure draws
@@ -94,10 +87,9 @@ DATASET_LABELS = {
     "circles": "circles", "xor": "XOR", "gauss": "two Gaussians", "spiral": "spiral", "moons": "moons",
     "blobs": "three classes", "plane": "plane", "multi_gauss": "six Gaussians", OWN: "your own points (draw them)",
 }  # fmt: skip
-OWN_PRESET = ""
 
 
-class Playground(App):
+class Playground(YourData, Sharing, App):
     """TensorFlow Playground in a notebook: every neuron's map live, and the backward pass of any step.
 
     ``Playground("circles", features=("x1^2", "x2^2"), hidden=(), regularization="l2", reg_rate=0.001,
@@ -195,52 +187,6 @@ class Playground(App):
             raise ValueError(self._error)
 
     # ------------------------------------------------------------------ the state: data, network, session
-    def _base_dataset(self) -> Dataset:
-        s = self._setup
-        if s.dataset == CSV:
-            name, text = self._csv
-            return csv_dataset(name, text, s.test_fraction, s.seed)
-        task = "regression" if s.problem == "regression" else "binary"
-        if s.dataset == OWN:
-            return points_dataset(None, None, task=task, name="your points")
-        return make_dataset(s.dataset, n_samples=s.n_samples, noise=s.noise, seed=s.seed,
-                            test_fraction=s.test_fraction).scaled(SCALE)  # fmt: skip
-
-    def _build_data(self) -> None:
-        """The data the network trains on: the data set, less the points removed, plus your own (to train on)."""
-        base = self._base_dataset()
-        n_train = len(base.y_train)
-        keep_train = np.array([i not in self._removed for i in range(n_train)], dtype=bool)
-        keep_test = np.array([n_train + i not in self._removed for i in range(len(base.y_test))], dtype=bool)
-        X_train, y_train = base.X_train[keep_train], base.y_train[keep_train]
-        if self._added:
-            extra = np.array(self._added, dtype=np.float64)  # (m, 3)
-            X_train = np.concatenate([X_train, extra[:, :2]])
-            labels = extra[:, 2] if base.task == "regression" else extra[:, 2].astype(np.int64)
-            y_train = np.concatenate([y_train, labels])
-        self._base = base
-        self._data = points_dataset(
-            X_train, y_train, base.X_test[keep_test], base.y_test[keep_test], task=base.task,
-            n_classes=base.n_classes, name=base.name, feature_names=base.feature_names, class_names=base.class_names,
-        )  # fmt: skip
-        self._data_version = getattr(self, "_data_version", 0) + 1
-
-    @property
-    def _task(self) -> str:
-        return self._data.task
-
-    @property
-    def _domain(self) -> tuple[float, float, float, float]:
-        if self._setup.dataset != CSV:
-            return (*DOMAIN, *DOMAIN)
-        X = self._base.X
-        out = []
-        for column in X.T:
-            lo, hi = float(column.min()), float(column.max())
-            pad = 0.1 * (hi - lo) if hi > lo else max(abs(lo), 1.0) * 0.5
-            out += [lo - pad, hi + pad]
-        return tuple(out)
-
     def _new_network(self) -> None:
         """A network from the seed for the setup, and its session (step 0)."""
         s = self._setup
@@ -268,27 +214,6 @@ class Playground(App):
 
     def _batch(self, batch_size):
         return None if batch_size is None or batch_size >= max(1, len(self._data.y_train)) else batch_size
-
-    def _data_changed(self) -> None:
-        """Your points changed: the same network trains on from where it is (a new history if the test split
-        appeared or vanished)."""
-        self._build_data()
-        sess = self.session
-        if len(self._data.y_train) == 0:
-            self.session = None
-            return
-        X = self._features.apply(np.asarray(self._data.X_train, dtype=np.float64))
-        y = self._data.targets("train")
-        has_test = len(self._data.y_test) > 0
-        if sess is None or (sess.X_test is not None) != has_test:
-            self._new_session()
-            return
-        if has_test:
-            sess.set_data(X, y, self._features.apply(np.asarray(self._data.X_test, dtype=np.float64)),
-                          self._data.targets("test"))  # fmt: skip
-        else:
-            sess.set_data(X, y)
-        sess.batch_size = self._batch(self._setup.batch_size)
 
     def _apply_setup(self, setup: Setup) -> None:
         """Take ``setup``: a new network and run when data, features, layers or activation change; otherwise
@@ -446,16 +371,6 @@ class Playground(App):
         rows = [bar, body, menus, self._train_rows, self.chain, self.norms, share]
         self.root = self._wrap(own(W.VBox(rows, layout=W.Layout(width="100%"))))
 
-    @staticmethod
-    def _data_help() -> str:
-        lines = sample_csv_text().splitlines()[:3]
-        return (
-            "<details><summary>your own data</summary><div class='bpx-caption'>Click the map to add a point of the "
-            "chosen class (Shift-click: the other class; in a regression the value, Shift: minus it); Alt-click a "
-            f"point to remove it. A CSV needs two feature columns and the label last, at most {MAX_SAMPLES:,} rows:"
-            f"<pre>{html.escape(chr(10).join(lines))}\n…</pre></div></details>"
-        )
-
     def _on_menu(self, change) -> None:
         """A menu or toggle the learner changed (not one the app set while drawing)."""
         if self._drawing:
@@ -518,37 +433,9 @@ class Playground(App):
     def _on_edit(self, key: str, value) -> None:
         self.set_weight(key, number(key, value))
 
-    def _on_map(self, x, y, shift: bool, alt: bool, radius=None) -> None:
-        x, y = number("x", x), number("y", y)
-        if alt:
-            self.remove_point(x, y, radius=radius)
-        else:
-            self.add_point(x, y, other=shift)
-
     def _set_draw_class(self, value) -> None:
         if value is not None:
             self._draw_class = int(value)
-
-    def _on_csv_change(self, change) -> None:
-        if self._drawing or not change["new"]:
-            return
-        entry = change["new"][0]
-
-        def get(key, default=None):
-            return entry.get(key, default) if isinstance(entry, dict) else getattr(entry, key, default)
-
-        def apply():
-            content = get("content")
-            if content is None:
-                raise ValueError("the upload holds no file content; try again")
-            self.upload_csv(get("name", "upload.csv"), bytes(content))
-
-        self._gesture(apply)
-        self._drawing = True
-        try:
-            self.controls["csv"].value = ()  # the same file can be chosen again
-        finally:
-            self._drawing = False
 
     def _toggle_play(self) -> None:
         if self._playing:
@@ -561,17 +448,6 @@ class Playground(App):
             self.explain()
         else:
             self.explain_next()
-
-    def _show_share(self) -> None:
-        text = self.share()
-        self._drawing = True
-        try:
-            self.controls["share_text"].value = text
-        finally:
-            self._drawing = False
-        self._note = (
-            f"The setup as {len(text):,} characters, in the box below: copy it; paste one there and press load."
-        )
 
     # ------------------------------------------------------------------ ticks
     def _on_page_tick(self, revision) -> None:
@@ -771,106 +647,6 @@ class Playground(App):
         self._request()
 
     # ------------------------------------------------------------------ public API: data
-    def add_point(self, x: float, y: float, label=None, *, other: bool = False) -> None:
-        """Add a training point at (x, y): of class ``label`` (default: the class chosen to draw; ``other``: the
-        other one), or in a regression of value ``label`` (default: the value chosen, ``other``: minus it)."""
-        self._check_open()
-        self.flush()
-        x, y = number("x", x), number("y", y)
-        x_lo, x_hi, y_lo, y_hi = self._domain
-        if not (x_lo <= x <= x_hi and y_lo <= y <= y_hi):
-            raise ValueError(
-                f"the point ({x:g}, {y:g}) is outside the map ({x_lo:g} to {x_hi:g}, {y_lo:g} to {y_hi:g})"
-            )
-        if len(self._added) + self._data.n_samples >= MAX_SAMPLES + 200:
-            raise ValueError(f"the plane holds {self._data.n_samples:,} points; remove some before adding more")
-        if self._task == "regression":
-            value = self._draw_value if label is None else number("label", label)
-            if not -10 <= value <= 10:
-                raise ValueError(f"label must be a value from −10 to 10; got {value:g}")
-            target = -value if other else value
-        else:
-            K = self._data.n_classes
-            k = self._draw_class if label is None else label
-            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < K:
-                raise ValueError(f"label must be a class from 0 to {K - 1}; got {k!r}")
-            target = float(((int(k) + 1) % K) if other else int(k))
-        self._added.append((x, y, target))
-        self._explain = None
-        self._data_changed()
-        self._note = ""
-        self._request()
-
-    def remove_point(self, x: float, y: float, radius: float | None = None) -> None:
-        """Remove the point nearest to (x, y) within ``radius`` (default: 3 % of the map's width)."""
-        self._check_open()
-        self.flush()
-        x, y = number("x", x), number("y", y)
-        span = self._domain[1] - self._domain[0]
-        radius = 0.03 * span if radius is None else min(max(number("radius", radius), 0.0), span)
-        candidates = []  # (distance, kind, index)
-        for i, p in enumerate(self._base.X):
-            if i not in self._removed:
-                candidates.append((math.hypot(p[0] - x, p[1] - y), "base", i))
-        for j, (px, py, _) in enumerate(self._added):
-            candidates.append((math.hypot(px - x, py - y), "added", j))
-        if not candidates or min(candidates)[0] > radius:
-            raise ValueError(f"there is no point within {radius:.3g} of ({x:.3g}, {y:.3g}) to remove")
-        _, kind, index = min(candidates)
-        if kind == "base":
-            self._removed = self._removed | {index}
-        else:
-            del self._added[index]
-        self._explain = None
-        self._data_changed()
-        self._request()
-
-    def clear_points(self) -> None:
-        """Every point gone: an empty plane of the same problem to draw your own points on (TF's classify2d)."""
-        self._check_open()
-        self.flush()
-        self._apply_setup(check_setup(self._setup, dataset=OWN))
-        self._added, self._removed = [], frozenset()
-        self._build_data()
-        self._new_session()
-        self._preset = OWN_PRESET
-        self._note = "An empty plane: click to add a point, Shift-click for the other class, Alt-click to remove one."
-        self._request()
-
-    def upload_csv(self, name: str, content: bytes | str) -> None:
-        """Train on your own CSV (as the upload button does): two feature columns and a label; ValueError naming
-        the problem, with the data as it was."""
-        self._check_open()
-        if isinstance(content, (bytes, bytearray, memoryview)):
-            raw = bytes(content)
-            if len(raw) > MAX_CSV_BYTES:
-                raise ValueError(
-                    f"{name!r} is {len(raw):,} bytes; the Playground takes CSV files up to {MAX_CSV_BYTES:,}"
-                )
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as err:
-                raise ValueError(f"{name!r} is not UTF-8 text (a CSV saved as text): {err}") from None
-        elif isinstance(content, str):
-            text = content
-        else:
-            raise ValueError(f"content must be the file's bytes or text; got {type(content).__name__}")
-        self.flush()
-        s = self._setup
-        ds = csv_dataset(str(name), text, s.test_fraction, s.seed)  # raises before anything changes
-        self._csv = (str(name), text)
-        problem = "regression" if ds.task == "regression" else "classification"
-        self._setup = check_setup(s, dataset=CSV, problem=problem)
-        self._added, self._removed = [], frozenset()
-        self._build_data()
-        self._new_network()
-        self._pause()
-        self._preset = OWN_PRESET
-        kind = ds.task + ("" if ds.n_classes is None else f" ({ds.n_classes} classes)")
-        self._note = (f"Loaded {name}: {ds.n_samples} rows, features {', '.join(ds.feature_names)}, {kind}. "
-                      "The network starts from step 0.")  # fmt: skip
-        self._request()
-
     # ------------------------------------------------------------------ public API: presets, sharing, state
     def load_preset(self, name: str) -> None:
         """Every setting to the named preset (``PLAYGROUND_PRESETS``), from step 0."""
@@ -890,137 +666,6 @@ class Playground(App):
     def _preset_note(self) -> str:
         p = PLAYGROUND_PRESETS[self._preset]
         return f"Preset: {p.title}. {p.description} Press ▶ play."
-
-    def _payload(self, *, for_share: bool) -> dict:
-        csv = None
-        if self._setup.dataset == CSV:
-            name, text = self._csv
-            size = len(text.encode("utf-8"))
-            if size > STATE_CSV_BYTES:
-                what = "a share string" if for_share else "a saved state"
-                raise ValueError(
-                    f"the uploaded CSV {name!r} is {size:,} bytes, more than the {STATE_CSV_BYTES:,} {what} can carry: "
-                    f"keep the file beside the notebook and upload it again (or use fewer rows)"
-                )
-            csv = {"name": name, "text": text}
-        return {
-            "app": "Playground",
-            "version": 1,
-            "setup": self._setup.to_dict(),
-            "csv": csv,
-            "added": [[round(a, 6), round(b, 6), round(c, 6)] for a, b, c in self._added],
-            "removed": sorted(int(i) for i in self._removed),
-            "preset": self._preset,
-        }
-
-    def share(self) -> str:
-        """The setup, the seed and your own points as one copyable text (``Playground.from_share`` reads it)."""
-        self._check_open()
-        self.flush()
-        return encode_share(self._payload(for_share=True))
-
-    @classmethod
-    def from_share(cls, text: str, *, lecture: bool = False, theme: str = "auto") -> Playground:
-        """A Playground with the exact setup and seed of a ``share()`` text (ValueError for a bad or truncated one)."""
-        payload = decode_share(text)
-        app = cls(lecture=lecture, theme=theme)
-        try:
-            app._take_payload(payload)
-        except Exception:
-            app.close()
-            raise
-        return app
-
-    def load_share(self, text: str) -> None:
-        """Take the setup of a ``share()`` text (all of it, or nothing if any part is bad)."""
-        self._check_open()
-        self._take_payload(decode_share(text))
-        self._note = "The shared setup, from step 0."
-        self._request()
-
-    def _take_payload(self, payload: dict) -> None:
-        """Check every part of a share payload or a state, then take it: all or nothing."""
-        try:
-            setup = setup_from_dict(payload["setup"])
-            csv = payload.get("csv")
-            added = payload.get("added") or []
-            removed = payload.get("removed") or []
-            preset = payload.get("preset") or OWN_PRESET
-        except (KeyError, TypeError, AttributeError) as err:
-            raise ValueError(f"the setup is missing or has a malformed entry: {err}") from None
-        if setup.dataset == CSV:
-            if (
-                not isinstance(csv, dict)
-                or not isinstance(csv.get("text"), str)
-                or not isinstance(csv.get("name"), str)
-            ):
-                raise ValueError("the setup uses an uploaded CSV but does not carry it")
-            csv_dataset(csv["name"], csv["text"], setup.test_fraction, setup.seed)
-        if not isinstance(added, list) or len(added) > MAX_SHARED_POINTS:
-            raise ValueError(f"added must be a list of at most {MAX_SHARED_POINTS} points [x, y, label]")
-        points = []
-        for p in added:
-            if not (isinstance(p, list) and len(p) == 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                               and math.isfinite(v) for v in p)):  # fmt: skip
-                raise ValueError(f"added must hold points [x, y, label] of finite numbers; got {str(p)[:60]}")
-            points.append((float(p[0]), float(p[1]), float(p[2])))
-        if not isinstance(removed, list) or not all(isinstance(i, int) and i >= 0 for i in removed):
-            raise ValueError("removed must be a list of point indices")
-        if preset not in PLAYGROUND_PRESETS:
-            preset = OWN_PRESET
-        old = self._snapshot()
-        try:
-            self._pause()
-            self._setup = setup
-            self._csv = (csv["name"], csv["text"]) if setup.dataset == CSV else self._csv
-            self._added, self._removed = points, frozenset(removed)
-            self._build_data()
-            if any(i >= self._base.n_samples for i in removed):
-                raise ValueError(f"removed holds an index beyond the data set's {self._base.n_samples} points")
-            if self._task != "regression" and any(not float(p[2]).is_integer() or not 0 <= p[2] < self._data.n_classes
-                                                  for p in points):  # fmt: skip
-                raise ValueError("added holds a label that is not one of the data set's classes")
-            self._new_network()
-            self._preset = preset
-        except Exception:
-            self._restore(old)
-            raise
-
-    def state(self) -> dict:
-        """Everything to recreate this Playground: the setup, your points, the CSV, and the current weights.
-
-        ValueError if an uploaded CSV is too large to carry (the message says why: it is never dropped)."""
-        self._check_open()
-        self.flush()
-        payload = self._payload(for_share=False)
-        payload["network"] = self.network.to_dict()
-        payload["steps"] = 0 if self.session is None else self.session.steps_done
-        payload["lecture"] = self.lecture
-        return payload
-
-    def set_state(self, state: dict) -> None:
-        """Take a ``state()`` (or a file from ``save_state``): the setup and data, and the saved weights as the
-        new start (step 0). All of it, or nothing if any part is bad."""
-        self._check_open()
-        if not isinstance(state, dict):
-            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
-        try:
-            net = Network.from_dict(state["network"])
-        except (KeyError, TypeError) as err:
-            raise ValueError(f"state is missing or has a malformed entry: {err}") from None
-        lecture = check_bool(state.get("lecture", self.lecture), "lecture")
-        old = self._snapshot()
-        self._take_payload(state)
-        if list(net.sizes) != list(self.network.sizes) or net.loss != self.network.loss:
-            self._restore(old)
-            raise ValueError(f"state's network {list(net.sizes)} ({net.loss}) does not fit its setup, which needs "
-                             f"{list(self.network.sizes)} ({self.network.loss})")  # fmt: skip
-        self.network.set_parameters(net.parameters)
-        self._start = self.network.parameters
-        self._new_session()
-        if lecture != self.lecture:
-            self.set_lecture(lecture)
-        self._request()
 
     # ------------------------------------------------------------------ public API: explain this step
     def explain(self) -> None:
