@@ -20,8 +20,10 @@ What is measured, in the page's own clock (``performance.now()``), for ``--secon
 The cases: the floor (one FigureWidget trace, updated by the kernel each time the page asks, three asks in
 flight: the least a kernel-driven animation through JupyterLab can cost), the Spiral preset (2-8-8-1,
 500 points, every neuron's map live), and with ``--before`` the Playground of that checkout (its Play widget,
-one tick every 100 ms, 10 steps a tick). Kernel memory over 20,000 steps is measured by
-``bench_widgets_playground.py --memory``.
+one tick every 100 ms, 10 steps a tick). ``--memory-steps 20000``: the Playgrounds then play on until the
+status shows that many steps (or ``--memory-timeout`` seconds pass), and the kernel's resident memory is read
+every 2,000 steps (``psutil`` in the kernel, through ``jh.kernel_eval``): memory with the page attached, the
+widget messages included. ``bench_widgets_playground.py --memory`` measures it without a page.
 """
 
 from __future__ import annotations
@@ -178,6 +180,30 @@ class Row:
     steps_per_s: float
     bytes_per_s: float
     fps: float
+    memory: list  # [(steps shown, kernel resident MB, seconds)] with --memory-steps
+
+
+STEPS_SHOWN = """(kind) => {
+  const el = kind === 'playground' ? document.querySelector('.bpx-pg-status')
+           : (document.querySelector('.bpx-loss') || {}).parentElement;
+  const m = el && (el.textContent.match(/step ([\\d,]+)/) || el.textContent.match(/epoch ([\\d,]+) ·/));
+  return m ? parseInt(m[1].replace(/,/g, '')) : 0;  // full batch: one step an epoch, the status says "epoch"
+}"""
+RSS = "__import__('psutil').Process().memory_info().rss"
+
+
+def memory_while_playing(page, kind: str, target: int, timeout: float) -> list:
+    """(steps shown, kernel resident MB, seconds) every 2,000 steps while it plays on, up to ``target`` steps."""
+    out, mark, t0 = [], 0, time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        steps = page.evaluate(STEPS_SHOWN, kind)
+        if steps >= mark:
+            out.append((steps, jh.kernel_eval(page, RSS) / 2**20, time.perf_counter() - t0))
+            mark = (steps // 2000 + 1) * 2000
+        if steps >= target:
+            break
+        time.sleep(0.5)
+    return out
 
 
 def play(page, kind: str) -> None:
@@ -189,7 +215,8 @@ def play(page, kind: str) -> None:
         jh.press_play(page)
 
 
-def measure(session: Session, name: str, code: str, kind: str, seconds: float) -> Row:
+def measure(session: Session, name: str, code: str, kind: str, seconds: float, memory_steps: int = 0,
+            memory_timeout: float = 600.0) -> Row:  # fmt: skip
     page = jh.new_page(session.browser)
     received = [0]
 
@@ -209,9 +236,12 @@ def measure(session: Session, name: str, code: str, kind: str, seconds: float) -
         before = received[0]
         r = page.evaluate(MEASURE_JS, [kind, seconds])
         sent = received[0] - before
+        memory = (
+            memory_while_playing(page, kind, memory_steps, memory_timeout) if memory_steps and kind != "floor" else []
+        )
         jh.assert_no_errors(page)
         secs = r["ms"] / 1000
-        return Row(name, r["drawn"] / secs, (r["s1"] - r["s0"]) / secs, sent / secs, r["frames"] / secs)
+        return Row(name, r["drawn"] / secs, (r["s1"] - r["s0"]) / secs, sent / secs, r["frames"] / secs, memory)
     finally:
         page.context.close()
         session.server.shutdown_kernels()
@@ -221,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds a case (default 10)")
     parser.add_argument("--before", help="the root of another checkout, to measure its Playground too")
+    parser.add_argument("--memory-steps", type=int, default=0, help="play on to this many steps, reading memory")
+    parser.add_argument("--memory-timeout", type=float, default=600.0, help="seconds a memory run may take")
     args = parser.parse_args(argv)
     if not jh.CHROMIUM.exists():
         print(jh.MISSING_CHROMIUM, file=sys.stderr)
@@ -234,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     start = time.perf_counter()
     with Session() as session:
-        rows = [measure(session, name, code, kind, args.seconds) for name, code, kind in cases]
+        rows = [measure(session, name, code, kind, args.seconds, args.memory_steps, args.memory_timeout)
+                for name, code, kind in cases]  # fmt: skip
     print(f"{cores} cores, load average {load:.1f} before the run; {args.seconds:g} s measured a case while playing")
     if load > 0.75 * cores:
         print(f"WARNING: other work is running (load {load:.1f} on {cores} cores): these figures are pessimistic")
@@ -244,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     widths = [max(len(row[i]) for row in [head, *table]) for i in range(len(head))]
     for row in [head, ["-" * w for w in widths], *table]:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    for r in rows:
+        if r.memory:
+            print(f"kernel memory while {r.name} plays:")
+            for steps, mb, secs in r.memory:
+                print(f"    step {steps:>6,}   resident {mb:6.0f} MB   {secs:5.0f} s")
     print(f"({time.perf_counter() - start:.0f} s in all)")
     return 0
 

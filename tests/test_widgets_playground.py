@@ -72,7 +72,14 @@ def said(app) -> str:
 
 
 def open_widgets() -> set:
-    return set(ipywidgets.widgets.widget._instances)
+    """The open widgets, less the kernel's one PlotlyLibrary and its Layout (plotly.js, shared by every figure of
+    the kernel and kept on purpose)."""
+    instances = ipywidgets.widgets.widget._instances
+    shared = set()
+    for w in instances.values():
+        if type(w).__name__ == "PlotlyLibrary":
+            shared |= {w.model_id, w.layout.model_id}
+    return set(instances) - shared
 
 
 def upload(app, name: str, content: bytes) -> None:
@@ -840,3 +847,12 @@ def test_2000_gestures_do_not_pile_up_memory_or_widgets(app):
     assert grown < 15 * 2**20, f"resident memory grew by {grown / 2**20:.2f} MB"
     assert len(widget_module._instances) == n_widgets
     assert app.errors  # the typed non-numbers were said, each time
+
+
+def test_a_bad_argument_leaves_no_widget_open():
+    before = open_widgets()
+    for kwargs in ({"lr": -1}, {"hidden": (0,)}, {"theme": "blue"}):
+        with pytest.raises(ValueError):
+            Playground(**kwargs)
+    gc.collect()
+    assert open_widgets() - before == set()

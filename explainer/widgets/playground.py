@@ -139,11 +139,18 @@ class Playground(YourData, Sharing, App):
         theme: str = "auto",
     ):
         super().__init__(lecture=lecture, theme=theme)
-        given = {k: v for k, v in dict(features=features, hidden=hidden, activation=activation, optimizer=optimizer,
-                                       lr=lr, regularization=regularization, reg_rate=reg_rate, n_samples=n_samples,
-                                       test_fraction=test_fraction, noise=noise, seed=seed, problem=problem,
-                                       steps_per_frame=steps_per_frame, show_test=show_test,
-                                       discretize=discretize).items() if v is not None}  # fmt: skip
+        try:
+            self._start_up(dataset, preset, batch_size, dict(
+                features=features, hidden=hidden, activation=activation, optimizer=optimizer, lr=lr,
+                regularization=regularization, reg_rate=reg_rate, n_samples=n_samples, test_fraction=test_fraction,
+                noise=noise, seed=seed, problem=problem, steps_per_frame=steps_per_frame, show_test=show_test,
+                discretize=discretize))  # fmt: skip
+        except BaseException:
+            self.close()  # a bad argument leaves no widget open
+            raise
+
+    def _start_up(self, dataset, preset, batch_size, values: dict) -> None:
+        given = {k: v for k, v in values.items() if v is not None}
         if batch_size != "default":
             given["batch_size"] = batch_size
         if dataset is not None and preset is not None:
