@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as W
+import traitlets
 
 from .._files import read_text_limited, write_text_atomic
 from .theme import THEMES, ThemeProbe, resolve
@@ -63,6 +64,28 @@ class Coalescer:
         self.pending = False
         self.runs += 1
         self._work()
+
+
+def set_if_changed(widget: W.Widget, name: str, value) -> None:
+    """Set a widget's property only when it differs (no message, no callback otherwise)."""
+    current = getattr(widget, name)
+    if name == "options":
+        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
+        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
+    if current != value:
+        setattr(widget, name, value)
+
+
+def trait_values(state: traitlets.HasTraits) -> dict:
+    """Every trait of an app's state object, for a snapshot."""
+    return {k: getattr(state, k) for k in state.trait_names()}
+
+
+def set_traits(state: traitlets.HasTraits, values: dict) -> None:
+    """Put back a snapshot's traits, notifying once (after all are set)."""
+    with state.hold_trait_notifications():
+        for k, v in values.items():
+            setattr(state, k, v)
 
 
 def close_widget(widget: W.Widget) -> None:
@@ -152,6 +175,34 @@ class App:
     def drawing_theme(self) -> str:
         """The theme the figures are drawn in: ``theme``, or for "auto" the page's (light until it says)."""
         return resolve(self.theme, self._probe.detected)
+
+    def _button(self, description: str, tooltip: str, style: str = "") -> W.Button:
+        """A button this app owns, as wide as its text."""
+        b = self._own(W.Button(description=description, tooltip=tooltip, button_style=style))
+        b.layout.width = "auto"
+        return b
+
+    def _look_controls(self) -> None:
+        """``controls["theme"]`` and ``controls["lecture"]``, the menu and the toggle every app has, wired."""
+        c = self.controls
+        c["lecture"] = self._own(
+            W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto"))
+        )
+        c["theme"] = self._own(
+            W.Dropdown(
+                options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"), ("theme: dark", "dark")],
+                layout=W.Layout(width="auto"),
+            )
+        )
+        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
+        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
+
+    _drawing = False  # True while _render sets the controls: their callbacks are the app's, not the learner's
+
+    def _on_menu(self, change: Callable[[], None]) -> None:
+        """A menu, box or toggle the learner changed (not one the app set while drawing): a gesture."""
+        if not self._drawing:
+            self._gesture(change)
 
     def _gesture(self, change: Callable[[], None]) -> bool:
         """Apply ``change`` (a learner's gesture) to the state and redraw; on failure keep the last good state.

@@ -16,7 +16,6 @@ import traitlets
 
 from ..course.patterns import CONV_LOSSES, KERNELS, PATTERNS, ConvPass, conv_pass, get_kernel, get_pattern
 from ..views.conv_diagram import (
-    ConvStage,
     cell_keys,
     cell_text,
     conv_diagram,
@@ -27,9 +26,9 @@ from ..views.conv_diagram import (
 )
 from ..views.diagram import plain_text
 from ..views.style import fmt_plain, get_theme
-from .app import App, check_bool
-from .diagram import Diagram
-from .sliders import Row, Sliders, number, row, widened
+from .app import check_bool, set_if_changed, set_traits, trait_values
+from .sliders import Row, row, widened
+from .staged import StagedApp
 
 KERNEL_RANGE = 3.0  # a kernel cell's slider spans ±3, widened to hold any value the state has
 MAX_VALUE = 1e6  # a kernel entry or the bias: beyond, the squares of the loss lose every digit that matters
@@ -80,7 +79,7 @@ def _finite(value, argument: str) -> float:
     return float(value)
 
 
-class ConvExplorer(App):
+class ConvExplorer(StagedApp):
     """A convolution's backward pass on a small image, one number at a time, with every sum written out.
 
     ``ConvExplorer()`` starts on a vertical edge, the identity kernel and the target the Sobel kernel gives;
@@ -96,6 +95,11 @@ class ConvExplorer(App):
     ``next_part()``, ``whole_pass()``, ``select(key)``, ``set_kernel(name or array)``, ``reset()``,
     ``scene``, ``panel`` (the side panel's HTML), ``picture()``, ``state()``/``set_state()``, ``close()``.
     """
+
+    FORWARD = "on through the backward pass"
+
+    def _stages(self, lesson) -> tuple:
+        return conv_stages(lesson)
 
     def __init__(
         self,
@@ -133,22 +137,17 @@ class ConvExplorer(App):
         )
 
     def _snapshot(self):
-        return dict(traits={k: getattr(self.state_, k) for k in self.state_.trait_names()}, kernel=self._kernel.copy())
+        return dict(traits=trait_values(self.state_), kernel=self._kernel.copy())
 
     def _restore(self, snap) -> None:
         self._kernel = snap["kernel"].copy()
-        with self.state_.hold_trait_notifications():
-            for k, v in snap["traits"].items():
-                setattr(self.state_, k, v)
+        set_traits(self.state_, snap["traits"])
 
     # ------------------------------------------------------------------ building (once)
     def _build(self) -> None:
         c, own = self.controls, self._own
 
-        def button(description: str, tooltip: str, style: str = "") -> W.Button:
-            b = own(W.Button(description=description, tooltip=tooltip, button_style=style))
-            b.layout.width = "auto"
-            return b
+        button = self._button
 
         def menu(description: str, options) -> W.Dropdown:
             return own(W.Dropdown(options=options, description=description, style={"description_width": "initial"}))
@@ -160,68 +159,30 @@ class ConvExplorer(App):
         c["pool"] = own(
             W.ToggleButton(description="then a 2×2 max-pool", icon="th-large", layout=W.Layout(width="auto"))
         )
-        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
-        c["theme"] = own(
-            W.Dropdown(
-                options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"), ("theme: dark", "dark")],
-                layout=W.Layout(width="auto"),
-            )
+        self._look_controls()
+        self._build_stage_parts(
+            conv_diagram(self._lesson, theme="light"),
+            step="Compute one more number of the backward pass",
+            whole="Every gradient at once",
+            reset="Back to the start: image, kernel, bias, loss",
         )
-        c["back"] = button("◀ back", "One step less of the backward pass")
-        c["step"] = button("backward step ▶", "Compute one more number of the backward pass", "info")
         c["next"] = button("next part ▶▶", "Jump to the next part: δ, the pool, ∂L/∂K, ∂L/∂b, ∂L/∂x")
-        c["whole"] = button("whole pass", "Every gradient at once")
-        c["reset"] = button("reset", "Back to the start: image, kernel, bias, loss", "warning")
-        self.status = own(W.HTML())
-        self.status.add_class("bpx-status")
-        self._sliders = own(Sliders(columns="repeat(auto-fill, minmax(15em, 1fr))"))
-        self._sliders.layout.width = "100%"
-        self._sliders.on_input(lambda key, value: self._gesture(lambda: self._on_number(key, number(key, value))))
-        self.panel_widget = own(W.HTML(layout=W.Layout(max_height="420px", overflow="auto")))
-        self.panel_widget.add_class("bpx-panel")
-        self.panel_widget.add_class("bpx-chain")
-        self.diagram_widget = own(Diagram(conv_diagram(self._lesson, theme="light")))
-        self.diagram_widget.layout.width = "100%"
-        self.diagram_widget.on_select(lambda key: self._gesture(lambda: self.select(key)))
 
         c["pattern"].observe(lambda ch: self._on_menu(lambda: self._set_pattern(ch["new"])), "value")
         c["kernel"].observe(lambda ch: self._on_menu(lambda: self._kernel_menu(ch["new"])), "value")
         c["loss"].observe(lambda ch: self._on_menu(lambda: setattr(self.state_, "loss", ch["new"])), "value")
         c["target"].observe(lambda ch: self._on_menu(lambda: setattr(self.state_, "target", ch["new"])), "value")
         c["pool"].observe(lambda ch: self._on_menu(lambda: setattr(self.state_, "pool", bool(ch["new"]))), "value")
-        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
-        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
-        c["back"].on_click(lambda _: self._gesture(lambda: self.step_backward(-1)))
-        c["step"].on_click(lambda _: self._gesture(lambda: self.step_backward(+1)))
         c["next"].on_click(lambda _: self._gesture(self.next_part))
-        c["whole"].on_click(lambda _: self._gesture(self.whole_pass))
-        c["reset"].on_click(lambda _: self._gesture(self.reset))
 
-        main = own(W.VBox([self.diagram_widget], layout=W.Layout(flex="1 1 36em", min_width="0")))
-        main.add_class("bpx-main")
-        side = own(
-            W.VBox(
-                [self.status, self._sliders, self.panel_widget],
-                layout=W.Layout(flex="0 1 22em", min_width="16em", max_width="100%"),
-            )
+        self._lay_out(
+            [
+                [c["pattern"], c["kernel"], c["pool"], c["theme"], c["lecture"]],
+                [c["loss"], c["target"]],
+                [c["back"], c["step"], c["next"], c["whole"], c["reset"]],
+            ],
+            [self.diagram_widget],
         )
-        bars = [
-            own(W.HBox([c["pattern"], c["kernel"], c["pool"], c["theme"], c["lecture"]])),
-            own(W.HBox([c["loss"], c["target"]])),
-            own(W.HBox([c["back"], c["step"], c["next"], c["whole"], c["reset"]])),
-        ]
-        for box in bars:
-            box.add_class("bpx-bar")
-        body = own(W.HBox([main, side], layout=W.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")))
-        body.add_class("bpx-columns")
-        self.root = self._wrap(own(W.VBox([*bars, body], layout=W.Layout(width="100%"))))
-
-    def _on_menu(self, change) -> None:
-        """A menu or toggle the learner changed (not one the app set while drawing)."""
-        if not self._drawing:
-            self._gesture(change)
-
-    _drawing = False
 
     # ------------------------------------------------------------------ public API
     @property
@@ -241,59 +202,12 @@ class ConvExplorer(App):
         self.flush()
         return self._kernel.copy()
 
-    @property
-    def stages(self) -> tuple[ConvStage, ...]:
-        return conv_stages(self.lesson)
-
-    @property
-    def stage(self) -> int | None:
-        """The step of the backward pass shown (an index of ``stages``), or None for the whole pass."""
-        self.flush()
-        return self._stage_index(self._lesson)
-
-    @property
-    def selected(self) -> str | None:
-        return self.state_.selected
-
-    @property
-    def scene(self):
-        """What the live diagram draws now (an ``explainer.views.diagram.Scene``)."""
-        self.flush()
-        return self.diagram_widget.scene
-
-    @property
-    def panel(self) -> str:
-        """The side panel's HTML: this step's sum with every product."""
-        self.flush()
-        return self.panel_widget.value
-
-    def step_backward(self, direction: int = 1) -> None:
-        """One more (or one fewer) step of the backward pass; from the whole pass, the first (or the last) step."""
-        self._check_open()
-        if direction not in (-1, 1):
-            raise ValueError(f"direction must be 1 (on through the backward pass) or -1; got {direction!r}")
-        self.flush()
-        stages = conv_stages(self._lesson)
-        k = self._stage_index(self._lesson)
-        if k is None:
-            k = 0 if direction > 0 else len(stages) - 1
-        else:
-            k = int(np.clip(k + direction, 0, len(stages) - 1))
-        self.state_.stage = stages[k]
-        self._request()
-
     def next_part(self) -> None:
         """Jump to the first step of the next part (δ, the pool, ∂L/∂K, ∂L/∂b, ∂L/∂x); after ∂L/∂x, the whole pass."""
         self._check_open()
         self.flush()
         k = next_part(self._lesson, self._stage_index(self._lesson))
         self.state_.stage = None if k is None else conv_stages(self._lesson)[k]
-        self._request()
-
-    def whole_pass(self) -> None:
-        """Show every gradient at once."""
-        self._check_open()
-        self.state_.stage = None
         self._request()
 
     def select(self, key: str) -> None:
@@ -385,13 +299,6 @@ class ConvExplorer(App):
             self.set_kernel(name)
 
     # ------------------------------------------------------------------ drawing: everything from the state
-    def _stage_index(self, lesson: ConvPass) -> int | None:
-        stage = self.state_.stage
-        if stage is None:
-            return None
-        stages = conv_stages(lesson)
-        return stages.index(stage) if stage in stages else None
-
     def _render(self) -> None:
         st = self.state_
         lesson = self._compute()
@@ -408,10 +315,10 @@ class ConvExplorer(App):
             self.diagram_widget.announce = plain_text(scene.hovers[st.selected]).replace("\n", " ")
         else:
             self.diagram_widget.announce = stage_caption(lesson, k)
-        _set(self.panel_widget, "value", step_panel(lesson, k, st.selected))
+        set_if_changed(self.panel_widget, "value", step_panel(lesson, k, st.selected))
         n = len(conv_stages(lesson))
         where = "the whole backward pass" if k is None else f"backward step {k + 1} of {n}"
-        _set(
+        set_if_changed(
             self.status,
             "value",
             f'<div class="bpx-loss">L = {html.escape(fmt_plain(lesson.loss_value, 6))}</div><div>{where}</div>',
@@ -450,31 +357,17 @@ class ConvExplorer(App):
 
     def _show_menus(self, k: int | None, n: int) -> None:
         c, st = self.controls, self.state_
-        _set(c["pattern"], "value", st.pattern)
+        set_if_changed(c["pattern"], "value", st.pattern)
         kernels = [(kk.title, name) for name, kk in KERNELS.items()]
         if st.kernel_name == OWN:
             kernels = [("(your own numbers)", OWN), *kernels]
-        _set(c["kernel"], "options", kernels)
-        _set(c["kernel"], "value", st.kernel_name)
-        _set(c["loss"], "value", st.loss)
-        _set(c["target"], "value", st.target)
+        set_if_changed(c["kernel"], "options", kernels)
+        set_if_changed(c["kernel"], "value", st.kernel_name)
+        set_if_changed(c["loss"], "value", st.loss)
+        set_if_changed(c["target"], "value", st.target)
         c["target"].layout.display = None if st.loss == "target" else "none"
-        _set(c["pool"], "value", st.pool)
-        _set(c["lecture"], "value", self.lecture)
-        _set(c["theme"], "value", self.theme)
-        _set(c["back"], "disabled", k is None or k == 0)
-        _set(c["step"], "disabled", k == n - 1)
-        _set(c["whole"], "disabled", k is None)
-
-
-def _set(widget: W.Widget, name: str, value) -> None:
-    """Set a widget's property only when it differs (no message, no callback otherwise)."""
-    current = getattr(widget, name)
-    if name == "options":
-        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
-        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
-    if current != value:
-        setattr(widget, name, value)
+        set_if_changed(c["pool"], "value", st.pool)
+        self._show_stage_controls(k, n)
 
 
 def _kernel_of(kernel) -> tuple[np.ndarray, str]:

@@ -30,7 +30,7 @@ from ..views.graph import check_neuron
 from ..views.network_diagram import network_diagram, neuron_diagram
 from ..views.sparkline import loss_sparkline
 from ..views.style import fmt, get_theme
-from .app import App, check_bool
+from .app import App, check_bool, set_if_changed, set_traits, trait_values
 from .diagram import Diagram
 from .graph_explorer import GraphExplorer
 from .sliders import Row, Sliders, number, row, widened
@@ -181,7 +181,7 @@ class BackpropExplorer(App):
 
     def _snapshot(self):
         return dict(
-            traits={k: getattr(self.state_, k) for k in self.state_.trait_names()},
+            traits=trait_values(self.state_),
             network=self.network,
             session=self.session,
             params=self.network.parameters,
@@ -199,19 +199,14 @@ class BackpropExplorer(App):
         self._X, self._Y, self._start = snap["X"], snap["Y"], snap["start"]
         self.session.set_data(self._X, self._Y)
         self.session.lr = snap["traits"]["lr"]
-        with self.state_.hold_trait_notifications():
-            for k, v in snap["traits"].items():
-                setattr(self.state_, k, v)
+        set_traits(self.state_, snap["traits"])
 
     # ------------------------------------------------------------------ building (once)
     def _build(self) -> None:
         c = self.controls
         own = self._own
 
-        def button(description: str, tooltip: str, style: str = "") -> W.Button:
-            b = own(W.Button(description=description, tooltip=tooltip, button_style=style))
-            b.layout.width = "auto"
-            return b
+        button = self._button
 
         c["preset"] = own(W.Dropdown(description="preset", style={"description_width": "initial"}))
         c["mode"] = own(W.ToggleButtons(options=MODES, style={"button_width": "auto"}))
@@ -229,13 +224,7 @@ class BackpropExplorer(App):
                 layout=W.Layout(width="auto"),
             )
         )
-        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
-        c["theme"] = own(
-            W.Dropdown(
-                options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"), ("theme: dark", "dark")],
-                layout=W.Layout(width="auto"),
-            )
-        )
+        self._look_controls()
         c["back"] = button("◀ back", "Show one layer less of the backward pass")
         c["step"] = button("backward step ▶", "Light the δ of one more layer", "info")
         c["update"] = button("apply one update", "w ← w − η·∂L/∂w, once", "primary")
@@ -306,9 +295,7 @@ class BackpropExplorer(App):
         c["neuron"].observe(lambda ch: self._on_menu(lambda: self._set_neuron(ch["new"])), "value")
         c["as_graph"].observe(lambda ch: self._on_menu(lambda: self.show_graph(ch["new"])), "value")
         c["sample"].observe(lambda ch: self._on_menu(lambda: self._set_sample(ch["new"])), "value")
-        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
         c["batch_norm"].observe(lambda ch: self._on_menu(lambda: self.set_batch_norm(ch["new"])), "value")
-        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
         c["back"].on_click(lambda _: self._gesture(lambda: self.step_backward(-1)))
         c["step"].on_click(lambda _: self._gesture(lambda: self.step_backward(+1)))
         c["update"].on_click(lambda _: self._gesture(lambda: self.train(1)))
@@ -357,14 +344,6 @@ class BackpropExplorer(App):
         self._graph_slot = own(W.Box(layout=W.Layout(width="100%")))
         rows = [bars[0], bars[1], body, self._graph_slot, bars[2], self._derivation_panel]
         self.root = self._wrap(own(W.VBox(rows, layout=W.Layout(width="100%"))))
-
-    def _on_menu(self, change) -> None:
-        """A menu or toggle the learner changed (not one the app set while drawing)."""
-        if self._drawing:
-            return
-        self._gesture(change)
-
-    _drawing = False
 
     # ------------------------------------------------------------------ public API
     @property
@@ -874,37 +853,39 @@ class BackpropExplorer(App):
         presets = list(_titles(tuple(SCENARIOS)))
         if st.preset == OWN:
             presets = [("(your own network)", OWN), *presets]
-        _set(c["preset"], "options", presets)
-        _set(c["preset"], "value", st.preset)
-        _set(c["mode"], "value", st.mode)
-        _set(c["diagram"], "value", st.diagram)
+        set_if_changed(c["preset"], "options", presets)
+        set_if_changed(c["preset"], "value", st.preset)
+        set_if_changed(c["mode"], "value", st.mode)
+        set_if_changed(c["diagram"], "value", st.diagram)
         neurons = [
             (f"layer {layer}, neuron {j + 1}", (layer, j))
             for layer in range(1, net.n_layers + 1)
             for j in range(net.sizes[layer])
         ]
-        _set(c["neuron"], "options", neurons)
-        _set(c["neuron"], "value", st.neuron)
+        set_if_changed(c["neuron"], "options", neurons)
+        set_if_changed(c["neuron"], "value", st.neuron)
         c["neuron"].layout.display = None if st.diagram == "neuron" else "none"
         c["as_graph"].layout.display = c["neuron"].layout.display
-        _set(c["as_graph"], "value", st.graph and st.diagram == "neuron")
-        _set(c["lecture"], "value", self.lecture)
-        _set(c["theme"], "value", self.theme)
-        _set(c["activation"], "options", [(ACTIVATION_LABELS[a], a) for a in HIDDEN_ACTIVATIONS])
-        _set(c["activation"], "value", _hidden_name(net))
+        set_if_changed(c["as_graph"], "value", st.graph and st.diagram == "neuron")
+        set_if_changed(c["lecture"], "value", self.lecture)
+        set_if_changed(c["theme"], "value", self.theme)
+        set_if_changed(c["activation"], "options", [(ACTIVATION_LABELS[a], a) for a in HIDDEN_ACTIVATIONS])
+        set_if_changed(c["activation"], "value", _hidden_name(net))
         c["activation"].disabled = net.n_layers < 2
-        _set(c["output_activation"], "options", [(ACTIVATION_LABELS[a], a) for a in OUTPUT_ACTIVATIONS])
-        _set(c["output_activation"], "value", net.output_activation)
-        _set(c["loss"], "value", net.loss)
-        _set(c["batch_norm"], "value", any(net.batch_norm))
+        set_if_changed(c["output_activation"], "options", [(ACTIVATION_LABELS[a], a) for a in OUTPUT_ACTIVATIONS])
+        set_if_changed(c["output_activation"], "value", net.output_activation)
+        set_if_changed(c["loss"], "value", net.loss)
+        set_if_changed(c["batch_norm"], "value", any(net.batch_norm))
         c["batch_norm"].disabled = net.n_layers < 2 or (self._X.shape[0] < 2 and not any(net.batch_norm))
-        _set(c["sample"], "options", [(f"sample {k + 1} of {self._X.shape[0]}", k) for k in range(self._X.shape[0])])
-        _set(c["sample"], "value", st.sample)
+        set_if_changed(
+            c["sample"], "options", [(f"sample {k + 1} of {self._X.shape[0]}", k) for k in range(self._X.shape[0])]
+        )
+        set_if_changed(c["sample"], "value", st.sample)
         c["sample"].disabled = self._X.shape[0] < 2
         steps = self.session.checkpoints
         shown = _spread(steps, GO_TO_ENTRIES)
-        _set(c["undo_to"], "options", [(f"step {k:,}", k) for k in shown])
-        _set(c["undo_to"], "value", shown[-2] if len(shown) > 1 else shown[-1])
+        set_if_changed(c["undo_to"], "options", [(f"step {k:,}", k) for k in shown])
+        set_if_changed(c["undo_to"], "value", shown[-2] if len(shown) > 1 else shown[-1])
         c["undo"].disabled = len(shown) < 2
         c["undo_to"].disabled = len(shown) < 2
         last = net.n_layers + 1
@@ -964,16 +945,6 @@ class BackpropExplorer(App):
 def _titles(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(title, name) of each scenario, for the preset menu (built once: a scenario builds its network)."""
     return tuple((get_scenario(n).title, n) for n in names)
-
-
-def _set(widget: W.Widget, name: str, value) -> None:
-    """Set a widget's property only when it differs (no message, no callback otherwise)."""
-    current = getattr(widget, name)
-    if name == "options":
-        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
-        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
-    if current != value:
-        setattr(widget, name, value)
 
 
 def _hidden_name(net: Network) -> str:

@@ -25,7 +25,7 @@ from ..engine.record import Record
 from ..views.diagram import plain_text
 from ..views.graph_diagram import graph_diagram, node_key, step_lines
 from ..views.style import fmt, fmt_plain, get_theme
-from .app import App, check_bool
+from .app import App, check_bool, set_if_changed
 from .diagram import Diagram
 from .sliders import Row, Sliders, number, row, widened
 
@@ -190,10 +190,7 @@ class GraphExplorer(App):
     def _build(self) -> None:
         c, own = self.controls, self._own
 
-        def button(description: str, tooltip: str, style: str = "") -> W.Button:
-            b = own(W.Button(description=description, tooltip=tooltip, button_style=style))
-            b.layout.width = "auto"
-            return b
+        button = self._button
 
         c["expression"] = own(
             W.Text(
@@ -211,13 +208,7 @@ class GraphExplorer(App):
         c["step"] = button("backward step ▶", "The next operation hands its gradient back to its inputs", "info")
         c["whole"] = button("all gradients", "Every gradient of the backward pass at once")
         c["reset"] = button("reset", "Back to the expression and values this app started with", "warning")
-        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
-        c["theme"] = own(
-            W.Dropdown(
-                options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"), ("theme: dark", "dark")],
-                layout=W.Layout(width="auto"),
-            )
-        )
+        self._look_controls()
         self._sliders = own(Sliders(columns="repeat(auto-fill, minmax(17em, 1fr))"))
         self._sliders.layout.width = "100%"
         self._sliders.on_input(
@@ -239,8 +230,6 @@ class GraphExplorer(App):
 
         c["expression"].observe(lambda ch: self._on_menu(lambda: self._on_typed(ch["new"])), "value")
         c["example"].observe(lambda ch: self._on_menu(lambda: self._on_example(ch["new"])), "value")
-        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
-        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
         c["back"].on_click(lambda _: self._gesture(lambda: self.step_backward(-1)))
         c["step"].on_click(lambda _: self._gesture(lambda: self.step_backward(+1)))
         c["whole"].on_click(lambda _: self._gesture(self.show_all))
@@ -266,14 +255,6 @@ class GraphExplorer(App):
         style = own(_Style(layout=W.Layout(display="none")))
         self.root = self._wrap(own(W.VBox([style, *bars, body], layout=W.Layout(width="100%"))))
         self.root.add_class("bpx-graph-explorer")
-
-    def _on_menu(self, change) -> None:
-        """A box or menu the learner changed (not one the app set while drawing)."""
-        if self._drawing:
-            return
-        self._gesture(change)
-
-    _drawing = False
 
     # ------------------------------------------------------------------ gestures
     def _on_typed(self, text: str) -> None:
@@ -564,17 +545,17 @@ class GraphExplorer(App):
 
     def _show_menus(self, steps: list[BackwardStep]) -> None:
         c = self.controls
-        _set(c["expression"], "value", self._typed)
+        set_if_changed(c["expression"], "value", self._typed)
         examples = [(e.title, name) for name, e in EXAMPLES.items()]
         current = next(
             (n for n, e in EXAMPLES.items() if e.expression == self._expression and e.title == self._title), OWN
         )
         if current == OWN:
             examples = [("(your own expression)", OWN), *examples]
-        _set(c["example"], "options", examples)
-        _set(c["example"], "value", current)
-        _set(c["lecture"], "value", self.lecture)
-        _set(c["theme"], "value", self.theme)
+        set_if_changed(c["example"], "options", examples)
+        set_if_changed(c["example"], "value", current)
+        set_if_changed(c["lecture"], "value", self.lecture)
+        set_if_changed(c["theme"], "value", self.theme)
         n = len(steps)
         c["step"].disabled = n == 0 or self._stage == n
         c["back"].disabled = n == 0 or self._stage == 0
@@ -601,16 +582,6 @@ def _from_record(record: Record, layer: int, neuron: int, sample: int):
         | {"b": float(record.grad_biases[layer - 1][neuron])},  # sums over the samples
     }
     return example, origin
-
-
-def _set(widget: W.Widget, name: str, value) -> None:
-    """Set a widget's property only when it differs (no message, no callback otherwise)."""
-    current = getattr(widget, name)
-    if name == "options":
-        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
-        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
-    if current != value:
-        setattr(widget, name, value)
 
 
 def _row_key(name: str) -> str:

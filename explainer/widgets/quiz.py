@@ -189,8 +189,6 @@ class Quiz(App):
         self._build_questions()
 
     # ------------------------------------------------------------------ drawing
-    _drawing = False
-
     def _snapshot(self):
         return (self.session, self.session.to_dict())
 

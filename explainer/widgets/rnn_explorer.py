@@ -18,7 +18,6 @@ from ..course.sequences import RNN_PRESETS, TASKS, RNNPass, get_rnn_preset, rnn_
 from ..views.diagram import plain_text
 from ..views.rnn_diagram import (
     MAX_DRAWN_STEPS,
-    RNNStage,
     node_keys,
     node_text,
     norm_figure,
@@ -28,10 +27,10 @@ from ..views.rnn_diagram import (
     step_panel,
 )
 from ..views.style import fmt_plain, get_theme
-from .app import App, check_bool
-from .diagram import Diagram
+from .app import check_bool, set_if_changed, set_traits, trait_values
 from .live_figure import LiveFigure
-from .sliders import Row, Sliders, number, row, widened
+from .sliders import Row, row, widened
+from .staged import StagedApp
 
 OWN = "own"  # the preset menu's entry once a setting differs from every preset
 SCALE_RANGE = (0.1, 3.0)  # the s row's range (a typed value up to 10 is taken, shown beyond it)
@@ -102,7 +101,7 @@ class RNNState(traitlets.HasTraits):
 SETTINGS = ("task", "n_steps", "scale", "amplitude", "clip_on", "clip")
 
 
-class RNNExplorer(App):
+class RNNExplorer(StagedApp):
     """Backpropagation through time in a small tanh RNN: ∂L/∂hₜ step by step, vanishing, exploding, clipped.
 
     ``RNNExplorer()`` starts on the sine task (predict the next value, a loss at every step); ``preset`` is one
@@ -117,6 +116,11 @@ class RNNExplorer(App):
     ``step_backward(±1)``, ``whole_pass()``, ``select(key)``, ``load_preset(name)``, ``set_clip(on)``,
     ``reset()``, ``scene``, ``figure`` (the norm figure drawn), ``panel``, ``picture()``, ``state()``, ``close()``.
     """
+
+    FORWARD = "further back in time"
+
+    def _stages(self, lesson) -> tuple:
+        return rnn_stages(lesson)
 
     def __init__(
         self,
@@ -189,85 +193,40 @@ class RNNExplorer(App):
         st.preset = OWN
 
     def _snapshot(self):
-        return {k: getattr(self.state_, k) for k in self.state_.trait_names()}
+        return trait_values(self.state_)
 
     def _restore(self, snap) -> None:
-        with self.state_.hold_trait_notifications():
-            for k, v in snap.items():
-                setattr(self.state_, k, v)
+        set_traits(self.state_, snap)
 
     # ------------------------------------------------------------------ building (once)
     def _build(self) -> None:
         c, own = self.controls, self._own
-
-        def button(description: str, tooltip: str, style: str = "") -> W.Button:
-            b = own(W.Button(description=description, tooltip=tooltip, button_style=style))
-            b.layout.width = "auto"
-            return b
-
         c["preset"] = own(W.Dropdown(description="preset", style={"description_width": "initial"}))
         c["task"] = own(W.Dropdown(options=[(TASK_LABELS[k], k) for k in TASKS], layout=W.Layout(width="auto")))
         c["clip_on"] = own(
             W.ToggleButton(description="clip ‖∂L/∂hₜ‖ at c", icon="scissors", layout=W.Layout(width="auto"))
         )
-        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
-        c["theme"] = own(
-            W.Dropdown(
-                options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"), ("theme: dark", "dark")],
-                layout=W.Layout(width="auto"),
-            )
+        self._look_controls()
+        self._build_stage_parts(
+            rnn_diagram(self._lesson),
+            step="One step further back in time",
+            whole="Every ∂L/∂hₜ at once",
+            reset="Back to the start",
         )
-        c["back"] = button("◀ back", "One step less of the backward pass")
-        c["step"] = button("backward step ▶", "One step further back in time", "info")
-        c["whole"] = button("whole pass", "Every ∂L/∂hₜ at once")
-        c["reset"] = button("reset", "Back to the start", "warning")
-        self.status = own(W.HTML())
-        self.status.add_class("bpx-status")
-        self._sliders = own(Sliders(columns="repeat(auto-fill, minmax(15em, 1fr))"))
-        self._sliders.layout.width = "100%"
-        self._sliders.on_input(lambda key, value: self._gesture(lambda: self._on_number(key, number(key, value))))
-        self.panel_widget = own(W.HTML(layout=W.Layout(max_height="420px", overflow="auto")))
-        self.panel_widget.add_class("bpx-panel")
-        self.panel_widget.add_class("bpx-chain")
-        self.diagram_widget = own(Diagram(rnn_diagram(self._lesson)))
-        self.diagram_widget.layout.width = "100%"
-        self.diagram_widget.on_select(lambda key: self._gesture(lambda: self.select(key)))
         self.figure_widget = own(LiveFigure(norm_figure(self._lesson)))
         self.figure_widget.layout.width = "100%"
 
         c["preset"].observe(lambda ch: self._on_menu(lambda: self._preset_menu(ch["new"])), "value")
         c["task"].observe(lambda ch: self._on_menu(lambda: self._change(task=ch["new"])), "value")
         c["clip_on"].observe(lambda ch: self._on_menu(lambda: self.set_clip(bool(ch["new"]))), "value")
-        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
-        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
-        c["back"].on_click(lambda _: self._gesture(lambda: self.step_backward(-1)))
-        c["step"].on_click(lambda _: self._gesture(lambda: self.step_backward(+1)))
-        c["whole"].on_click(lambda _: self._gesture(self.whole_pass))
-        c["reset"].on_click(lambda _: self._gesture(self.reset))
 
-        main = own(W.VBox([self.diagram_widget, self.figure_widget], layout=W.Layout(flex="1 1 36em", min_width="0")))
-        main.add_class("bpx-main")
-        side = own(
-            W.VBox(
-                [self.status, self._sliders, self.panel_widget],
-                layout=W.Layout(flex="0 1 22em", min_width="16em", max_width="100%"),
-            )
+        self._lay_out(
+            [
+                [c["preset"], c["task"], c["clip_on"], c["theme"], c["lecture"]],
+                [c["back"], c["step"], c["whole"], c["reset"]],
+            ],
+            [self.diagram_widget, self.figure_widget],
         )
-        bars = [
-            own(W.HBox([c["preset"], c["task"], c["clip_on"], c["theme"], c["lecture"]])),
-            own(W.HBox([c["back"], c["step"], c["whole"], c["reset"]])),
-        ]
-        for box in bars:
-            box.add_class("bpx-bar")
-        body = own(W.HBox([main, side], layout=W.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")))
-        body.add_class("bpx-columns")
-        self.root = self._wrap(own(W.VBox([*bars, body], layout=W.Layout(width="100%"))))
-
-    def _on_menu(self, change) -> None:
-        if not self._drawing:
-            self._gesture(change)
-
-    _drawing = False
 
     # ------------------------------------------------------------------ public API
     @property
@@ -282,55 +241,10 @@ class RNNExplorer(App):
         return self.lesson.record
 
     @property
-    def stages(self) -> tuple[RNNStage, ...]:
-        return rnn_stages(self.lesson)
-
-    @property
-    def stage(self) -> int | None:
-        """The step of BPTT shown (0: ∂L/∂h_T, …, T − 1: ∂L/∂h_1, T: the sums), or None for the whole pass."""
-        self.flush()
-        return self._stage_index(self._lesson)
-
-    @property
-    def selected(self) -> str | None:
-        return self.state_.selected
-
-    @property
-    def scene(self):
-        self.flush()
-        return self.diagram_widget.scene
-
-    @property
     def figure(self):
         """The norm figure as the page draws it (a plotly Figure)."""
         self.flush()
         return self.figure_widget.figure
-
-    @property
-    def panel(self) -> str:
-        self.flush()
-        return self.panel_widget.value
-
-    def step_backward(self, direction: int = 1) -> None:
-        """One step further back in time (or, with −1, one step less); from the whole pass, the first (last) step."""
-        self._check_open()
-        if direction not in (-1, 1):
-            raise ValueError(f"direction must be 1 (further back in time) or -1; got {direction!r}")
-        self.flush()
-        stages = rnn_stages(self._lesson)
-        k = self._stage_index(self._lesson)
-        if k is None:
-            k = 0 if direction > 0 else len(stages) - 1
-        else:
-            k = int(np.clip(k + direction, 0, len(stages) - 1))
-        self.state_.stage = stages[k]
-        self._request()
-
-    def whole_pass(self) -> None:
-        """Every ∂L/∂hₜ at once."""
-        self._check_open()
-        self.state_.stage = None
-        self._request()
 
     def select(self, key: str) -> None:
         """Select a node (``"h:3"``, ``"x:1"``, ``"y:5"``) or a W_hh link (``"link:4"``): the side panel shows it."""
@@ -421,13 +335,6 @@ class RNNExplorer(App):
             self.load_preset(name)
 
     # ------------------------------------------------------------------ drawing: everything from the state
-    def _stage_index(self, lesson: RNNPass) -> int | None:
-        stage = self.state_.stage
-        if stage is None:
-            return None
-        stages = rnn_stages(lesson)
-        return stages.index(stage) if stage in stages else None
-
     def _render(self) -> None:
         st = self.state_
         lesson = self._compute()
@@ -446,13 +353,13 @@ class RNNExplorer(App):
             self.diagram_widget.announce = plain_text(scene.hovers[st.selected]).replace("\n", " ")
         else:
             self.diagram_widget.announce = stage_caption(lesson, k)
-        _set(self.panel_widget, "value", step_panel(lesson, k, st.selected))
+        set_if_changed(self.panel_widget, "value", step_panel(lesson, k, st.selected))
         r = lesson.record
         n = r.n_steps + 1
         where = "the whole backward pass" if k is None else f"backward step {k + 1} of {n}"
         clipped = int(r.clipped.sum())
         clip_words = f" · clipped at {clipped} step{'s' if clipped != 1 else ''}" if r.clip is not None else ""
-        _set(
+        set_if_changed(
             self.status,
             "value",
             f'<div class="bpx-loss">L = {html.escape(fmt_plain(lesson.loss_value, 6))}</div>'
@@ -482,25 +389,11 @@ class RNNExplorer(App):
         presets = [(p.title, name) for name, p in RNN_PRESETS.items()]
         if st.preset == OWN:
             presets = [("(your own settings)", OWN), *presets]
-        _set(c["preset"], "options", presets)
-        _set(c["preset"], "value", st.preset)
-        _set(c["task"], "value", st.task)
-        _set(c["clip_on"], "value", st.clip_on)
-        _set(c["lecture"], "value", self.lecture)
-        _set(c["theme"], "value", self.theme)
-        _set(c["back"], "disabled", k is None or k == 0)
-        _set(c["step"], "disabled", k == n - 1)
-        _set(c["whole"], "disabled", k is None)
-
-
-def _set(widget: W.Widget, name: str, value) -> None:
-    """Set a widget's property only when it differs (no message, no callback otherwise)."""
-    current = getattr(widget, name)
-    if name == "options":
-        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
-        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
-    if current != value:
-        setattr(widget, name, value)
+        set_if_changed(c["preset"], "options", presets)
+        set_if_changed(c["preset"], "value", st.preset)
+        set_if_changed(c["task"], "value", st.task)
+        set_if_changed(c["clip_on"], "value", st.clip_on)
+        self._show_stage_controls(k, n)
 
 
 __all__ = ["RNNExplorer", "RNNState"]

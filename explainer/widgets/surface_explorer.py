@@ -26,7 +26,7 @@ from ..engine.network import Network, Record
 from ..engine.training import OPTIMIZERS, History, train
 from ..views.style import fmt
 from ..views.surface import KINDS, animate_descent_parts
-from .app import App
+from .app import App, set_if_changed
 from .live_figure import LiveFigure, plain
 from .sliders import Row, Sliders, number, row
 
@@ -299,12 +299,6 @@ class LossSurfaceExplorer(App):
         body = own(W.VBox([*bars, self._numbers, self.figure_widget], layout=W.Layout(width="100%")))
         self.root = self._wrap(body)
 
-    _drawing = False
-
-    def _on_menu(self, change) -> None:
-        if not self._drawing:
-            self._gesture(change)
-
     # ------------------------------------------------------------------ public API
     @property
     def surface(self) -> LossSurface:
@@ -572,22 +566,22 @@ class LossSurfaceExplorer(App):
         presets = list(_titles(tuple(PRESETS)))
         if self.scenario not in PRESETS:
             presets = [("(your own network)", ""), *presets]
-        _set(c["preset"], "options", presets)
-        _set(c["preset"], "value", self.scenario if self.scenario in PRESETS else "")
-        _set(c["view"], "value", self.kind)
-        _set(c["lecture"], "value", self.lecture)
-        _set(c["theme"], "value", self.theme)
-        _set(c["directions"], "value", s.directions)
+        set_if_changed(c["preset"], "options", presets)
+        set_if_changed(c["preset"], "value", self.scenario if self.scenario in PRESETS else "")
+        set_if_changed(c["view"], "value", self.kind)
+        set_if_changed(c["lecture"], "value", self.lecture)
+        set_if_changed(c["theme"], "value", self.theme)
+        set_if_changed(c["directions"], "value", s.directions)
         options = [(f"{n} 🔒" if n in net.frozen else n, n) for n in net.parameter_names]
         for key, value in zip(("param_u", "param_v"), s.params):
-            _set(c[key], "options", options)
-            _set(c[key], "value", value)
-        _set(c["only_plane"], "value", s.only_plane)
+            set_if_changed(c[key], "options", options)
+            set_if_changed(c[key], "value", value)
+        set_if_changed(c["only_plane"], "value", s.only_plane)
         planar = s.directions == "parameters"
         for name in ("param_u", "param_v", "only_plane"):
             c[name].disabled = not planar
         for name in OPTIMIZERS:
-            _set(c[name], "value", name in s.optimizers)
+            set_if_changed(c[name], "value", name in s.optimizers)
         self._numbers.set_rows(
             [
                 row("lr", "η (learning rate)", s.lr, *LR_EXPONENTS, 0.01, log=True, group="training"),
@@ -657,16 +651,6 @@ class LossSurfaceExplorer(App):
 def _titles(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(title, name) of each scenario, for the preset menu (built once: a scenario builds its network)."""
     return tuple((get_scenario(n).title, n) for n in names)
-
-
-def _set(widget: W.Widget, name: str, value) -> None:
-    """Set a widget's property only when it differs (no message, no callback otherwise)."""
-    current = getattr(widget, name)
-    if name == "options":
-        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
-        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
-    if current != value:
-        setattr(widget, name, value)
 
 
 def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
