@@ -48,7 +48,7 @@ from ..views.playground_frame import (
 )
 from ..views.playground_scene import Frame, playground_layout, signed_indices, weight_styles
 from ..views.training import plot_decision_boundary, plot_gradient_norms
-from .app import App
+from .app import App, set_if_changed
 from .live_figure import LiveFigure
 from .playground_data import OWN_PRESET, YourData
 from .playground_diagram import PlaygroundDiagram
@@ -285,26 +285,19 @@ class Playground(YourData, Sharing, App):
     def _build(self) -> None:
         c, own = self.controls, self._own
 
-        def button(description, tooltip, style=""):
-            b = own(W.Button(description=description, tooltip=tooltip, button_style=style))
-            b.layout.width = "auto"
-            return b
-
         def dropdown(description, options=()):
             return own(W.Dropdown(options=list(options), description=description,
                                   style={"description_width": "initial"}))  # fmt: skip
 
-        c["play"] = button("▶ play", "Train and redraw continuously (the page asks for the next tick when it has "
+        c["play"] = self._button("▶ play", "Train and redraw continuously (the page asks for the next tick when it has "
                            "drawn the last)", "success")  # fmt: skip
-        c["step"] = button("step", "Train one tick (steps per frame steps) and redraw")
-        c["reset"] = button("reset", "Back to step 0 with the starting weights (the seed's)", "warning")
-        c["explain"] = button("explain this step", "Pause, pick a sample, and walk its backward pass on the "
+        c["step"] = self._button("step", "Train one tick (steps per frame steps) and redraw")
+        c["reset"] = self._button("reset", "Back to step 0 with the starting weights (the seed's)", "warning")
+        c["explain"] = self._button("explain this step", "Pause, pick a sample, and walk its backward pass on the "
                               "diagram, one layer per click; then apply the update", "info")  # fmt: skip
-        c["explain_cancel"] = button("leave the walk", "Stop explaining without applying the update")
+        c["explain_cancel"] = self._button("leave the walk", "Stop explaining without applying the update")
         c["preset"] = dropdown("preset")
-        c["lecture"] = own(W.ToggleButton(description="lecture mode", icon="expand", layout=W.Layout(width="auto")))
-        c["theme"] = own(W.Dropdown(options=[("theme: follow JupyterLab", "auto"), ("theme: light", "light"),
-                                             ("theme: dark", "dark")], layout=W.Layout(width="auto")))  # fmt: skip
+        self._look_controls()  # controls["theme"] and controls["lecture"], wired (App)
         c["dataset"] = dropdown("data")
         problems = [("classification", "classification"), ("regression", "regression")]
         c["problem"] = own(W.ToggleButtons(options=problems, style={"button_width": "auto"}))
@@ -315,12 +308,12 @@ class Playground(YourData, Sharing, App):
         c["discretize"] = own(W.Checkbox(description="discretise output", indent=False, layout=W.Layout(width="auto")))
         c["csv"] = own(W.FileUpload(accept=".csv,text/csv", multiple=False, description="your CSV", icon="upload"))
         c["csv"].layout.width = "auto"
-        c["clear"] = button("clear points", "Remove every point: an empty plane to draw your own on")
+        c["clear"] = self._button("clear points", "Remove every point: an empty plane to draw your own on")
         c["draw_class"] = own(W.ToggleButtons(style={"button_width": "auto"}, tooltips=[]))
-        c["share"] = button("share this setup", "A text that recreates this exact setup and seed: copy it")
+        c["share"] = self._button("share this setup", "A text that recreates this exact setup and seed: copy it")
         c["share_text"] = own(W.Text(placeholder="a share string: paste one here and press load",
                                      layout=W.Layout(flex="1 1 20em", min_width="12em")))  # fmt: skip
-        c["load_share"] = button("load", "Recreate the setup of the share string in the box")
+        c["load_share"] = self._button("load", "Recreate the setup of the share string in the box")
         self._data_rows = own(Sliders(columns="1fr"))
         self._train_rows = own(Sliders(columns="repeat(auto-fill, minmax(19em, 1fr))"))
         for rows in (self._data_rows, self._train_rows):
@@ -355,8 +348,6 @@ class Playground(YourData, Sharing, App):
             c[key].observe(lambda ch, key=key: self._on_menu(lambda: self._on_setting(key, ch["new"])), "value")
         c["draw_class"].observe(lambda ch: self._on_menu(lambda: self._set_draw_class(ch["new"])), "value")
         c["csv"].observe(self._on_csv_change, names="value")
-        c["lecture"].observe(lambda ch: self._on_menu(lambda: self.set_lecture(ch["new"])), "value")
-        c["theme"].observe(lambda ch: self._on_menu(lambda: self.set_theme(ch["new"])), "value")
 
         bar = own(W.HBox([c["play"], c["step"], c["reset"], c["explain"], c["explain_cancel"], c["preset"],
                           c["theme"], c["lecture"]]))  # fmt: skip
@@ -377,14 +368,6 @@ class Playground(YourData, Sharing, App):
         share.add_class("bpx-bar")
         rows = [bar, body, menus, self._train_rows, self.chain, self.norms, share]
         self.root = self._wrap(own(W.VBox(rows, layout=W.Layout(width="100%"))))
-
-    def _on_menu(self, change) -> None:
-        """A menu or toggle the learner changed (not one the app set while drawing)."""
-        if self._drawing:
-            return
-        self._gesture(change)
-
-    _drawing = False
 
     # ------------------------------------------------------------------ gestures
     def _on_number(self, key: str, value) -> None:
@@ -969,29 +952,29 @@ class Playground(YourData, Sharing, App):
         presets = [(p.title, p.name) for p in PLAYGROUND_PRESETS.values()]
         if not self._preset:
             presets = [("— preset —", "")] + presets
-        _set(c["preset"], "options", presets)
-        _set(c["preset"], "value", self._preset)
+        set_if_changed(c["preset"], "options", presets)
+        set_if_changed(c["preset"], "value", self._preset)
         sets = [(DATASET_LABELS[n], n) for n in PLANE_SETS[s.problem]] + [(DATASET_LABELS[OWN], OWN)]
         if self._csv is not None:
             sets.append((f"your CSV: {self._csv[0]}", CSV))
-        _set(c["dataset"], "options", sets)
-        _set(c["dataset"], "value", s.dataset)
-        _set(c["problem"], "value", s.problem)
-        _set(c["activation"], "value", s.activation)
+        set_if_changed(c["dataset"], "options", sets)
+        set_if_changed(c["dataset"], "value", s.dataset)
+        set_if_changed(c["problem"], "value", s.problem)
+        set_if_changed(c["activation"], "value", s.activation)
         c["activation"].disabled = not s.hidden
-        _set(c["regularization"], "value", s.regularization)
-        _set(c["optimizer"], "value", s.optimizer)
-        _set(c["show_test"], "value", s.show_test)
-        _set(c["discretize"], "value", s.discretize)
-        _set(c["lecture"], "value", self.lecture)
-        _set(c["theme"], "value", self.theme)
+        set_if_changed(c["regularization"], "value", s.regularization)
+        set_if_changed(c["optimizer"], "value", s.optimizer)
+        set_if_changed(c["show_test"], "value", s.show_test)
+        set_if_changed(c["discretize"], "value", s.discretize)
+        set_if_changed(c["lecture"], "value", self.lecture)
+        set_if_changed(c["theme"], "value", self.theme)
         if self._task == "regression":
             c["draw_class"].layout.display = "none"
         else:
             K = ds.n_classes
             names = ds.class_names or tuple(str(k) for k in range(K))
-            _set(c["draw_class"], "options", [(f"draw class {names[k]}", k) for k in range(K)])
-            _set(c["draw_class"], "value", self._draw_class if self._draw_class < K else 1)
+            set_if_changed(c["draw_class"], "options", [(f"draw class {names[k]}", k) for k in range(K)])
+            set_if_changed(c["draw_class"], "value", self._draw_class if self._draw_class < K else 1)
             c["draw_class"].layout.display = None
         c["play"].description = "❚❚ pause" if self._playing else "▶ play"
         c["play"].button_style = "" if self._playing else "success"
@@ -1045,16 +1028,6 @@ def _empty_history(net: Network) -> History:
     return History(steps=np.zeros(1, np.int64), train_loss=np.full(1, np.nan), test_loss=None,
                    parameters=net.parameters[None], gradients=np.zeros((1, P)), grad_norms=np.full((1, L), np.nan),
                    parameter_names=net.parameter_names, optimizer="sgd", lr=1.0)  # fmt: skip
-
-
-def _set(widget: W.Widget, name: str, value) -> None:
-    """Set a widget's property only when it differs (no message, no callback otherwise)."""
-    current = getattr(widget, name)
-    if name == "options":
-        current = [tuple(o) if isinstance(o, (list, tuple)) else o for o in current]
-        value = [tuple(o) if isinstance(o, (list, tuple)) else o for o in value]
-    if current != value:
-        setattr(widget, name, value)
 
 
 __all__ = ["Playground", "PLAYGROUND_PRESETS", "Setup", "check_setup", "network_for"]
