@@ -3,11 +3,13 @@
 // The page never sends a value the kernel set: only a learner's drag, arrow key or typed number becomes an
 // "input" message. While a row is being dragged, the kernel's updates move its readout but not its thumb.
 
+const SETTLE_MS = 1500; // after a key press, how long an older echo of the kernel may not move the thumb back
+
 function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "bpx-sliders";
   el.append(root);
-  const rows = new Map(); // key -> { box, range, text, row, dragging }
+  const rows = new Map(); // key -> { box, range, text, row, dragging, sent (a key press's value in flight) }
   let pending = new Map(); // key -> value, sent once per animation frame
   let frame = 0;
 
@@ -76,6 +78,14 @@ function render({ model, el }) {
         v = Math.min(Math.max(v, r.min), r.max);
         v = Number(v.toFixed(12)); // 0.26, not 0.26000000000000001
         range.value = v;
+        // Until the kernel shows this value (or for SETTLE_MS), an older echo does not move the thumb back: the
+        // next press steps from here, so seven quick presses are seven steps on a busy kernel too.
+        item.sent = v;
+        clearTimeout(item.settle);
+        item.settle = setTimeout(() => {
+          item.sent = undefined;
+          fill(item, item.row);
+        }, SETTLE_MS);
         model.send({ event: "input", key: r.key, value: r.log ? 10 ** v : v }); // a key press at once; drags per frame
       });
       range.addEventListener("pointerdown", () => (item.dragging = true));
@@ -115,7 +125,12 @@ function render({ model, el }) {
     item.text.disabled = r.disabled;
     item.range.setAttribute("aria-label", `${r.label}: ${r.text}`);
     item.range.setAttribute("aria-valuetext", r.text + (r.beyond ? ` (${r.beyond} the slider's range)` : ""));
-    if (!item.dragging) item.range.value = r.position;
+    const shown = item.sent !== undefined && Math.abs(r.position - item.sent) <= 1e-9 * Math.max(1, Math.abs(item.sent));
+    if (shown) {
+      item.sent = undefined;
+      clearTimeout(item.settle);
+    }
+    if (!item.dragging && item.sent === undefined) item.range.value = r.position;
     if (document.activeElement !== item.text) item.text.value = r.text;
     item.text.title = r.beyond ? `${r.text}: ${r.beyond} the slider's range` : r.text;
     item.box.classList.toggle("bpx-held", r.held);

@@ -109,6 +109,23 @@ def test_1_a_shown_preset_keeps_its_data_and_a_key_press_moves_one_step(explorer
     assert jh.row_readout(page, "x[0]") == "0.26"
 
 
+@pytest.mark.timeout(240)
+def test_1b_seven_presses_are_seven_steps_on_a_slow_kernel(explorer):
+    """The kernel's echo of a press arrives while the next ones are pressed: an older echo must not move the
+    thumb back, or the next press steps from the old value and a step is lost."""
+    page = explorer
+    slow = "(lambda r: setattr(app, '_render', lambda: (__import__('time').sleep(0.3), r())[1]))(app._render)"
+    jh.kernel_eval(page, slow)  # every drawing takes 0.3 s longer
+    handle = jh.row_range(page, "W1[0,0]")
+    handle.focus()
+    for _ in range(7):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(150)  # a learner's pace: the echoes of the first presses come back meanwhile
+    W = "round(app.network.get('W1[0,0]'), 9)"
+    jh.wait_until_equal(lambda: jh.kernel_eval(page, W), 0.22, WAIT, "W1[0,0] after seven presses from 0.15")
+    jh.wait_until_equal(lambda: jh.row_readout(page, "W1[0,0]"), "0.22", WAIT, "its readout")
+
+
 # ---------------------------------------------------------------------------------------------- defect 2
 @pytest.mark.timeout(300)
 def test_2_training_ten_thousand_steps_gives_the_engines_training(explorer):
