@@ -162,3 +162,11 @@ def test_plane_maps_are_every_neuron_at_every_pixel_centre():
             plane_maps(net, fm, **args)
     with pytest.raises(ValueError, match="features must be the network's inputs"):
         plane_maps(net, FeatureMap(("x1",)), (-1, 1), (-1, 1))
+
+
+def test_a_network_with_batch_norm_is_refused_by_name():
+    from explainer.engine.boundary import decision_grid
+
+    net = Network([2, 3, 1], batch_norm=True, seed=0)
+    with pytest.raises(ValueError, match="net has batch norm"):
+        decision_grid(net, np.random.default_rng(0).normal(size=(6, 2)))

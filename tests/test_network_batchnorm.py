@@ -594,3 +594,27 @@ def test_without_batch_norm_nothing_changes():
     assert plain.parameter_names == off.parameter_names and not any("gamma" in n for n in plain.parameter_names)
     assert plain.gammas == [None, None] and plain.betas == [None, None]
     assert isinstance(a, Record)
+
+
+def test_training_doors_refuse_a_batch_of_one_before_any_step():
+    from explainer import TrainingSession, train
+
+    net = Network([2, 3, 1], batch_norm=True, seed=0)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    y = np.zeros(5)
+    start = net.parameters.copy()
+    with pytest.raises(ValueError, match="leaves a batch of 1"):
+        train(net, X, y, steps=10, batch_size=2)  # 2 + 2 + 1
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        train(net, X, y, steps=10, X_test=X[:1], y_test=y[:1])
+    np.testing.assert_array_equal(net.parameters, start)  # not one step was taken
+    with pytest.raises(ValueError, match="leaves a batch of 1"):
+        TrainingSession(net, X, y, batch_size=4)
+    session = TrainingSession(net, X, y, batch_size=5)
+    with pytest.raises(ValueError, match="leaves a batch of 1"):
+        session.batch_size = 2
+    assert session.batch_size == 5
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        session.set_data(X[:1], y[:1])
+    session.step(3)
+    assert session.steps_done == 3

@@ -85,6 +85,14 @@ class DecisionGrid:
         return np.column_stack([xx.ravel(), yy.ravel()])
 
 
+def _refuse_batch_norm(net: Network) -> None:
+    if any(net.batch_norm):
+        raise ValueError(
+            "net has batch norm: over a grid of points its μ and σ² would be the grid's own, not the training "
+            "data's; the plane is drawn for networks without it"
+        )
+
+
 def infer_task(net: Network) -> str:
     """The task a network's output layer implies: several outputs → multiclass; one sigmoid → binary."""
     n_out = net.sizes[-1]
@@ -120,6 +128,7 @@ def decision_grid(net: Network, X, resolution: int = 100, margin: float = 0.1, t
     """
     if not isinstance(net, Network):
         raise ValueError(f"net must be an explainer Network; got {type(net).__name__}")
+    _refuse_batch_norm(net)
     Xa = as_finite_array(X, "X", ndim=(2,))
     if Xa.shape[1] not in (1, 2):
         raise ValueError(f"X must have 2 feature columns (or 1 for a regression curve); got shape {Xa.shape}")
@@ -210,6 +219,7 @@ def plane_maps(net: Network, features: FeatureMap, x_range, y_range, resolution:
     """
     if not isinstance(net, Network):
         raise ValueError(f"net must be an explainer Network; got {type(net).__name__}")
+    _refuse_batch_norm(net)
     if not isinstance(features, FeatureMap):
         raise ValueError(f"features must be an explainer.engine.features.FeatureMap; got {short_repr(features)}")
     if net.sizes[0] != features.n_features:

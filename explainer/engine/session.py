@@ -164,6 +164,9 @@ class TrainingSession:
         X = network.check_X(X)
         y = network.check_y(y, X.shape[0])
         X_test, y_test = check_test_data(network, X_test, y_test)
+        network.check_batches(X.shape[0], None if batch_size is None else positive_int(batch_size, "batch_size"))
+        if X_test is not None:
+            network.check_batches(X_test.shape[0])
         if isinstance(optimizer, Optimizer):
             if optimizer_options:
                 raise ValueError("optimizer options must be set on the Optimizer instance, not passed here")
@@ -195,7 +198,10 @@ class TrainingSession:
 
     @batch_size.setter
     def batch_size(self, value: int | None) -> None:
-        self._batch_size = None if value is None else positive_int(value, "batch_size")
+        value = None if value is None else positive_int(value, "batch_size")
+        if hasattr(self, "X"):  # batch norm: every batch of at least 2 samples
+            self.network.check_batches(self.X.shape[0], value)
+        self._batch_size = value
 
     @property
     def lr(self) -> float:
@@ -239,10 +245,13 @@ class TrainingSession:
         y_test, new test data too (a session with test data keeps having some)."""
         X2 = self.network.check_X(X)
         y2 = self.network.check_y(y, X2.shape[0])
+        self.network.check_batches(X2.shape[0], self.batch_size)
         if X_test is not None or y_test is not None:
             Xt, yt = check_test_data(self.network, X_test, y_test)
             if (Xt is None) != (self.X_test is None):
                 raise ValueError("X_test: a session keeps test data if it started with some, and none if it did not")
+            if Xt is not None:
+                self.network.check_batches(Xt.shape[0])
             self.X_test, self.y_test = Xt, yt
         self.X, self.y = X2, y2
         self._batches.restart(X2.shape[0], self._batches.epochs)

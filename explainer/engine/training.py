@@ -329,6 +329,9 @@ def train(
     if batch_size is not None:
         batch_size = min(positive_int(batch_size, "batch_size"), Xa.shape[0])
     Xt, Yt = check_test_data(net, X_test, y_test)
+    net.check_batches(Xa.shape[0], batch_size)  # batch norm: every batch of at least 2 samples, before any step
+    if Xt is not None:
+        net.check_batches(Xt.shape[0])
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable as callback(step, loss)")
     penalty = Penalty.of(net, regularization, reg_rate)
