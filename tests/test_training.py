@@ -401,6 +401,10 @@ def test_divergence_message_is_one_sentence_with_one_step():
     assert text.count(".") == 1 and text.endswith(".")
     assert "10,000" in text and str(DIVERGENCE_FACTOR) not in text
     assert divergence_message(1234567, 0.5).startswith("The loss diverged at step 1,234,567:")
+    assert text.endswith("lower η and reset (or undo) to train on.")
+    assert divergence_message(12, 3.0, undo=False).endswith("lower η and reset to train on.")  # an app with no undo
+    with pytest.raises(ValueError, match="undo must be True or False"):
+        divergence_message(12, 3.0, undo="no")
 
 
 def test_then_follows_the_rule_over_the_joined_run():

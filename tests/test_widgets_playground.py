@@ -574,7 +574,7 @@ def test_each_preset_does_what_its_text_says(name):
             h = app.history
             assert app.session.diverged and h.diverged_step <= 10
             assert np.all(h.train_loss[1:5] / h.train_loss[:4] > 5)  # about tenfold a step
-            assert said(app).count(divergence_message(h.diverged_step, 3.0)) == 1
+            assert said(app).count(divergence_message(h.diverged_step, 3.0, undo=False)) == 1
             app.controls["lr"].value = 0.03
             app.controls["reset"].click()
             app.flush()

@@ -82,13 +82,17 @@ def diverged_at(losses, start_loss: float | None = None) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def divergence_message(step: int, lr: float) -> str:
-    """The one sentence every app shows when a run diverges, naming the step and the learning rate."""
+def divergence_message(step: int, lr: float, *, undo: bool = True) -> str:
+    """The one sentence every app shows when a run diverges, naming the step and the learning rate (``undo``:
+    whether the app can go back to an earlier step, so the sentence offers it)."""
     step = positive_int(step, "step", minimum=0)
     lr = positive_float(lr, "lr")
+    if not isinstance(undo, bool):
+        raise ValueError(f"undo must be True or False; got {undo!r}")
+    again = "reset (or undo)" if undo else "reset"
     return (
         f"The loss diverged at step {int(step):,}: it became NaN or ∞ or grew past {DIVERGENCE_FACTOR:,.0f} times "
-        f"its starting value, so η = {float(lr):.3g} is too large; lower η and reset (or undo) to train on."
+        f"its starting value, so η = {float(lr):.3g} is too large; lower η and {again} to train on."
     )
 
 

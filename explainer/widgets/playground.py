@@ -504,7 +504,7 @@ class Playground(YourData, Sharing, App):
         self._pause()
         sess = self._need_session()
         if sess.diverged:
-            raise ValueError(divergence_message(sess.history.diverged_step, sess.lr) + " (reset to train again)")
+            raise ValueError(divergence_message(sess.history.diverged_step, sess.lr, undo=False))
         self._explain = None
         for _ in range(int(ticks)):
             if sess.diverged:
@@ -528,7 +528,7 @@ class Playground(YourData, Sharing, App):
         self.flush()
         sess = self._need_session()
         if sess.diverged:
-            raise ValueError(divergence_message(sess.history.diverged_step, sess.lr) + " (reset to train again)")
+            raise ValueError(divergence_message(sess.history.diverged_step, sess.lr, undo=False))
         if self._explain is not None:
             self._explain = None
         self._set_playing(True)
@@ -879,7 +879,7 @@ class Playground(YourData, Sharing, App):
         self._warning = ""
         if sess is not None and sess.diverged:
             h = sess.history
-            self._warning = divergence_message(int(h.steps[h.diverged_at]), float(sess.lr))
+            self._warning = divergence_message(int(h.steps[h.diverged_at]), float(sess.lr), undo=False)
 
     def _frame(self, layout: dict) -> tuple[Frame, np.ndarray]:
         net, s, ex = self.network, self._setup, self._explain

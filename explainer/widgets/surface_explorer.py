@@ -609,7 +609,7 @@ class LossSurfaceExplorer(App):
             label = OPTIMIZER_LABELS[name]
             k = diverged_at(h.train_loss)
             if k is not None:
-                problems.append(f"{label}: " + divergence_message(int(h.steps[k]), s.lr))
+                problems.append(f"{label}: " + divergence_message(int(h.steps[k]), s.lr, undo=False))
             elif len(h) > 1 and h.train_loss[-1] > h.train_loss[0]:
                 notes.append(
                     f"{label}'s loss rose from {h.train_loss[0]:.4g} to {h.train_loss[-1]:.4g}: "
