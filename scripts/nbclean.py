@@ -1,7 +1,7 @@
 """A notebook as the repository stores it: what a run changes is left out, so running a notebook leaves git clean.
 
 Stored: the sources, the authored metadata (slide types, tags), the printed numbers of the cells marked
-``# NBVAL_CHECK_OUTPUT`` (nbval compares them; a run prints them again, identically) and the static pictures
+tagged ``nbval-check-output`` (nbval compares them; a run prints them again, identically) and the static pictures
 (``image/svg+xml`` / ``image/png`` outputs, refreshed by ``make pictures``). Left out: timings, execution counts
 (a cell with stored outputs gets the one a top-to-bottom run gives it), widget state and views, plotly figures,
 any other output, and the kernel's version details.
@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+CHECK_TAG = "nbval-check-output"  # the cell tag nbval compares outputs of (under --nbval-lax)
 PICTURES = ("image/svg+xml", "image/png")
 # Cell metadata a run or a click writes (nbclient's timings, a collapsed output); the rest is authored.
 RUN_CELL_METADATA = ("execution", "collapsed", "scrolled")
@@ -44,7 +44,7 @@ def _source(cell: dict) -> str:
 
 def clean_outputs(cell: dict) -> list[dict]:
     """The outputs of one code cell that the repository keeps."""
-    checked = _source(cell).lstrip().startswith(CHECK_MARK)
+    checked = CHECK_TAG in cell.get("metadata", {}).get("tags", [])
     kept: list[dict] = []
     for output in cell.get("outputs", []):
         kind = output.get("output_type")

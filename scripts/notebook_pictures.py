@@ -3,7 +3,7 @@
 Each notebook runs top to bottom in a fresh kernel (nbclient). Every output whose bundle offers a static picture
 (``image/svg+xml`` or ``image/png`` beside the live widget view, as an app's ``_repr_mimebundle_`` does) is stored
 as that picture alone; the widget view and everything else a run changes are left out, as ``scripts/nbclean.py``
-stores a notebook. The printed numbers of the ``# NBVAL_CHECK_OUTPUT`` cells are kept as they are stored (nbval
+stores a notebook. The printed numbers of the cells tagged ``nbval-check-output`` are kept as they are stored (nbval
 compares them; a run would only add round-off noise). A second run with no change in the code rewrites nothing.
 
 Usage: python scripts/notebook_pictures.py [NOTEBOOK ...] [--timeout S] [--check]

@@ -49,7 +49,7 @@ class App:
 App()"""
 CELLS = [
     ("markdown", "# Pictures"),
-    ("code", "# NBVAL_CHECK_OUTPUT\nprint(2 + 2)"),
+    ("code", "print(2 + 2)"),  # tagged nbval-check-output below
     ("code", APP_CELL),
     ("code", "import ipywidgets\n\nipywidgets.IntSlider(3)"),
 ]
@@ -60,6 +60,7 @@ def _notebook() -> nbformat.NotebookNode:
     make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
     nb.cells = [make[kind](source) for kind, source in CELLS]
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="4\n")]
+    nb.cells[1].metadata["tags"] = ["nbval-check-output"]
     nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
@@ -186,3 +187,12 @@ def test_a_student_who_ran_the_notebook_pulls_the_next_version_with_the_filter(r
     _git(teacher, *who, "commit", "-q", "-am", "week 2")
     _git(student, *who, "pull", "-q", "--no-rebase")
     assert json.loads(mine.read_text(encoding="utf-8"))["cells"][0]["source"] == ["# Pictures, week 2"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "notebooks").glob("**/*.ipynb")), ids=lambda p: p.relative_to(ROOT / "notebooks").as_posix()
+)
+def test_every_committed_notebook_is_stored_as_nbclean_stores_it(path):
+    """A clone with the filter set shows no change for a notebook it only ran, only if the stored file is clean."""
+    text = path.read_text(encoding="utf-8")
+    assert nbclean.dumps(nbclean.clean(json.loads(text))) == text, f"python3 scripts/nbclean.py {path}"

@@ -1,6 +1,7 @@
 """The course notebooks as files: small, no widget state, slides where a lecture needs them, and outputs kept
 only where nbval checks them (``make test`` runs ``pytest --nbval-lax`` over notebooks/, which executes every
-cell and compares the outputs of the cells marked ``# NBVAL_CHECK_OUTPUT``).
+cell and compares the outputs of the cells tagged ``nbval-check-output``; a tag, not a comment, so that a
+slide shows only the code).
 
 What the rules protect:
 - the README's list and the files agree, and 00_start_here (where ``make lab`` and the Binder link open) exists;
@@ -44,8 +45,8 @@ SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}  # what ju
 MAX_BYTES = 100 * 1024
 MAX_CODE_LINES = 12  # non-blank lines, the nbval marker not counted
 MAX_CHECKED_OUTPUT_CHARS = 3000
-CHECK = "# NBVAL_CHECK_OUTPUT"
-IGNORE = "# NBVAL_IGNORE_OUTPUT"
+CHECK = "nbval-check-output"  # cell tags nbval reads (metadata.tags)
+IGNORE = "nbval-ignore-output"
 
 # Numbers the prose quotes from Matt Mazur's blog post to compare with the engine's: deliberately not the
 # engine's output (the post's arithmetic differs in the last digits).
@@ -67,7 +68,11 @@ def code_cells(nb: dict) -> list[dict]:
 
 
 def is_checked(cell: dict) -> bool:
-    return source(cell).lstrip().startswith(CHECK)
+    return CHECK in tags(cell)
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
 
 
 def output_text(output: dict) -> str:
@@ -163,7 +168,7 @@ def test_kernelspec_is_python3(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_code_cells_are_short_calls(path):
     for cell in code_cells(load(path)):
-        lines = [ln for ln in source(cell).splitlines() if ln.strip() and ln.strip() not in (CHECK, IGNORE)]
+        lines = [ln for ln in source(cell).splitlines() if ln.strip()]
         assert len(lines) <= MAX_CODE_LINES, f"a code cell of {len(lines)} lines:\n{source(cell)}"
 
 
@@ -183,9 +188,9 @@ def test_no_renderer_set_and_nothing_fetched(path):
 def test_outputs_are_kept_only_for_checked_cells(path):
     for cell in code_cells(load(path)):
         src = source(cell)
-        marker_lines = [ln for ln in src.splitlines() if "NBVAL_" in ln]
-        if marker_lines:
-            assert src.splitlines()[0] in (CHECK, IGNORE), "an nbval marker must be the cell's first line"
+        # nbval's comment markers would show on a slide and in an export: its cell tags say the same
+        assert "NBVAL_" not in src, f"an nbval comment marker (tag the cell {CHECK!r} instead):\n{src}"
+        assert not {CHECK, IGNORE} <= set(tags(cell)), f"a cell both checked and ignored:\n{src}"
         if not is_checked(cell):
             # Unrun reference cells are executed by nbval but never compared (also under plain --nbval).
             assert cell.get("outputs", []) == [], f"stored output in an unchecked cell:\n{src}"
@@ -212,7 +217,7 @@ def test_the_numbers_that_matter_are_checked():
     assert "σ′(z)" in checked_text(nb06), "06: the checker's message on the first attempt is not checked"
     nb05 = load(NOTEBOOK_DIR / "05_deeper_networks.ipynb")
     timed = [c for c in code_cells(nb05) if "compare_gradient_costs(" in source(c)]
-    assert timed and all(source(c).startswith(IGNORE) for c in timed), "05: the timing cell must be ignored"
+    assert timed and all(IGNORE in tags(c) for c in timed), "05: the timing cell must be ignored"
     assert any("count_operations(" in source(c) for c in code_cells(nb05) if is_checked(c))
 
 
