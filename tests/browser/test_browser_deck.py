@@ -1,6 +1,6 @@
 """The lecture decks as an instructor shows them: jupyterlab-slideshow at 1920×1080, slide by slide.
 
-On every slide of notebooks 02 and 03 (their outputs live, run in the page first): the prose is at least
+On every slide of notebooks 02, 03 and 07 (their outputs live, run in the page first): the prose is at least
 24 px, the code at least 20 px, a figure or app at least 1,200 px wide and inside the screen, nothing runs
 past its slide sideways and no test marker (``NBVAL``) shows. Screenshots: artifacts/screenshots/deck-*.png.
 """
@@ -12,7 +12,11 @@ import time
 import jupyter_harness as jh
 import pytest
 
-DECKS = ("02_forward_backward_2_2_2.ipynb", "03_gradient_descent_loss_surface.ipynb")
+DECKS = (
+    "02_forward_backward_2_2_2.ipynb",
+    "03_gradient_descent_loss_surface.ipynb",
+    "07_implement_it_from_scratch.ipynb",
+)
 MAX_SLIDES = 120  # steps through a deck before the walk gives up (the decks have ~30)
 
 SLIDE = """() => {
