@@ -7,7 +7,7 @@ What the rules protect:
 - the README's list and the files agree, and 00_start_here (where ``make lab`` and the Binder link open) exists;
 - a notebook stays a notebook of prose and calls: short code cells, no plotly renderer set by hand, no URL fetched;
 - a committed notebook carries no saved widget state and no figure JSON (size, diffs, stale random ids); the only
-  stored outputs are the small printed numbers nbval compares with a fresh run;
+  stored outputs are the small printed numbers nbval compares with a fresh run and the apps' static pictures;
 - every number the prose quotes to five or more decimals is one of those checked outputs, so prose and engine
   cannot drift apart without a failing test;
 - each notebook ends with a "Check yourself" section that actually asks something;
@@ -47,6 +47,7 @@ MAX_CODE_LINES = 12  # non-blank lines, the nbval marker not counted
 MAX_CHECKED_OUTPUT_CHARS = 3000
 CHECK = "nbval-check-output"  # cell tags nbval reads (metadata.tags)
 IGNORE = "nbval-ignore-output"
+PICTURES = {"image/svg+xml", "image/png"}  # an app's static picture, stored by make pictures
 
 # Numbers the prose quotes from Matt Mazur's blog post to compare with the engine's: deliberately not the
 # engine's output (the post's arithmetic differs in the last digits).
@@ -192,9 +193,14 @@ def test_outputs_are_kept_only_for_checked_cells(path):
         assert "NBVAL_" not in src, f"an nbval comment marker (tag the cell {CHECK!r} instead):\n{src}"
         assert not {CHECK, IGNORE} <= set(tags(cell)), f"a cell both checked and ignored:\n{src}"
         if not is_checked(cell):
-            # Unrun reference cells are executed by nbval but never compared (also under plain --nbval).
-            assert cell.get("outputs", []) == [], f"stored output in an unchecked cell:\n{src}"
-            assert cell.get("execution_count") is None, f"an unchecked cell with an execution count:\n{src}"
+            # Unrun reference cells are executed by nbval but never compared (also under plain --nbval); an app's
+            # cell keeps only its static picture (make pictures), what GitHub shows where no kernel runs.
+            for output in cell.get("outputs", []):
+                assert output["output_type"] == "display_data" and set(output["data"]) <= PICTURES, (
+                    f"stored output in an unchecked cell (only an app's picture may be):\n{src}"
+                )
+            if not cell.get("outputs"):  # a stored picture keeps the count a top-to-bottom run gives (nbclean)
+                assert cell.get("execution_count") is None, f"an unchecked cell with an execution count:\n{src}"
             continue
         outputs = cell.get("outputs", [])
         assert cell.get("execution_count") is not None, f"a checked cell that was never run:\n{src}"
