@@ -4,9 +4,9 @@ An exported page has no kernel, so ipywidgets cannot run there: a live app would
 box. ``install()`` makes every explainer app (and a bare ``go.FigureWidget``) display, in this kernel
 only, what it can show without one:
 
-- an app with a ``picture()`` (BackpropExplorer): its diagram as the SVG the live app draws;
-- an app with ``snapshot()`` (Playground, LossSurfaceExplorer): that Plotly figure, which still hovers,
-  zooms and plays its own ▶ in the page;
+- an app with a ``picture()`` (the explorers, the Playground): the SVG the live app draws;
+- an app with ``snapshot()`` only (LossSurfaceExplorer): that Plotly figure, which still hovers, zooms and
+  plays its own ▶ in the page;
 - a Quiz: its questions and options, each answer and explanation folded in a ``<details>`` element;
 - any other app (ExerciseChecker): the text of its HTML parts (the verdict);
 
@@ -25,10 +25,9 @@ def install() -> None:
     """Make every app and FigureWidget display its static form in this kernel."""
     import plotly.graph_objects as go
 
-    from explainer.widgets import _base, app  # every app derives from one of them
+    from explainer.widgets import app  # every app derives from App
 
     app.App._ipython_display_ = _display_app
-    _base.App._ipython_display_ = _display_app
     go.FigureWidget._ipython_display_ = _display_figure_widget
 
 
