@@ -250,6 +250,16 @@ def test_every_pattern_fits_its_width_and_no_label_touches_another(pattern, pool
             assert 0 <= x0 and x1 <= scene.width and 0 <= y0 and y1 <= scene.height, t
 
 
+@pytest.mark.parametrize("lecture", [False, True])
+def test_a_long_target_name_pushes_the_grids_down_instead_of_running_into_them(lecture):
+    """The app's first view: the identity kernel against the Sobel target, whose name wraps at lecture size."""
+    for target in ("sobel_vertical", "sobel_horizontal", "blur"):
+        scene = conv_diagram(lesson_of(target_kernel=target, loss="target"), lecture=lecture)
+        # With room between lines: a text box is 0.8 of its size tall, a line of text needs its full size.
+        boxes = [(t, x0, y0 - 0.15 * (y1 - y0), x1, y1 + 0.15 * (y1 - y0)) for t, x0, y0, x1, y1 in text_boxes(scene)]
+        assert not overlapping(boxes), overlapping(boxes)[:5]
+
+
 def test_the_overlap_check_sees_overlapping_labels(edge):
     scene = conv_diagram(edge)
     boxes = text_boxes(scene)

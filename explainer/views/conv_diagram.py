@@ -420,7 +420,25 @@ class _Geometry:
     cell_font: float
 
 
-def _geometry(lesson: ConvPass, th: Theme) -> _Geometry:
+def _subtitle(lesson: ConvPass, th: Theme, width: float) -> tuple[list[str], float, str]:
+    """The lines under the title (what is computed, the loss, how to read the colours), wrapped to ``width``,
+    their font size, and what is computed and the loss in one line (for the scene's title)."""
+    out_name = "p" if lesson.pool else "y"
+    chain = "x ∗ K + b = y → max-pool 2×2 → p" if lesson.pool else "x ∗ K + b = y"
+    if lesson.loss == "sum":
+        loss_line = f"L = Σ {out_name} = {fmt_plain(lesson.loss_value)}: the output itself (δ = 1 at every output)"
+    else:
+        loss_line = (
+            f"L = ½ Σ ({out_name} − T)² = {fmt_plain(lesson.loss_value)}, T = what “{_target_title(lesson)}” gives"
+        )
+    size = th.size(th.font_size * 0.9)
+    colours = "each grid has its own colour scale: orange +, purple −, grey 0; hover or Tab to a cell for its sum"
+    room = width - th.size(32)
+    return wrap(f"{chain};  {loss_line}", size, room) + wrap(colours, size, room), size, f"{chain}. {loss_line}"
+
+
+def _geometry(lesson: ConvPass, th: Theme, extra_top: float = 0.0) -> _Geometry:
+    """The grids' places; ``extra_top`` px more above them for a subtitle of more than two lines."""
     s = th.scale
     h, w = lesson.image.shape
     kh, kw = lesson.kernel.shape
@@ -444,7 +462,7 @@ def _geometry(lesson: ConvPass, th: Theme) -> _Geometry:
     width = max(x - gap + pad, x0["y"] + (wo + ring) * c + pad)  # δ's ring of zeros, when δ is the last panel
     font = th.size(th.font_size)
     small = th.size(th.font_size * 0.9)
-    top_f = 112 * s
+    top_f = 112 * s + extra_top
     rows_f = max(h, kh + 1.6)  # the kernel panel holds b under K
     ring_v = ring * c
     # Under the forward row: the backward row's header, the ring of zeros above δ (with δ's title over it while
@@ -556,6 +574,10 @@ def conv_diagram(
         raise ValueError(f"selected must be a cell of the diagram such as 'dK[0,1]', or None; got {selected!r}")
     th = lecture_theme(theme, bool(lecture))
     g = _geometry(lesson, th)
+    sub, sub_size, summary = _subtitle(lesson, th, g.width)
+    if len(sub) > 2:  # a long target name at the lecture size: the grids move down, under the subtitle
+        g = _geometry(lesson, th, extra_top=(len(sub) - 2) * 1.3 * sub_size)
+        sub, sub_size, summary = _subtitle(lesson, th, g.width)
     gr = _grids(lesson)
     stages = conv_stages(lesson)
     st = stages[stage] if stage is not None else None
@@ -569,17 +591,6 @@ def conv_diagram(
     notes: list[str] = []
 
     # ---- title
-    out_name = "p" if lesson.pool else "y"
-    chain = "x ∗ K + b = y → max-pool 2×2 → p" if lesson.pool else "x ∗ K + b = y"
-    if lesson.loss == "sum":
-        loss_line = f"L = Σ {out_name} = {fmt_plain(lesson.loss_value)}: the output itself (δ = 1 at every output)"
-    else:
-        loss_line = (
-            f"L = ½ Σ ({out_name} − T)² = {fmt_plain(lesson.loss_value)}, T = what “{_target_title(lesson)}” gives"
-        )
-    sub_size = th.size(th.font_size * 0.9)
-    sub = wrap(f"{chain};  {loss_line}", sub_size, g.width - th.size(32))[:2]
-    sub.append("each grid has its own colour scale: orange +, purple −, grey 0; hover or Tab to a cell for its sum")
     head = [text(th.size(16), th.size(22), "A convolution, forward and backward", size=th.size(th.title_size),
                  fill=th.text, anchor="start", weight="600")]  # fmt: skip
     for k, ln in enumerate(sub):
@@ -760,7 +771,7 @@ def conv_diagram(
                          fill=th.muted, anchor="start"))  # fmt: skip
     parts.append(Part("caption", group("".join(foot))))
     height = y0 + (len(caption) + len(notes)) * 1.35 * cap_size + th.size(10)
-    title = f"A convolution, forward and backward. {chain}. {loss_line}"
+    title = f"A convolution, forward and backward. {summary}"
     return Scene(
         width=g.width,
         height=height,
