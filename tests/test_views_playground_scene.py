@@ -137,3 +137,23 @@ def test_every_task_has_a_legend_and_palettes(task):
     assert (L["classes"] is not None) == (task == "multiclass")
     assert len(L["map"]["legend"]) == {"binary": 2, "multiclass": 3, "regression": 3}[task]
     assert [t["text"] for t in L["map"]["ticks"]] == ["−1", "0", "1", "−2", "0", "2"]
+
+
+@pytest.mark.parametrize("lecture", [False, True])
+@pytest.mark.parametrize("hidden", [(4, 2), (8, 8), (2,), (6, 3, 1), (1,)])
+def test_the_outputs_delta_label_clears_the_last_hidden_layers(hidden, lecture):
+    """The walk's δ labels: a hidden neuron's above right of it, an output's under it, never on each other."""
+    from explainer.views.diagram import text_width
+
+    L = ps.playground_layout((2, *hidden, 1), FEATS, task="binary", domain=(-6, 6, -6, 6), lecture=lecture)
+    small, width = L["small"], text_width(ps.NOTE_SAMPLE, L["small"])
+
+    def box(n):
+        note = n["note"]
+        x0 = note["x"] - width / 2 if note["anchor"] == "middle" else note["x"]
+        return x0, note["y"] - 0.6 * small, x0 + width, note["y"] + 0.6 * small
+
+    outputs = [box(n) for n in L["nodes"] if n["output"]]
+    hidden_boxes = [box(n) for n in L["nodes"] if not n["output"]]
+    for x0, y0, x1, y1 in outputs:
+        assert not any(a0 < x1 and x0 < a1 and b0 < y1 and y0 < b1 for a0, b0, a1, b1 in hidden_boxes)

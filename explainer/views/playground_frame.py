@@ -150,7 +150,7 @@ def walk_panel(record: Record, sample: int, point: int, stage: int, selected: st
     L, n = record.n_layers, record.n_samples
     batch = "the whole training set" if whole else f"this step's mini-batch of {n}"
     caption = (f"The walk follows training point {point + 1} (ringed on the map): of {batch}, the one with the "
-               f"largest loss, ℓ = {fmt(float(record.sample_losses[sample]), 4)}.")  # fmt: skip
+               f"largest loss, Lₛ = {fmt(float(record.sample_losses[sample]), 4)}.")  # fmt: skip
     if stage < L:
         layer = L - stage
         where = "the output layer" if layer == L else f"hidden layer {layer}"

@@ -171,6 +171,7 @@ def playground_layout(
             buttons.append(_button(f"neurons:{layer}:-", "−", cx + 13 * k, y, 22 * k, n > 1, "one neuron less"))
             texts.append({"x": cx, "y": y + 27 * k, "text": f"{n} neuron{'s' if n != 1 else ''}", "size": small,
                           "fill": th.muted})  # fmt: skip
+    _clear_output_notes(nodes, small)
     out_cx = feat_cx + (len(sizes) - 1) * gap
     # Links: into each node from every node of the layer before, spread on its left edge (as TF does).
     for layer in range(1, len(sizes)):
@@ -287,6 +288,29 @@ def _button(key, label, x, y, size, enabled, tip) -> dict:
 def _tick(value: float) -> str:
     text_ = f"{value:.3g}"
     return "0" if text_ in ("-0", "0") else text_.replace("-", "−")
+
+
+NOTE_SAMPLE = "δ = −0.00000"  # as wide as a δ label gets (fmt with 3 digits)
+
+
+def _clear_output_notes(nodes: list[dict], small: float) -> None:
+    """Move an output's δ label down, a line at a time, until it clears the last hidden layer's labels (above
+    right of their neurons, they reach into the output's column when the columns are close)."""
+    width = text_width(NOTE_SAMPLE, small)
+
+    def box(note: dict) -> tuple[float, float, float, float]:
+        x0 = note["x"] - width / 2 if note["anchor"] == "middle" else note["x"]
+        return x0, note["y"] - 0.65 * small, x0 + width, note["y"] + 0.65 * small
+
+    hidden = [box(n["note"]) for n in nodes if not n["output"]]
+    for n in nodes:
+        if not n["output"]:
+            continue
+        for _ in range(4):
+            x0, y0, x1, y1 = box(n["note"])
+            if not any(a0 < x1 and x0 < a1 and b0 < y1 and y0 < b1 for a0, b0, a1, b1 in hidden):
+                break
+            n["note"]["y"] += 1.3 * small
 
 
 def _unit_name(sizes, layer: int, j: int, features) -> str:
