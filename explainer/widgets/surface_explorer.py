@@ -268,7 +268,7 @@ class LossSurfaceExplorer(App):
         for widget in c.values():
             if isinstance(widget, (W.Button, W.ToggleButton)):
                 widget.layout.width = "auto"
-        self._numbers = own(Sliders(columns="repeat(auto-fill, minmax(17em, 1fr))"))
+        self._numbers = own(Sliders(columns="repeat(auto-fill, minmax(21em, 1fr))"))
         self._numbers.layout.width = "100%"
         self._numbers.on_input(lambda key, value: self._gesture(lambda: self._on_number(key, number(key, value))))
         self.figure_widget = own(LiveFigure(self._figure_spec()[0], frame_ms=PLAY_MS))

@@ -340,7 +340,8 @@ LECTURE_SIZES = """() => {
   const out = document.querySelector('.jp-OutputArea-output:has(.bpx-app)');
   const texts = Array.from(svg.querySelectorAll('text')).filter((t) => t.textContent.trim());
   const drawn = (t) => parseFloat(t.getAttribute('font-size') || getComputedStyle(t).fontSize) * scale;
-  const controls = Array.from(app.querySelectorAll('button, select, input, .widget-label, .widget-readout'))
+  const controls = Array.from(app.querySelectorAll(
+    'button, select, input, .widget-label, .widget-readout, .bpx-sliders label'))
     .filter((e) => e.getBoundingClientRect().width > 0);
   return {
     smallest: Math.min(...texts.map(drawn)),
@@ -375,6 +376,39 @@ def test_15_lecture_mode_reads_from_the_back_row_at_1920(explorer):
         jh.screenshot(page, "journey-lecture-1920", selector=".jp-OutputArea-output:has(.bpx-app)")
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
+
+
+@pytest.mark.timeout(300)
+def test_15b_the_loss_surface_in_lecture_mode_cuts_no_text_and_keeps_its_sliders(page, fixture_lab):
+    """Defect 9 on the LossSurfaceExplorer: at 1920×1080 in lecture mode no control cuts its text, every control
+    is 24 px or more, the η slider keeps its length and the figures stay inside the output area."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    jh.open_notebook(page, fixture_lab, "apps/surface.ipynb")
+    assert jh.run_all_cells(page)["ok"]
+    jh.wait_for_plots(page, 1, timeout=120)
+    click(page, "lecture mode")
+    jh.wait_until_equal(lambda: jh.kernel_eval(page, "app.lecture"), True, WAIT, "lecture mode")
+    page.wait_for_function("() => document.querySelector('.bpx-app.bpx-lecture')")
+    sizes = page.evaluate(
+        """() => {
+          const app = document.querySelector('.bpx-app');
+          const out = document.querySelector('.jp-OutputArea-output:has(.bpx-app)').getBoundingClientRect();
+          const controls = Array.from(app.querySelectorAll('button, select, .widget-label, .bpx-sliders label'))
+            .filter((e) => e.getBoundingClientRect().width > 0);
+          const ranges = Array.from(app.querySelectorAll('input[type=range]'))
+            .filter((e) => e.getBoundingClientRect().width > 0).map((e) => e.getBoundingClientRect().width);
+          const plots = Array.from(app.querySelectorAll('.js-plotly-plot')).map((p) => p.getBoundingClientRect());
+          return {
+            controls: Math.min(...controls.map((e) => parseFloat(getComputedStyle(e).fontSize))),
+            cut: controls.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent.trim()),
+            shortest_slider: Math.min(...ranges),
+            plots_inside: plots.every((p) => p.left >= out.left - 1 && p.right <= out.right + 1),
+          };
+        }"""
+    )
+    assert sizes["controls"] >= 24 and sizes["cut"] == [], sizes
+    assert sizes["shortest_slider"] >= 100 and sizes["plots_inside"], sizes
+    jh.screenshot(page, "journey-surface-lecture-1920", selector=".jp-OutputArea-output:has(.bpx-app)")
 
 
 # ---------------------------------------------------------------------------------------------- broken on purpose
