@@ -278,3 +278,32 @@ def test_slide_metadata_on_every_cell(stem):
 def test_nbval_runs_lax_with_the_sanitizer():
     line = next(ln for ln in (ROOT / "Makefile").read_text().splitlines() if ln.startswith("NBVAL_ARGS"))
     assert "--nbval-lax" in line and "--nbval-sanitize-with tests/nbval_sanitize.cfg" in line
+
+
+# Whatever a cell's last line shows when it builds an app: a constructor of an app, or a helper that returns one.
+APP_CALLS = re.compile(
+    r"^(?:\w+\s*=\s*)?(?:\w+\.)?(BackpropExplorer|LossSurfaceExplorer|Playground|GraphExplorer|GraphChecker|"
+    r"ExerciseChecker|ConvExplorer|RNNExplorer|Quiz|check_exercise|check_graph|neuron_app)\b"
+)
+
+
+def shows_an_app(src: str) -> bool:
+    """The cell's last line displays an app: the call itself, or the name the cell assigned one to."""
+    lines = [line for line in src.strip().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        return False
+    last = lines[-1].strip()
+    if APP_CALLS.match(last) and "=" not in last.split("(")[0]:
+        return True
+    return bool(re.fullmatch(r"\w+", last)) and any(
+        re.match(rf"^{last}\s*=\s*", line) and APP_CALLS.match(line.split("=", 1)[1].strip()) for line in lines
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_app_cell_stores_the_picture_github_shows(path):
+    """Issue 13: on GitHub and nbviewer (no kernel) every cell that shows an app shows its still picture."""
+    cells = [c for c in code_cells(load(path)) if shows_an_app(source(c))]
+    for cell in cells:
+        pictures = [o for o in cell.get("outputs", []) if set(o.get("data", {})) & PICTURES]
+        assert pictures, f"an app cell without its picture (run make pictures):\n{source(cell)}"

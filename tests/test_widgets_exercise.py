@@ -228,3 +228,26 @@ def test_the_graph_checker_escapes_and_closes_everything():
 def test_the_graph_checkers_bad_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         GraphChecker(**{"user_fn": graph_reference, **kwargs})
+
+
+def test_the_pictures_show_the_verdict_and_the_table_as_the_page_does():
+    """What GitHub shows of a checker's cell: the signature, the verdict in its colour, the table's rows."""
+    import re
+
+    def drawn(svg: str) -> list[str]:
+        return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+    layer = check_exercise(missing_fprime)
+    texts = " ".join(drawn(layer.picture()))
+    assert "✗ δ[0,0] is " in texts and 'fill="#7a1c00"' in layer.picture()
+    assert "a_prev (5, 4), W (4, 3)" in texts
+    app = check_graph(graph_slip(_missing_fprime))
+    table = rows(app)
+    lines = drawn(app.picture())
+    for cells in table.values():
+        assert cells[1] in lines and cells[4] in lines  # the symbol and the verdict of every row
+    assert "▶" in lines and any(t.startswith("Likely mistake in ∂L/∂z¹:") for t in lines)
+    app.controls["solution"].value = True
+    assert "def reference_backward(X, Y, W1, b1, W2, b2):" in drawn(app.picture())
+    layer.close()
+    app.close()

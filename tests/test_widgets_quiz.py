@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+import xml.etree.ElementTree as ET
 
 import ipywidgets
 import pytest
@@ -175,3 +177,28 @@ def test_bad_answers(index, choice, text):
 
 def test_the_widget_shows_the_session():
     assert quiz_module.QuizSession is QuizSession
+
+
+def test_the_picture_shows_the_questions_in_the_learners_order_and_what_was_answered():
+    """What GitHub shows of a quiz cell: every question with its options in this learner's order; an answered
+    question its mark and feedback; the right answer only once revealed; the score."""
+    app = Quiz(["update_step", "chain_rule_neuron"], seed="ada")
+    before = app.picture()
+    ET.fromstring(before)
+    drawn = drawn_text(before)
+    for i in range(len(app.questions)):
+        assert f"{i + 1}." in drawn
+        positions = [drawn.index(f"○  {o}") for o in app.session.options(i)]
+        assert positions == sorted(positions)  # in the displayed order
+    assert app.questions[0].correct_option not in drawn.replace(f"○  {app.questions[0].correct_option}", "")
+    assert "Score: 0 of 2 right" in drawn
+    app.answer(0, wrong(app, 0))
+    after = drawn_text(app.picture())
+    assert f"●  {app.session.options(0)[wrong(app, 0)]}" in after and "✗ Not quite." in after
+    assert "1 answered" in after
+    app.close()
+
+
+def drawn_text(svg: str) -> str:
+    """Every text of a picture, as drawn, joined by spaces."""
+    return " ".join(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg))

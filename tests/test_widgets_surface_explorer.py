@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,6 +18,7 @@ from explainer.course.scenarios import get_scenario
 from explainer.engine.history import diverged_at
 from explainer.engine.loss_surface import loss_surface
 from explainer.engine.training import train
+from explainer.views.style import fmt_plain
 from explainer.views.surface import decode_typed_array
 from explainer.widgets import LossSurfaceExplorer
 from explainer.widgets.surface_explorer import OPTIMIZER_LABELS, PRESETS
@@ -562,3 +564,17 @@ def test_close_closes_every_widget():
     with pytest.raises(RuntimeError, match="was closed"):
         app.show_frame(0)
     assert "closed" in app._repr_mimebundle_()["text/plain"]
+
+
+def test_the_picture_is_the_map_with_the_apps_paths_and_their_last_losses():
+    """What GitHub shows of the cell: the title of the live figure, each optimiser's last loss from its History."""
+    app = small(optimizers=("sgd", "adam"))
+    svg = app.picture()
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert texts[0] == app.figure.layout.title.text
+    for name, h in app.histories.items():
+        assert OPTIMIZER_LABELS[name] in texts
+        assert any(t.startswith(f"L = {fmt_plain(float(h.train_loss[-1]))} after") for t in texts)
+    app.set_theme("dark")
+    assert "#111418" in app.picture()
+    app.close()

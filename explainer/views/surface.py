@@ -125,7 +125,7 @@ class _Display:
         return out
 
 
-def _display(surface: LossSurface, log_z: bool) -> _Display:
+def display_of(surface: LossSurface, log_z: bool) -> _Display:
     losses = np.asarray(surface.losses, dtype=float)
     finite = np.isfinite(losses)
     notes = []
@@ -185,7 +185,7 @@ def path_colors(th: Theme) -> list[str]:
     return order
 
 
-def _paths(surface: LossSurface, histories: dict[str, History], display: _Display, th: Theme) -> list[_Path]:
+def paths_of(surface: LossSurface, histories: dict[str, History], display: _Display, th: Theme) -> list[_Path]:
     colors = path_colors(th)
     paths = []
     for k, (name, h) in enumerate(histories.items()):
@@ -331,7 +331,7 @@ def _png(rgb: np.ndarray) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
-def _image_source(z: np.ndarray, zmin: float, zmax: float, scale: list) -> str:
+def map_image(z: np.ndarray, zmin: float, zmax: float, scale: list) -> str:
     """The loss map as a data-URI PNG: a layout image is not a trace, so animation frames never touch it."""
     t = (z - zmin) / (zmax - zmin) if zmax > zmin else np.zeros_like(z)
     rgb = _colormap(np.clip(t, 0.0, 1.0), scale)[::-1]  # PNG rows run top-down, z rows bottom-up (v)
@@ -423,7 +423,7 @@ def _skeleton(surface: LossSurface, kind: str, display: _Display, th: Theme, ani
         dv = (v[-1] - v[0]) / max(len(v) - 1, 1)
         xref, yref = ("x", "y")
         fig.add_layout_image(
-            source=_image_source(z, zmin, zmax, scale),
+            source=map_image(z, zmin, zmax, scale),
             xref=xref,
             yref=yref,
             x=float(u[0] - du / 2),
@@ -473,7 +473,7 @@ def _skeleton(surface: LossSurface, kind: str, display: _Display, th: Theme, ani
     return fig, place
 
 
-def _ranges(surface: LossSurface, extra: list[np.ndarray]) -> tuple[list[float], list[float], bool]:
+def view_ranges(surface: LossSurface, extra: list[np.ndarray]) -> tuple[list[float], list[float], bool]:
     """Axis ranges covering the surface and the drawn points; True when a point lies outside the span.
 
     The view grows to show a path that leaves the span, but by at most VIEW_LIMIT spans on each
@@ -874,10 +874,10 @@ def _banner(paths: list[_Path]) -> str | None:
 
 def _build(surface, kind, histories, log_z, th, title, width, height, show_gradient, sample_sets, animated):
     """Shared by the still and the animated figure: traces, ranges, notes. ``sample_sets``: entries drawn per path."""
-    display = _display(surface, log_z)
-    paths = _paths(surface, histories, display, th)
+    display = display_of(surface, log_z)
+    paths = paths_of(surface, histories, display, th)
     fig, place = _skeleton(surface, kind, display, th, animated)
-    xr, yr, outside = _ranges(surface, [p.uv[p.ok] for p in paths])
+    xr, yr, outside = view_ranges(surface, [p.uv[p.ok] for p in paths])
     # Arrows are scaled by the gradients at points in view (a diverging run's last huge ones would
     # otherwise shrink every other arrow to nothing).
     vectors = [np.asarray(surface.gradient, dtype=float)[None, :]]

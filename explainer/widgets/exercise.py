@@ -17,6 +17,7 @@ import ipywidgets as W
 from ..course import graph_check
 from ..course.exercises import ExerciseResult, check_layer_backward, exercise_case, solution_code
 from ..course.graph_check import MISTAKES, GraphCheckResult, check_graph_backward, graph_case
+from ..views.text_picture import Block, Table, text_picture
 from .app import App
 
 # How a table row's verdict reads, and its colour (the course's: right in green, wrong in the warning orange).
@@ -38,6 +39,8 @@ _INK = {
 }
 
 
+NOT_YET = "No function checked yet: app.check(backward)."
+
 # Outcomes the verdict itself explains (not written yet, the call failed): no "likely mistake" line under it.
 _SAID_BY_THE_VERDICT = ("missing", "exception", "timeout", "return")
 
@@ -50,6 +53,7 @@ class _Checker(App):
     def __init__(self, signature: str, *, lecture: bool, theme: str):
         super().__init__(lecture=lecture, theme=theme)
         self._shown = False  # the solution
+        self._signature = signature
         self.signature = self._own(W.HTML(f'<div class="bpx-exercise-signature">{html.escape(signature)}</div>'))
         self.verdict = self._own(W.HTML())
         self.solution = self._own(W.HTML(layout=W.Layout(display="none")))
@@ -78,6 +82,23 @@ class _Checker(App):
         self.controls["solution"].description = "hide solution" if self._shown else "show solution"
         if self.controls["solution"].value != self._shown:
             self.controls["solution"].value = self._shown
+
+    def _verdict_blocks(self, result, empty: str) -> list[Block]:
+        if result is None:
+            return [Block(empty, "wrong")]
+        return [Block(f"{'✓' if result.ok else '✗'} {result.message}", "ok" if result.ok else "wrong")]
+
+    def _picture_blocks(self) -> list[Block | Table]:  # pragma: no cover - each checker has its own
+        raise NotImplementedError
+
+    def picture(self) -> str:
+        """The signature, the verdict (and the solution when shown) as a standalone SVG (what GitHub shows of
+        this app's cell)."""
+        self.flush()
+        blocks = [Block(self._signature, "code"), *self._picture_blocks()]
+        if self._shown:
+            blocks.append(Block(self._solution_source(), "code"))
+        return text_picture(blocks, title=type(self).__name__, theme=self.drawing_theme).svg()
 
     @property
     def ok(self) -> bool:
@@ -130,8 +151,11 @@ class ExerciseChecker(_Checker):
         self.result, self._shown = snapshot
 
     def _render(self) -> None:
-        self.verdict.value = self._verdict_html(self.result, "No function checked yet: app.check(backward).")
+        self.verdict.value = self._verdict_html(self.result, NOT_YET)
         self._render_solution()
+
+    def _picture_blocks(self) -> list[Block | Table]:
+        return self._verdict_blocks(self.result, NOT_YET)
 
     def state(self) -> dict:
         return {"seed": self.seed, "solution": self._shown}
@@ -209,15 +233,26 @@ class GraphChecker(_Checker):
 
     def _render(self) -> None:
         r = self.result
-        self.verdict.value = self._verdict_html(r, "No function checked yet: app.check(backward).")
-        if r is not None and not r.ok and r.mistake in MISTAKES and r.mistake not in _SAID_BY_THE_VERDICT:
-            where = f" in {graph_check.SYMBOL[r.first_wrong]}" if r.first_wrong else ""
-            what = html.escape(MISTAKES[r.mistake])
-            self.mistake.value = f'<div class="bpx-caption"><b>Likely mistake{html.escape(where)}:</b> {what}</div>'
+        self.verdict.value = self._verdict_html(r, NOT_YET)
+        mistake = _mistake(r)
+        if mistake:
+            lead, what = mistake
+            self.mistake.value = f'<div class="bpx-caption"><b>{html.escape(lead)}</b> {html.escape(what)}</div>'
         else:
             self.mistake.value = ""
         self.table.value = "" if r is None or not r.items else _table(r)
         self._render_solution()
+
+    def _picture_blocks(self) -> list[Block | Table]:
+        r = self.result
+        blocks: list[Block | Table] = self._verdict_blocks(r, NOT_YET)
+        mistake = _mistake(r)
+        if mistake:
+            blocks.append(Block(" ".join(mistake), "body"))
+        if r is not None and r.items:
+            header, rows, kinds, marked = _table_rows(r)
+            blocks.append(Table(header, rows, kinds, coloured=(0, 4), marked=marked))
+        return blocks
 
     def state(self) -> dict:
         return {"seed": self.seed, "solution": self._shown}
@@ -228,46 +263,53 @@ class GraphChecker(_Checker):
         self._request()
 
 
-def _table(r: GraphCheckResult) -> str:
-    """The per-intermediate table: one row each, the first wrong one marked (▶) and set off by a border."""
-    cell = 'style="padding:2px 10px 2px 0;text-align:{align};vertical-align:top;{more}"'
-    head = "".join(
-        f"<th {cell.format(align=a, more='border-bottom:1px solid var(--jp-border-color1, #bbb)')}>{t}</th>"
-        for t, a in (
-            ("", "left"),
-            ("intermediate", "left"),
-            ("yours", "right"),
-            ("engine", "right"),
-            ("verdict", "left"),
-            ("max |diff|", "right"),
-            ("note", "left"),
-        )
-    )
-    rows = []
-    for c in r.items:
+def _mistake(r: GraphCheckResult | None) -> tuple[str, str] | None:
+    """("Likely mistake in ∂L/∂z²:", what it is) when the first wrong intermediate has a known likely mistake."""
+    if r is None or r.ok or r.mistake not in MISTAKES or r.mistake in _SAID_BY_THE_VERDICT:
+        return None
+    where = f" in {graph_check.SYMBOL[r.first_wrong]}" if r.first_wrong else ""
+    return f"Likely mistake{where}:", MISTAKES[r.mistake]
+
+
+HEADER = ("", "intermediate", "yours", "engine", "verdict", "max |diff|", "note")
+
+
+def _table_rows(r: GraphCheckResult) -> tuple[tuple[str, ...], tuple, tuple[str, ...], int | None]:
+    """The table as text: the header, one row per intermediate, each row's colour kind, the marked row."""
+    rows, kinds, marked = [], [], None
+    for n, c in enumerate(r.items):
         status = "follows" if c.follows is True and c.status == "wrong" else c.status
         words, kind = VERDICTS[status]
         first = c.name == r.first_wrong
+        marked = n if first else marked
         shape = "—" if c.shape is None else str(c.shape)
         diff = "—" if c.max_abs_diff is None else f"{c.max_abs_diff:.1e}"
-        mark = "▶" if first else ""
-        more = "font-weight:600;" if first else ""
+        rows.append(("▶" if first else "", c.symbol, shape, str(c.expected_shape), words, diff, c.note))
+        kinds.append(kind)
+    return HEADER, tuple(rows), tuple(kinds), marked
+
+
+def _table(r: GraphCheckResult) -> str:
+    """The per-intermediate table: one row each, the first wrong one marked (▶) and set off by a border."""
+    cell = 'style="padding:2px 10px 2px 0;text-align:{align};vertical-align:top;{more}"'
+    aligns = ("left", "left", "right", "right", "left", "right", "left")
+    line = "border-bottom:1px solid var(--jp-border-color1, #bbb)"
+    head = "".join(f"<th {cell.format(align=a, more=line)}>{t}</th>" for t, a in zip(HEADER, aligns))
+    header, rows, kinds, marked = _table_rows(r)
+    out = []
+    for n, (row, kind, c) in enumerate(zip(rows, kinds, r.items)):
+        more = "font-weight:600;" if n == marked else ""
         ink = f"color:{_INK[kind]};"
-        values = [
-            (mark, "left", ink),
-            (c.symbol, "left", more),
-            (shape, "right", "font-family:monospace;"),
-            (str(c.expected_shape), "right", "font-family:monospace;"),
-            (words, "left", ink + more),
-            (diff, "right", "font-family:monospace;"),
-            (c.note, "left", "white-space:normal;"),
-        ]
-        tds = "".join(f"<td {cell.format(align=a, more=m)}>{html.escape(v)}</td>" for v, a, m in values)
-        style = ' style="outline:2px solid var(--jp-warn-color1, #d55e00)"' if first else ""
-        rows.append(f'<tr data-name="{c.name}"{style}>{tds}</tr>')
+        mono = "font-family:monospace;"
+        styles = (ink, more, mono, mono, ink + more, mono, "white-space:normal;")
+        tds = "".join(
+            f"<td {cell.format(align=a, more=m)}>{html.escape(v)}</td>" for v, a, m in zip(row, aligns, styles)
+        )
+        style = ' style="outline:2px solid var(--jp-warn-color1, #d55e00)"' if n == marked else ""
+        out.append(f'<tr data-name="{c.name}"{style}>{tds}</tr>')
     return (
         '<table class="bpx-graph-table" style="border-collapse:collapse;line-height:1.35">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(out)}</tbody></table>"
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import ipywidgets as W
 
 from ..course.questions import TOPICS, Question, QuizSession, topic_counts
+from ..views.text_picture import Block, text_picture
 from .app import App
 
 ALL = "all topics"
@@ -225,27 +226,60 @@ class Quiz(App):
                     self.controls[f"p{j}"].value = s.written[j]
         finally:
             self._drawing = False
-        total = len(s.questions)
-        self.score_label.value = (
-            f'<div class="bpx-quiz-score">Score: <b>{s.score} of {total}</b> right '
-            f"({s.answered} answered, {s.first_try} right at the first try)</div>"
-        )
+        count, rest = self._score()
+        self.score_label.value = f'<div class="bpx-quiz-score">Score: <b>{count}</b> right {rest}</div>'
 
-    def _feedback_html(self, i: int, choice: int | None) -> str:
+    def _feedback(self, i: int, choice: int | None) -> list[tuple[str, str, str]]:
+        """What the quiz says under question ``i``: (kind "ok" or "wrong", lead, text) per paragraph."""
         s = self.session
         q = s.questions[i]
-        parts = []
+        out = []
         if choice is not None:
             original = s.orders[i][choice]
-            text = html.escape(q.feedback_for(original))
-            if q.is_correct(original):
-                parts.append(f'<div class="bpx-quiz-feedback bpx-quiz-right">✓ <b>Right.</b> {text}</div>')
-            else:
-                parts.append(f'<div class="bpx-quiz-feedback bpx-quiz-wrong">✗ <b>Not quite.</b> {text}</div>')
+            right = q.is_correct(original)
+            out.append(("ok" if right else "wrong", "✓ Right." if right else "✗ Not quite.", q.feedback_for(original)))
         if s.revealed[i]:
-            reveal = html.escape(f"The answer: {q.correct_option}. {q.reveal}")
-            parts.append(f'<div class="bpx-quiz-feedback bpx-quiz-right">{reveal}</div>')
-        return "".join(parts)
+            out.append(("ok", "", f"The answer: {q.correct_option}. {q.reveal}"))
+        return out
+
+    def _feedback_html(self, i: int, choice: int | None) -> str:
+        css = {"ok": "bpx-quiz-right", "wrong": "bpx-quiz-wrong"}
+        return "".join(
+            f'<div class="bpx-quiz-feedback {css[kind]}">'
+            + (f"{html.escape(lead[0])} <b>{html.escape(lead[2:])}</b> " if lead else "")
+            + f"{html.escape(text)}</div>"
+            for kind, lead, text in self._feedback(i, choice)
+        )
+
+    def picture(self) -> str:
+        """The questions, their options in this learner's order and what has been answered, as a standalone SVG
+        (what GitHub shows of this app's cell)."""
+        self.flush()
+        s = self.session
+        cleared = getattr(self, "_cleared", set())
+        blocks = [Block(f"Quiz: {len(s.questions)} questions", "heading")]
+        for i, q in enumerate(s.questions):
+            choice = None if i in cleared else s.choice(i)
+            blocks.append(Block(f"{i + 1}. {q.prompt}", "prompt"))
+            blocks += [Block(f"{'●' if k == choice else '○'}  {o}", "option") for k, o in enumerate(s.options(i))]
+            blocks += [Block(f"{lead} {text}".strip(), kind) for kind, lead, text in self._feedback(i, choice)]
+        for j, p in enumerate(s.prompts):
+            blocks.append(Block(f"In your own words: {p.prompt}", "prompt"))
+            if s.written[j]:
+                blocks.append(Block(s.written[j], "body"))
+            if s.shown[j]:
+                blocks.append(Block(s.model_answer(j), "ok"))
+        count, rest = self._score()
+        blocks.append(Block(f"Score: {count} right {rest}", "body"))
+        blocks.append(
+            Block("Run the notebook to answer: each option then says what is right or wrong about it.", "muted")
+        )
+        return text_picture(blocks, title="Quiz", theme=self.drawing_theme).svg()
+
+    def _score(self) -> tuple[str, str]:
+        """The score line's two parts: "3 of 15" and "(4 answered, 2 right at the first try)"."""
+        s = self.session
+        return f"{s.score} of {len(s.questions)}", f"({s.answered} answered, {s.first_try} right at the first try)"
 
     # ------------------------------------------------------------------ state
     def state(self) -> dict:

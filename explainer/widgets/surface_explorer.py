@@ -26,6 +26,7 @@ from ..engine.network import Network, Record
 from ..engine.training import OPTIMIZERS, History, train
 from ..views.style import fmt
 from ..views.surface import KINDS, animate_descent_parts
+from ..views.surface_picture import surface_picture
 from .app import App, set_if_changed
 from .live_figure import LiveFigure, plain
 from .sliders import Row, Sliders, number, row
@@ -394,6 +395,14 @@ class LossSurfaceExplorer(App):
         self._check_open()
         self.set_state({**self._initial, "lecture": self.lecture, "kind": self.kind})  # the room's view stays
         self._note = "Back to the start."
+
+    def picture(self) -> str:
+        """The map seen from above with every path, as a standalone SVG (what GitHub shows of this app's cell)."""
+        self.flush()
+        c = self._computed
+        histories = {OPTIMIZER_LABELS[name]: h for name, h in c["histories"].items()}
+        title = _title(c["surface"], self._settings)
+        return surface_picture(c["surface"], histories, title=title, theme=self.drawing_theme).svg()
 
     def snapshot(self) -> go.Figure:
         """A plain plotly Figure of the surface and the current paths, with plotly's own ▶ and slider (no kernel)."""
