@@ -4,11 +4,10 @@ An exported page has no kernel, so ipywidgets cannot run there: a live app would
 box. ``install()`` makes every explainer app (and a bare ``go.FigureWidget``) display, in this kernel
 only, what it can show without one:
 
-- an app with a ``picture()`` (the explorers, the Playground): the SVG the live app draws;
-- an app with ``snapshot()`` only (LossSurfaceExplorer): that Plotly figure, which still hovers, zooms and
-  plays its own ▶ in the page;
 - a Quiz: its questions and options, each answer and explanation folded in a ``<details>`` element;
-- any other app (ExerciseChecker): the text of its HTML parts (the verdict);
+- the LossSurfaceExplorer: its ``snapshot()``, a Plotly figure that still hovers, zooms and plays its own ▶;
+- any other app: its ``picture()``, the SVG the live app draws (what GitHub shows of its cell);
+- an app without a picture: the text of its HTML parts;
 
 followed by one line saying the live controls need JupyterLab or Voilà. Nothing here changes how the
 apps behave in JupyterLab, Voilà or the tests: ``install()`` is called only by the exporter.
@@ -19,6 +18,9 @@ from __future__ import annotations
 import html
 
 NOTE_CLASS = "bpx-export-note"  # the exporter's tests look for this class
+# Apps whose snapshot() plays with plotly's own ▶ in the page (the descent over the loss surface): that, rather
+# than their still picture.
+PLAYS = ("LossSurfaceExplorer",)
 
 
 def install() -> None:
@@ -35,16 +37,15 @@ def _display_app(app) -> None:
     from IPython.display import HTML, SVG, display
 
     name = type(app).__name__
-    picture = app.picture() if hasattr(app, "picture") else None
-    if picture:
-        display(SVG(picture))
-        what = "a picture of"
-    elif hasattr(app, "snapshot"):
-        display(app.snapshot())
-        what = "a static snapshot of"
-    elif hasattr(app, "questions"):
+    if hasattr(app, "questions"):  # a Quiz: the answers folded in <details>, which a still picture cannot do
         display(HTML(quiz_html(app.questions)))
         what = "the questions of"
+    elif name in PLAYS:
+        display(app.snapshot())
+        what = "a static snapshot of"
+    elif app.picture():
+        display(SVG(app.picture()))
+        what = "a picture of"
     else:
         display(HTML(widget_text_html(app.root)))
         what = "the text of"
