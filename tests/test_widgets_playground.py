@@ -281,6 +281,26 @@ def test_play_is_driven_by_the_page_one_tick_per_revision_within_the_window(app)
     assert app.session.steps_done == 10 * app.diagram.window
 
 
+def test_a_tick_that_fails_pauses_play_and_is_said_once(app, monkeypatch):
+    """Issue 11, defect 5: a failing Play tick pauses Play (the page stops asking), says so once beside the
+    controls, and keeps the last good state; before, every tick the page asked for failed again."""
+    app.controls["play"].click()
+    app.flush()
+    app.diagram.send_event("tick", revision=app.diagram.revision)
+    done, params = app.session.steps_done, app.network.parameters.copy()
+
+    def broken(n):
+        raise RuntimeError("a broken tick")
+
+    monkeypatch.setattr(app.session, "step", broken)
+    for _ in range(5):  # the page's ticks in flight, and more
+        app.diagram.send_event("tick", revision=app.diagram.revision)
+    assert not app.playing and not app.diagram.playing and app.controls["play"].description == "▶ play"
+    assert len(app.errors) == 1 and "a broken tick" in app.message.value
+    assert app.session.steps_done == done
+    np.testing.assert_array_equal(app.network.parameters, params)
+
+
 def test_number_rows_set_exactly_what_they_are_given(app):
     c = app.controls
     c["lr"].value = 0.3

@@ -449,8 +449,10 @@ class Playground(YourData, Sharing, App):
             return
         try:
             self._tick()
-        except Exception as err:  # every failure reaches the learner, and the last good state is kept
-            self._fail(err)
+        except Exception as err:  # every failure reaches the learner, once: Play pauses, the last good state stays
+            self._fail(err)  # back to the last good state, which was playing: pause it, and draw the pause
+            self._set_playing(False)
+            self._render_all()
             return
         # Drawn now, not coalesced: each tick the page asked for is one revision it receives (and asks again
         # for), so the ticks in flight stay ``window``.
