@@ -380,12 +380,23 @@ def test_15_lecture_mode_reads_from_the_back_row_at_1920(explorer):
 
 @pytest.mark.timeout(300)
 def test_15b_the_loss_surface_in_lecture_mode_cuts_no_text_and_keeps_its_sliders(page, fixture_lab):
-    """Defect 9 on the LossSurfaceExplorer: at 1920×1080 in lecture mode no control cuts its text, every control
-    is 24 px or more, the η slider keeps its length and the figures stay inside the output area."""
-    page.set_viewport_size({"width": 1920, "height": 1080})
+    """Defects 8 and 9 on the LossSurfaceExplorer: at 1440×900 the figures fit the output area (nothing to scroll);
+    at 1920×1080 in lecture mode no control cuts its text, every control is 24 px or more, the η slider keeps its
+    length and the figures stay inside the output area."""
     jh.open_notebook(page, fixture_lab, "apps/surface.ipynb")
     assert jh.run_all_cells(page)["ok"]
     jh.wait_for_plots(page, 1, timeout=120)
+    fits = page.evaluate(
+        """() => {
+          const out = document.querySelector('.jp-OutputArea-output:has(.bpx-app)');
+          const box = out.getBoundingClientRect();
+          const plots = Array.from(out.querySelectorAll('.js-plotly-plot')).map((p) => p.getBoundingClientRect());
+          return {overflow: out.scrollWidth - out.clientWidth, width: box.width,
+                  inside: plots.every((p) => p.left >= box.left - 1 && p.right <= box.right + 1)};
+        }"""
+    )
+    assert fits["overflow"] <= 0 and fits["inside"], fits
+    page.set_viewport_size({"width": 1920, "height": 1080})
     click(page, "lecture mode")
     jh.wait_until_equal(lambda: jh.kernel_eval(page, "app.lecture"), True, WAIT, "lecture mode")
     page.wait_for_function("() => document.querySelector('.bpx-app.bpx-lecture')")
