@@ -46,6 +46,9 @@ import nbformat
 
 SCRIPTS = Path(__file__).resolve().parent
 ROOT = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS))
+import export_static  # noqa: E402  (a sibling script: the stand-ins' note marks an app's cell)
+
 TEMPLATES = SCRIPTS / "export_templates"
 DEFAULT_OUT = ROOT / "artifacts" / "export"
 NPM_CACHE = ROOT / "artifacts" / "cache" / "npm"
@@ -55,6 +58,7 @@ NPM_CACHE = ROOT / "artifacts" / "cache" / "npm"
 # renders and nbconvert's HTML leaves aside (it prefers text/html).
 PLOTLY_RENDERER = "plotly_mimetype+notebook"
 SETUP_TAG = "bpx-export-setup"
+APP_TAG = "bpx-app-cell"  # a cell that shows an app's stand-in: its code is folded in a deck (bpx_reveal)
 SETUP_SOURCE = f"""\
 import sys
 sys.modules.setdefault("rfc3987_syntax", None)  # 5 s of grammar compilation saved: see the top of export.py
@@ -237,6 +241,10 @@ def prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 data["text/html"] = _CDN_MATHJAX.sub("", data["text/html"])
             if WIDGET_VIEW in data:  # a widget that is not an explainer app: nothing to show without a kernel
                 output["data"] = {"text/html": WIDGET_NOTE}
+            if export_static.NOTE_CLASS in data.get("text/html", ""):  # an app's stand-in: its code folds in a deck
+                tags = cell.metadata.setdefault("tags", [])
+                if APP_TAG not in tags:
+                    tags.append(APP_TAG)
     return nb
 
 

@@ -6,6 +6,7 @@ only, what it can show without one:
 
 - a Quiz: its questions and options, each answer and explanation folded in a ``<details>`` element;
 - the LossSurfaceExplorer: its ``snapshot()``, a Plotly figure that still hovers, zooms and plays its own ▶;
+- the Playground: trained TRAIN_STEPS steps first (a lecture shows a trained network), its picture and its setup;
 - any other app: its ``picture()``, the SVG the live app draws (what GitHub shows of its cell);
 - an app without a picture: the text of its HTML parts;
 
@@ -21,6 +22,9 @@ NOTE_CLASS = "bpx-export-note"  # the exporter's tests look for this class
 # Apps whose snapshot() plays with plotly's own ▶ in the page (the descent over the loss surface): that, rather
 # than their still picture.
 PLAYS = ("LossSurfaceExplorer",)
+# Apps that train: exported after TRAIN_STEPS steps (a lecture shows a trained network), with their setup listed.
+TRAINS = ("Playground",)
+TRAIN_STEPS = 1000
 
 
 def install() -> None:
@@ -43,6 +47,12 @@ def _display_app(app) -> None:
     elif name in PLAYS:
         display(app.snapshot())
         what = "a static snapshot of"
+    elif name in TRAINS:  # a step-0 Playground says nothing in a lecture: train it, then show it and its setup
+        if app.session is not None and app.session.steps_done == 0:
+            app.train(TRAIN_STEPS)
+        display(SVG(app.picture()))
+        display(HTML(setup_html(app)))
+        what = f"a picture, after {app.session.steps_done:,} training steps, of"
     elif app.picture():
         display(SVG(app.picture()))
         what = "a picture of"
@@ -66,6 +76,22 @@ def note_html(name: str, what: str) -> str:
         f"<code>{html.escape(name)}</code> app. Its controls need a running kernel: open this notebook in "
         "JupyterLab (<code>make lab</code>) or Voilà to use them.</p>"
     )
+
+
+def setup_html(app) -> str:
+    """The Playground's controls as one line of text: what the picture was trained with, and where it got."""
+    s, last = app.settings, app.session.latest()
+    hidden = " × ".join(map(str, s.hidden)) or "none"
+    parts = [
+        f"data: {s.dataset} ({s.n_samples} points, {s.test_fraction:.0%} held out, noise {s.noise:g})",
+        f"features: {', '.join(s.features)}",
+        f"hidden layers: {hidden}, {s.activation}",
+        f"{s.optimizer}, η = {s.lr:g}, batch {s.batch_size or 'all'}",
+        f"regularisation: {s.regularization}" + (f" ({s.reg_rate:g})" if s.regularization != "none" else ""),
+        f"step {last['step']:,}: train loss {last['train_loss']:.4f}"
+        + (f", test loss {last['test_loss']:.4f}" if last.get("test_loss") is not None else ""),
+    ]
+    return f'<p class="bpx-export-setup">{html.escape(" · ".join(parts))}</p>'
 
 
 def quiz_html(questions) -> str:

@@ -50,6 +50,7 @@ SMALL = [
     ("code", "from explainer.widgets import BackpropExplorer, Quiz\nBackpropExplorer()"),
     ("code", "Quiz(['forward_neuron'])"),
     ("code", "import ipywidgets\nipywidgets.IntSlider(3)"),
+    ("code", "from explainer.widgets import Playground\nPlayground(preset='xor')"),
 ]
 
 
@@ -159,7 +160,7 @@ def text_has_player(text: str) -> bool:
 def test_apps_become_static_figures_and_notes(page):
     assert "application/vnd.jupyter.widget-view+json" not in page  # no live widget left to render
     assert page.count('class="plotly-graph-div"') == 1  # the animation
-    assert page.count(f'<p class="{export_static.NOTE_CLASS}"') == 3  # explorer, quiz, bare slider
+    assert page.count(f'<p class="{export_static.NOTE_CLASS}"') == 4  # explorer, quiz, bare slider, Playground
     assert "a picture of the live <code>BackpropExplorer</code>" in page
     pictures = [base64.b64decode(b).decode() for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)]
     assert any("w₅ +0.08217" in svg for svg in pictures)  # the explorer's diagram, as the SVG the live app draws
@@ -168,10 +169,24 @@ def test_apps_become_static_figures_and_notes(page):
     assert "An interactive widget was here" in page
 
 
+def test_the_playground_is_exported_trained_with_its_setup(page):
+    """A step-0 Playground says nothing in a lecture: the export trains it first and lists what it was trained with."""
+    assert f"a picture, after {export_static.TRAIN_STEPS:,} training steps, of the live <code>Playground</code>" in page
+    setup = re.search(r'<p class="bpx-export-setup">([^<]*)</p>', page)
+    assert setup and "data: xor" in setup[1] and f"step {export_static.TRAIN_STEPS:,}: train loss" in setup[1]
+
+
+def test_an_app_cells_code_is_folded_in_the_deck_and_shown_on_the_page(page, deck):
+    """On a slide the app's picture is what the room needs: its code folds under "the code"; the page keeps it."""
+    # the explorer, the quiz and the Playground (the bare slider is no app: its cell is left as it is)
+    assert deck.count('<details class="bpx-export-code"><summary>the code</summary>') == 3
+    assert "bpx-export-code" not in page.replace(".bpx-export-code", "")  # the page: code as it is (CSS aside)
+
+
 def test_cells_are_numbered_from_one_and_the_setup_cell_is_gone(page):
     assert "export_static" not in page
     prompts = re.findall(r'jp-InputArea-prompt">In(?:\s|&nbsp;)*\[(\d+)\]:', page)
-    assert prompts == ["1", "2", "3", "4", "5"]
+    assert prompts == ["1", "2", "3", "4", "5", "6"]
 
 
 def test_the_deck_has_a_slide_per_heading_and_local_math(deck):
