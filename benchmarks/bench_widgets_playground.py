@@ -12,6 +12,7 @@ checkout: this one, and with ``--before /tmp/before`` another, e.g. ``git worktr
 - the same tick on the largest network the Playground draws (7 features, 8 hidden layers of 32).
 - the bytes of one tick's message (binary buffers and JSON).
 - latencies of gestures: η typed, a weight typed, a point drawn, a neuron added (a new network).
+- the bytes a Playground sends when shown: the first app in a kernel (plotly.js comes with it, once) and a second.
 - ``--memory``: resident memory every 2,000 steps up to 20,000, the largest network ticking 10 steps at a time
   as play does (the child is capped at 4 GB and 600 s).
 
@@ -154,6 +155,28 @@ def memory(root: Path, new: bool, budget: float) -> list:
     return rows
 
 
+def display_bytes() -> None:
+    """The bytes a Playground sends when it is shown: every widget it made, its state as the comm's open message
+    carries it (JSON and binary buffers). The first app in a kernel brings plotly.js (once); a second one does not."""
+    import json
+
+    import ipywidgets as W
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    for label in ("the first app in the kernel", "a second Playground"):
+        before = set(W.widgets.widget._instances)
+        app = Playground(preset="spiral")
+        app.flush()
+        made = [w for k, w in W.widgets.widget._instances.items() if k not in before]
+        sizes = []
+        for w in made:
+            state, _, buffers = _remove_buffers(w.get_state())
+            n = len(json.dumps(state, default=str).encode()) + sum(len(b) for b in buffers)
+            sizes.append((n, type(w).__name__))
+        top = ", ".join(f"{name} {n / 1e6:.2f} MB" for n, name in sorted(sizes, reverse=True)[:2])
+        print(f"  shown, {label}: {len(made)} widgets, {sum(n for n, _ in sizes) / 1e6:.2f} MB ({top})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -166,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} cores, load average {load:.1f}; {repeats} repetitions")
     if not args.only_memory:
+        display_bytes()  # first: plotly.js travels with the first app of this process, once
         app = Playground(preset="spiral")
         tick_costs(app, repeats, "Spiral preset, 2-8-8-1, 500 points")
         app.close()
