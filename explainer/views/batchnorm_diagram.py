@@ -505,16 +505,13 @@ def _draw(st: _Step, rows: list[int], sample: int, th: Theme, selected: str | No
     ]
     parts.append(Part("caption", group("".join(foot))))
     height = bottom + (len(caption) + 0.6) * 1.35 * small + th.size(12)
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=width,
         height=height,
         title=f"{title}. {plain_text(sub_title)}",
-        parts=tuple(parts),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
+        parts=parts,
         font_size=font,
-        theme=th.name,
         hovers=hovers,
     )
 

@@ -772,16 +772,13 @@ def conv_diagram(
     parts.append(Part("caption", group("".join(foot))))
     height = y0 + (len(caption) + len(notes)) * 1.35 * cap_size + th.size(10)
     title = f"A convolution, forward and backward. {summary}"
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=g.width,
         height=height,
         title=title,
-        parts=tuple(parts),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
+        parts=parts,
         font_size=g.font,
-        theme=th.name,
         hovers=hovers,
     )
 

@@ -256,6 +256,24 @@ class Scene:
     theme: str = "light"
     hovers: dict = field(default_factory=dict, compare=False)  # key → hover text (HTML)
 
+    @classmethod
+    def in_theme(
+        cls, theme, *, width: float, height: float, title: str, parts, font_size: float, hovers: dict | None = None
+    ) -> Scene:
+        """A scene in ``theme``'s colours and font (a ``views.style.Theme``: its paper, text, font_family, name)."""
+        return cls(
+            width=width,
+            height=height,
+            title=title,
+            parts=tuple(parts),
+            background=theme.paper,
+            text=theme.text,
+            font_family=theme.font_family,
+            font_size=font_size,
+            theme=theme.name,
+            hovers={} if hovers is None else hovers,
+        )
+
     def part(self, id: str) -> Part:
         for p in self.parts:
             if p.id == id:

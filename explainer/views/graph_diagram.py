@@ -737,16 +737,13 @@ def _draw(
         Part("edge_labels", group("".join(label_svg))),
         Part("caption", group(foot)),
     ]
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=scene_w,
         height=height,
         title=f"{title}. {sub}",
-        parts=tuple(parts),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
+        parts=parts,
         font_size=font,
-        theme=th.name,
         hovers=hovers,
     )
 

@@ -556,16 +556,13 @@ def _draw_network(
         foot.append(text(th.size(16), y, line_text, size=g.small, fill=th.text, anchor="start"))
     parts.append(Part("caption", group("".join(foot))))
     height = g.height + (1.35 * g.small if left_out else 0)
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=g.width,
         height=height,
         title=f"{main}. {sub}",
-        parts=tuple(parts),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
+        parts=parts,
         font_size=g.font,
-        theme=th.name,
         hovers=hovers,
     )
 
@@ -729,16 +726,13 @@ def draw_graph(graph: GraphLayout, th: Theme, *, selected: str | None = None) ->
     yb = [p[1] for p in where.values()]
     width = max(xs) + th.size(140)
     height = max(yb) + th.size(60)
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=width,
         height=height,
         title=graph.title,
-        parts=tuple(parts),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
+        parts=parts,
         font_size=font,
-        theme=th.name,
         hovers=hovers,
     )
 

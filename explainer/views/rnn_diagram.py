@@ -486,16 +486,13 @@ def rnn_diagram(
             for k, ln in enumerate(cap)]  # fmt: skip
     parts.append(Part("caption", group("".join(foot))))
     height = y0 + len(cap) * 1.35 * cap_size + th.size(8)
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=width,
         height=height,
         title=f"{title}. {sub}",
-        parts=tuple(parts),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
+        parts=parts,
         font_size=font,
-        theme=th.name,
         hovers=hovers,
     )
 

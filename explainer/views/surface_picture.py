@@ -81,16 +81,13 @@ def surface_picture(
     parts.append(Part("notes", notes_svg))
     width = left + side + 28 * k + SIDE * k
     height = top + side + BOTTOM * k + len(notes) * 1.4 * small
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=float(np.ceil(width)),
         height=float(np.ceil(height)),
         title=title or "the loss surface seen from above",
-        parts=tuple(parts),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
+        parts=parts,
         font_size=size,
-        theme=th.name,
     )
 
 

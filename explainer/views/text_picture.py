@@ -106,16 +106,13 @@ def text_picture(
     for b in blocks:
         svg, y = (_table if isinstance(b, Table) else _block)(b, th, ink, PAD * k, y, width - 2 * PAD * k, size)
         out.append(svg)
-    return Scene(
+    return Scene.in_theme(
+        th,
         width=float(width),
         height=float(round(y + PAD * k)),
         title=title,
         parts=(Part("text", "".join(out)),),
-        background=th.paper,
-        text=th.text,
-        font_family=th.font_family,
         font_size=size,
-        theme=th.name,
     )
 
 
