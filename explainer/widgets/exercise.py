@@ -100,6 +100,20 @@ class _Checker(App):
             blocks.append(Block(self._solution_source(), "code"))
         return text_picture(blocks, title=type(self).__name__, theme=self.drawing_theme).svg()
 
+    def _snapshot(self):
+        return (self.result, self._shown)
+
+    def _restore(self, snapshot) -> None:
+        self.result, self._shown = snapshot
+
+    def state(self) -> dict:
+        return {"seed": self.seed, "solution": self._shown}
+
+    def set_state(self, state: dict) -> None:
+        self._check_open()
+        self._shown = bool(state.get("solution", False))
+        self._request()
+
     @property
     def ok(self) -> bool:
         return self.result is not None and self.result.ok
@@ -144,26 +158,12 @@ class ExerciseChecker(_Checker):
     def _solution_source(self) -> str:
         return solution_code()
 
-    def _snapshot(self):
-        return (self.result, self._shown)
-
-    def _restore(self, snapshot) -> None:
-        self.result, self._shown = snapshot
-
     def _render(self) -> None:
         self.verdict.value = self._verdict_html(self.result, NOT_YET)
         self._render_solution()
 
     def _picture_blocks(self) -> list[Block | Table]:
         return self._verdict_blocks(self.result, NOT_YET)
-
-    def state(self) -> dict:
-        return {"seed": self.seed, "solution": self._shown}
-
-    def set_state(self, state: dict) -> None:
-        self._check_open()
-        self._shown = bool(state.get("solution", False))
-        self._request()
 
 
 def check_exercise(user_fn: Callable, *, seed: int = 0, lecture: bool = False) -> ExerciseChecker:
@@ -225,12 +225,6 @@ class GraphChecker(_Checker):
     def _solution_source(self) -> str:
         return graph_check.solution_code()
 
-    def _snapshot(self):
-        return (self.result, self._shown)
-
-    def _restore(self, snapshot) -> None:
-        self.result, self._shown = snapshot
-
     def _render(self) -> None:
         r = self.result
         self.verdict.value = self._verdict_html(r, NOT_YET)
@@ -253,14 +247,6 @@ class GraphChecker(_Checker):
             header, rows, kinds, marked = _table_rows(r)
             blocks.append(Table(header, rows, kinds, coloured=(0, 4), marked=marked))
         return blocks
-
-    def state(self) -> dict:
-        return {"seed": self.seed, "solution": self._shown}
-
-    def set_state(self, state: dict) -> None:
-        self._check_open()
-        self._shown = bool(state.get("solution", False))
-        self._request()
 
 
 def _mistake(r: GraphCheckResult | None) -> tuple[str, str] | None:
