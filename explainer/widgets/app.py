@@ -29,6 +29,7 @@ import ipywidgets as W
 import traitlets
 
 from .._files import read_text_limited, write_text_atomic
+from .._validate import one_of
 from .theme import THEMES, ThemeProbe, resolve
 
 MAX_STATE_BYTES = 64 * 2**20  # a saved state (a Playground's own data set included) is refused above this
@@ -103,9 +104,7 @@ def check_bool(value, argument: str) -> bool:
 
 
 def check_theme(value) -> str:
-    if not isinstance(value, str) or value not in THEMES:
-        raise ValueError(f"theme must be one of {', '.join(THEMES)}; got {value!r}")
-    return value
+    return one_of(value, THEMES, "theme")
 
 
 def describe_error(err: BaseException) -> str:

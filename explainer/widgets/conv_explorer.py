@@ -14,6 +14,7 @@ import ipywidgets as W
 import numpy as np
 import traitlets
 
+from .._validate import one_of
 from ..course.patterns import CONV_LOSSES, KERNELS, PATTERNS, ConvPass, conv_pass, get_kernel, get_pattern
 from ..views.conv_diagram import (
     cell_keys,
@@ -58,9 +59,7 @@ class ConvState(traitlets.HasTraits):
 
     @traitlets.validate("loss")
     def _check_loss(self, proposal):
-        if proposal["value"] not in CONV_LOSSES:
-            raise ValueError(f"loss must be one of {', '.join(CONV_LOSSES)}; got {proposal['value']!r}")
-        return proposal["value"]
+        return one_of(proposal["value"], CONV_LOSSES, "loss")
 
     @traitlets.validate("target")
     def _check_target(self, proposal):

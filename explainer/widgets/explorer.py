@@ -16,6 +16,7 @@ import ipywidgets as W
 import numpy as np
 import traitlets
 
+from .._validate import one_of
 from ..course.expressions import neuron_expression
 from ..course.scenarios import SCENARIOS, get_scenario
 from ..engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -84,15 +85,11 @@ class ExplorerState(traitlets.HasTraits):
 
     @traitlets.validate("mode")
     def _check_mode(self, proposal):
-        if proposal["value"] not in dict(MODES).values():
-            raise ValueError(f"mode must be one of values, gradients; got {proposal['value']!r}")
-        return proposal["value"]
+        return one_of(proposal["value"], dict(MODES).values(), "mode")
 
     @traitlets.validate("diagram")
     def _check_diagram(self, proposal):
-        if proposal["value"] not in DIAGRAMS:
-            raise ValueError(f"diagram must be one of {', '.join(DIAGRAMS)}; got {proposal['value']!r}")
-        return proposal["value"]
+        return one_of(proposal["value"], DIAGRAMS, "diagram")
 
 
 class BackpropExplorer(App):
@@ -129,8 +126,7 @@ class BackpropExplorer(App):
     ):
         super().__init__(lecture=lecture, theme=theme)
         self.state_ = ExplorerState()
-        if diagram not in DIAGRAMS:
-            raise ValueError(f"diagram must be one of {', '.join(DIAGRAMS)}; got {diagram!r}")
+        one_of(diagram, DIAGRAMS, "diagram")
         if network is not None and scenario is not None:
             raise ValueError("give either network (with X and y) or scenario, not both")
         if network is None:

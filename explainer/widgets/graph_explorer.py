@@ -19,6 +19,7 @@ from pathlib import Path
 import anywidget
 import ipywidgets as W
 
+from .._validate import one_of
 from ..course.expressions import EXAMPLES, ExpressionError, neuron_expression, parse_expression
 from ..engine.autograd import BackwardStep, Trace, Value, backward_steps, trace
 from ..engine.record import Record
@@ -106,9 +107,7 @@ class GraphExplorer(App):
     @classmethod
     def from_example(cls, name: str, *, lecture: bool = False, theme: str = "auto") -> GraphExplorer:
         """One of ``explainer.autograd.EXAMPLES`` (neuron, add_multiply, gates, sigmoid_neuron, reuse)."""
-        if not isinstance(name, str) or name not in EXAMPLES:
-            raise ValueError(f"name must be one of {', '.join(EXAMPLES)}; got {name!r}")
-        example = EXAMPLES[name]
+        example = EXAMPLES[one_of(name, EXAMPLES, "name")]
         return cls(example.expression, example.values, title=example.title, lecture=lecture, theme=theme)
 
     @classmethod
@@ -396,9 +395,7 @@ class GraphExplorer(App):
     def load_example(self, name: str) -> None:
         """Draw one of ``explainer.autograd.EXAMPLES`` with its values."""
         self._check_open()
-        if not isinstance(name, str) or name not in EXAMPLES:
-            raise ValueError(f"name must be one of {', '.join(EXAMPLES)}; got {name!r}")
-        example = EXAMPLES[name]
+        example = EXAMPLES[one_of(name, EXAMPLES, "name")]
         self._take(example.expression, example.values)
         self._typed, self._title = example.expression, example.title
         self._stage, self._selected = None, None

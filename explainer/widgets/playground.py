@@ -27,6 +27,7 @@ import time
 import ipywidgets as W
 import numpy as np
 
+from .._validate import one_of
 from ..course.datasets import Dataset
 from ..course.playground_presets import PLAYGROUND_PRESETS, get_playground_preset
 from ..engine.activations import HIDDEN_ACTIVATIONS
@@ -582,8 +583,7 @@ class Playground(YourData, Sharing, App):
     def toggle_feature(self, name: str) -> None:
         """Use or leave out an input feature (x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)): a new network."""
         self._check_open()
-        if not isinstance(name, str) or name not in FEATURES:
-            raise ValueError(f"name must be one of {', '.join(FEATURES)}; got {name!r}")
+        one_of(name, FEATURES, "name")
         chosen = set(self._setup.features)
         if name in chosen:
             if len(chosen) == 1:

@@ -21,6 +21,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._validate import one_of
 from ..views.playground_scene import Frame, playground_svg
 
 _HERE = Path(__file__).parent
@@ -101,8 +102,7 @@ class PlaygroundDiagram(anywidget.AnyWidget):
     def on(self, event: str, callback: Callable) -> None:
         """``callback(**content)`` for a page event: tick(revision), select(key), edit(key, value), map(x, y,
         shift, alt, radius)."""
-        if event not in ("tick", "select", "edit", "map"):
-            raise ValueError(f"event must be one of tick, select, edit, map; got {event!r}")
+        one_of(event, ("tick", "select", "edit", "map"), "event")
         if not callable(callback):
             raise ValueError(f"callback must be callable; got {callback!r}")
         self._handlers.setdefault(event, []).append(callback)

@@ -14,6 +14,7 @@ import ipywidgets as W
 import numpy as np
 import traitlets
 
+from .._validate import one_of
 from ..course.sequences import RNN_PRESETS, TASKS, RNNPass, get_rnn_preset, rnn_pass
 from ..views.diagram import plain_text
 from ..views.rnn_diagram import (
@@ -59,9 +60,7 @@ class RNNState(traitlets.HasTraits):
 
     @traitlets.validate("task")
     def _check_task(self, proposal):
-        if proposal["value"] not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}; got {proposal['value']!r}")
-        return proposal["value"]
+        return one_of(proposal["value"], TASKS, "task")
 
     @traitlets.validate("n_steps")
     def _check_steps(self, proposal):
