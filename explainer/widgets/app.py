@@ -330,6 +330,12 @@ class App:
             data["image/svg+xml"] = svg
         return data
 
+    def _check_state(self, state) -> None:
+        """The door of ``set_state``: the app is open and ``state`` is a dict, as ``state()`` gives."""
+        self._check_open()
+        if not isinstance(state, dict):
+            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError(f"this {type(self).__name__} was closed: make a new one to use it again")

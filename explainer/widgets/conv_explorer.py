@@ -251,9 +251,7 @@ class ConvExplorer(StagedApp):
 
     def set_state(self, state: dict) -> None:
         """Take a state from ``state()`` (or a file from ``save_state``): all of it, or nothing if any part is bad."""
-        self._check_open()
-        if not isinstance(state, dict):
-            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
+        self._check_state(state)
         try:
             trial = ConvState()
             trial.pattern = state["pattern"]

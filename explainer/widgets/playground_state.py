@@ -143,9 +143,7 @@ class Sharing:
     def set_state(self, state: dict) -> None:
         """Take a ``state()`` (or a file from ``save_state``): the setup and data, and the saved weights as the
         new start (step 0). All of it, or nothing if any part is bad."""
-        self._check_open()
-        if not isinstance(state, dict):
-            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
+        self._check_state(state)
         try:
             net = Network.from_dict(state["network"])
         except (KeyError, TypeError) as err:

@@ -284,9 +284,7 @@ class RNNExplorer(StagedApp):
 
     def set_state(self, state: dict) -> None:
         """Take a state from ``state()``: all of it, or nothing if any part is bad."""
-        self._check_open()
-        if not isinstance(state, dict):
-            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
+        self._check_state(state)
         trial = RNNState()
         try:
             for k in (*SETTINGS, "seed"):

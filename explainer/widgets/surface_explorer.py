@@ -428,9 +428,7 @@ class LossSurfaceExplorer(App):
 
     def set_state(self, state: dict) -> None:
         """Take a state from ``state()``: all of it, or nothing if any part is bad."""
-        self._check_open()
-        if not isinstance(state, dict):
-            raise ValueError(f"state must be a dict from state(); got {type(state).__name__}")
+        self._check_state(state)
         try:
             net = Network.from_dict(state["network"])
             X, y = np.array(state["X"], dtype=float), np.array(state["y"], dtype=float)
