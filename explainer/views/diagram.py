@@ -19,8 +19,11 @@ nothing is resent).
 
 from __future__ import annotations
 
+import base64
 import html
 import re
+import struct
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -223,6 +226,20 @@ def target(shape: str, *, key: str, label: str, pressed: bool | None = None, css
         data_key=key,
     )
     return f"{shape} {extra}/>"
+
+
+def png_uri(rgb) -> str:
+    """An RGB uint8 image (H, W, 3), top row first, as a PNG data URI for an SVG ``<image>``: filter 0, zlib
+    level 9, so equal pixels give equal strings (only zlib and struct needed)."""
+    h, w = rgb.shape[:2]
+    raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(h))  # filter type 0 per row
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def group(content: str, **values) -> str:

@@ -23,15 +23,12 @@ largest |value| on the plane). Several classes: class k at confidence c is index
 
 from __future__ import annotations
 
-import base64
 import html
-import struct
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .diagram import SVG_NS, _n, attrs, text, text_width
+from .diagram import SVG_NS, _n, attrs, png_uri, text, text_width
 from .style import QUALITATIVE, _hex_to_rgb, get_theme, scale_color
 
 LEVELS = 256
@@ -429,18 +426,9 @@ def thin_series(n: int, limit: int = 160) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- the picture
 def png_data_uri(indices: np.ndarray, colors: list[str]) -> str:
-    """A (R, C) uint8 palette image as a PNG data URI (RGB, filter 0, zlib level 9: the same bytes every time)."""
+    """A (R, C) uint8 palette image as a PNG data URI (RGB; the same bytes every time: ``diagram.png_uri``)."""
     rgb = np.array([_hex_to_rgb(c) for c in colors], dtype=np.uint8)  # (256, 3)
-    img = rgb[np.asarray(indices, dtype=np.uint8)]  # (R, C, 3)
-    rows, cols = img.shape[:2]
-    raw = b"".join(b"\x00" + img[r].tobytes() for r in range(rows))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", cols, rows, 8, 2, 0, 0, 0))
-    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return png_uri(np.ascontiguousarray(rgb[np.asarray(indices, dtype=np.uint8)]))
 
 
 def link_color(layout: dict, style) -> tuple[str, float, str | None, float]:

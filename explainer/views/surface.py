@@ -13,8 +13,6 @@ when only the two plotted parameters train.
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
@@ -25,6 +23,7 @@ from plotly.subplots import make_subplots
 
 from ..engine.loss_surface import LossSurface
 from ..engine.training import History
+from .diagram import png_uri
 from .style import Theme, apply_theme, divergence_annotation, fmt, fmt_plain, magnitude_scale, muted_note
 from .training import DIVERGED_COLOR, check_figure_options
 
@@ -319,23 +318,11 @@ def _colormap(values: np.ndarray, scale: list) -> np.ndarray:
     return np.round(out).astype(np.uint8)
 
 
-def _png(rgb: np.ndarray) -> bytes:
-    """A PNG file of an RGB uint8 image (H, W, 3), top row first (only zlib and struct needed)."""
-    h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(h))  # filter type 0 per row
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-
-
 def map_image(z: np.ndarray, zmin: float, zmax: float, scale: list) -> str:
     """The loss map as a data-URI PNG: a layout image is not a trace, so animation frames never touch it."""
     t = (z - zmin) / (zmax - zmin) if zmax > zmin else np.zeros_like(z)
     rgb = _colormap(np.clip(t, 0.0, 1.0), scale)[::-1]  # PNG rows run top-down, z rows bottom-up (v)
-    return "data:image/png;base64," + base64.b64encode(_png(np.ascontiguousarray(rgb))).decode("ascii")
+    return png_uri(np.ascontiguousarray(rgb))
 
 
 # ---------------------------------------------------------------------------------------------- figure skeleton
