@@ -53,8 +53,8 @@ def _display_app(app) -> None:
         display(SVG(app.picture()))
         display(HTML(setup_html(app)))
         what = f"a picture, after {app.session.steps_done:,} training steps, of"
-    elif app.picture():
-        display(SVG(app.picture()))
+    elif picture := app.picture():
+        display(SVG(picture))
         what = "a picture of"
     else:
         display(HTML(widget_text_html(app.root)))
