@@ -400,9 +400,8 @@ class LossSurfaceExplorer(App):
         """The map seen from above with every path, as a standalone SVG (what GitHub shows of this app's cell)."""
         self.flush()
         c = self._computed
-        histories = {OPTIMIZER_LABELS[name]: h for name, h in c["histories"].items()}
         title = _title(c["surface"], self._settings)
-        return surface_picture(c["surface"], histories, title=title, theme=self.drawing_theme).svg()
+        return surface_picture(c["surface"], _named(c["histories"]), title=title, theme=self.drawing_theme).svg()
 
     def snapshot(self) -> go.Figure:
         """A plain plotly Figure of the surface and the current paths, with plotly's own ▶ and slider (no kernel)."""
@@ -519,7 +518,7 @@ class LossSurfaceExplorer(App):
         if c.get("figure_key") != figure_key:
             anim, frames = animate_descent_parts(
                 surface,
-                {OPTIMIZER_LABELS[name]: h for name, h in histories.items()},
+                _named(histories),
                 kind=self.kind,
                 max_frames=MAX_FRAMES,
                 frame_ms=PLAY_MS,
@@ -714,6 +713,11 @@ def _live_figure(anim: go.Figure, surface: LossSurface) -> dict:
             }
         )
     return {"data": data, "layout": plain(layout)}
+
+
+def _named(histories: dict[str, History]) -> dict[str, History]:
+    """The histories under the optimisers' display names (the legend's and the traces' names)."""
+    return {OPTIMIZER_LABELS[name]: h for name, h in histories.items()}
 
 
 def _title(surface: LossSurface, s: Settings) -> str:
