@@ -32,6 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -737,6 +738,28 @@ def click_button(page, description: str) -> None:
     """Click the ipywidgets Button whose text is ``description`` (a real click, like a mouse user's)."""
     pattern = re.compile(rf"^\s*{re.escape(description)}\s*$")
     page.locator("button.widget-button").filter(has_text=pattern).first.click()
+
+
+def click_app_button(page, text: str) -> None:
+    """Click an explainer app's button ``text`` (a dispatched click: the output prompt's overlay takes real ones)."""
+    pattern = re.compile(rf"^\s*{re.escape(text)}\s*$")
+    page.locator(".bpx-app button").filter(has_text=pattern).first.dispatch_event("click")
+
+
+@contextmanager
+def notebook_page(browser, server: Server, path: str):
+    """A page at 1440×900 with ``path`` open and its console collected: (page, console), closed afterwards with
+    the server's kernels (the shared page of a module's tests)."""
+    page = new_page(browser)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    console = ConsoleLog()
+    console.attach(page)
+    open_notebook(page, server, path)
+    try:
+        yield page, console
+    finally:
+        page.context.close()
+        server.shutdown_kernels()
 
 
 def select_option(page, description: str, option: str) -> None:

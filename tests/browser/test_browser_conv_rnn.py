@@ -8,8 +8,6 @@ numbers computed here. Screenshots go to artifacts/screenshots/conv-*.png and rn
 
 from __future__ import annotations
 
-import re
-
 import jupyter_harness as jh
 import numpy as np
 import pytest
@@ -23,10 +21,7 @@ WAIT = 40.0  # seconds for the page to catch up with an event (the machine may b
 NORMS = "‖∂L/∂hₜ‖ (before clipping)"  # the norm figure's bars
 
 
-def click(page, text: str) -> None:
-    """Click the app's button ``text`` (a dispatched click: the output prompt's overlay takes real ones)."""
-    pattern = re.compile(rf"^\s*{re.escape(text)}\s*$")
-    page.locator(".bpx-app button").filter(has_text=pattern).first.dispatch_event("click")
+click = jh.click_app_button
 
 
 def status(page) -> str:

@@ -9,8 +9,6 @@ again. Screenshots go to artifacts/screenshots/graph-explorer-*.png (1440×900 l
 
 from __future__ import annotations
 
-import re
-
 import jupyter_harness as jh
 import pytest
 
@@ -34,10 +32,7 @@ def panel_lines(page) -> list[str]:
     return [" ".join(line.split()) for line in text.split("\n") if line.strip()]  # HTML folds runs of spaces
 
 
-def click(page, text: str) -> None:
-    """Click the app's button ``text`` (a dispatched click: the output prompt's overlay takes real ones)."""
-    pattern = re.compile(rf"^\s*{re.escape(text)}\s*$")
-    page.locator(".bpx-app button").filter(has_text=pattern).first.dispatch_event("click")
+click = jh.click_app_button
 
 
 def type_expression(page, text: str) -> None:
@@ -54,14 +49,8 @@ def page_and_kernel_agree(page) -> None:
 # ---------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def explorer_page(browser, fixture_lab):
-    page = jh.new_page(browser)
-    page.set_viewport_size({"width": 1440, "height": 900})
-    console = jh.ConsoleLog()
-    console.attach(page)
-    jh.open_notebook(page, fixture_lab, NOTEBOOK)
-    yield page, console
-    page.context.close()
-    fixture_lab.shutdown_kernels()
+    with jh.notebook_page(browser, fixture_lab, NOTEBOOK) as shared:
+        yield shared
 
 
 @pytest.fixture

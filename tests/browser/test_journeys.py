@@ -45,10 +45,7 @@ def choose(page, label: str, option: str) -> None:
     )
 
 
-def click(page, text: str) -> None:
-    """Click the app's button ``text`` (a dispatched click: the output prompt's overlay takes real ones)."""
-    pattern = re.compile(rf"^\s*{re.escape(text)}\s*$")
-    page.locator(".bpx-app button").filter(has_text=pattern).first.dispatch_event("click")
+click = jh.click_app_button
 
 
 def wait_for_loss(page, loss: float, what: str) -> None:
@@ -58,14 +55,8 @@ def wait_for_loss(page, loss: float, what: str) -> None:
 # ---------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def explorer_page(browser, fixture_lab):
-    page = jh.new_page(browser)
-    page.set_viewport_size({"width": 1440, "height": 900})
-    console = jh.ConsoleLog()
-    console.attach(page)
-    jh.open_notebook(page, fixture_lab, EXPLORER)
-    yield page, console
-    page.context.close()
-    fixture_lab.shutdown_kernels()
+    with jh.notebook_page(browser, fixture_lab, EXPLORER) as shared:
+        yield shared
 
 
 @pytest.fixture
